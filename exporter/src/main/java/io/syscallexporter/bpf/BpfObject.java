@@ -1,0 +1,157 @@
+package io.syscallexporter.bpf;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import jnr.ffi.LastError;
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Memory;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/**
+ * One CO-RE object through its life: open from memory, set .rodata, load, attach, close. Closing
+ * destroys every link, so no program stays attached (links are file descriptors: the kernel also
+ * detaches them when the process dies, however it dies).
+ */
+public final class BpfObject implements AutoCloseable {
+  /** struct bpf_object_open_opts of libbpf 1.1 (sizeof on LP64; JNR would omit tail padding). */
+  private static final int OPEN_OPTS_SIZE = 80;
+  private static final int OPEN_OPTS_OBJECT_NAME = 8;
+
+  private static final LibBpf LIB = loadLibBpf();
+  private static final Runtime RUNTIME = Runtime.getRuntime(LIB);
+
+  private final Pointer elf;
+  private final Pointer nameString;
+  private final Pointer obj;
+  private final List<Pointer> links = new ArrayList<>();
+  private final List<RingBufferPoller> ringBuffers = new ArrayList<>();
+  private boolean closed;
+
+  private BpfObject(Pointer elf, Pointer nameString, Pointer obj) {
+    this.elf = elf;
+    this.nameString = nameString;
+    this.obj = obj;
+  }
+
+  private static LibBpf loadLibBpf() {
+    // libbpf1 ships only the versioned name; libbpf.so comes with libbpf-dev.
+    try {
+      return LibraryLoader.create(LibBpf.class).failImmediately().load("libbpf.so.1");
+    } catch (UnsatisfiedLinkError e) {
+      try {
+        return LibraryLoader.create(LibBpf.class).failImmediately().load("bpf");
+      } catch (UnsatisfiedLinkError again) {
+        throw new BpfException("cannot load libbpf: install it (apt-get install libbpf1)", 0);
+      }
+    }
+  }
+
+  /** Opens an object from its ELF bytes; nothing reaches the kernel until {@link #load}. */
+  public static BpfObject open(String name, byte[] elfBytes) {
+    Pointer elf = Memory.allocateDirect(RUNTIME, elfBytes.length);
+    elf.put(0, elfBytes, 0, elfBytes.length);
+    Pointer nameString = Memory.allocateDirect(RUNTIME, name.length() + 1, true);
+    nameString.putString(0, name, name.length() + 1, java.nio.charset.StandardCharsets.US_ASCII);
+    Pointer opts = Memory.allocateDirect(RUNTIME, OPEN_OPTS_SIZE, true);
+    opts.putLong(0, OPEN_OPTS_SIZE);
+    opts.putAddress(OPEN_OPTS_OBJECT_NAME, nameString.address());
+    Pointer obj = LIB.bpf_object__open_mem(elf, elfBytes.length, opts);
+    if (obj == null) {
+      int errno = LastError.getLastError(RUNTIME);
+      throw new BpfException("cannot open BPF object " + name + ": " + Errno.describe(errno), errno);
+    }
+    return new BpfObject(elf, nameString, obj);
+  }
+
+  /**
+   * Replaces the initial contents of .rodata (the load-time knobs) before {@link #load}. The size
+   * must match: a mismatch means the jar and its BPF object come from different sources.
+   */
+  public void setRodata(byte[] contents) {
+    Pointer map = LIB.bpf_object__find_map_by_name(obj, ".rodata");
+    if (map == null) {
+      throw new BpfException("BPF object has no .rodata", 0);
+    }
+    Pointer size = Memory.allocateDirect(RUNTIME, 8, true);
+    Pointer data = LIB.bpf_map__initial_value(map, size);
+    long actual = size.getLong(0);
+    if (data == null || actual != contents.length) {
+      throw new BpfException(".rodata is " + actual + " bytes, expected " + contents.length
+          + ": the exporter and its BPF object were built from different sources", 0);
+    }
+    data.put(0, contents, 0, contents.length);
+  }
+
+  /** Verifies and loads every program and creates every map. */
+  public void load() {
+    int rc = LIB.bpf_object__load(obj);
+    if (rc < 0) {
+      int errno = -rc;
+      String hint = switch (errno) {
+        case 1, 13 -> "run as root, or grant CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on kernels"
+            + " before 5.8); the verifier log, if any, is printed above";
+        case 22, 7, 524 -> "the kernel rejected the programs (verifier log above); it needs BTF"
+            + " and BPF tracing programs (Linux 5.8 or later with CONFIG_DEBUG_INFO_BTF=y)";
+        default -> "see libbpf's messages above";
+      };
+      throw new BpfException("cannot load BPF programs: " + Errno.describe(errno) + "; " + hint,
+          errno);
+    }
+  }
+
+  /** Attaches a program by its function name; the link lives until {@link #close}. */
+  public void attach(String program) {
+    Pointer prog = LIB.bpf_object__find_program_by_name(obj, program);
+    if (prog == null) {
+      throw new BpfException("BPF object has no program " + program, 0);
+    }
+    Pointer link = LIB.bpf_program__attach(prog);
+    if (link == null) {
+      int errno = LastError.getLastError(RUNTIME);
+      throw new BpfException("cannot attach BPF program " + program + ": "
+          + Errno.describe(errno), errno);
+    }
+    links.add(link);
+  }
+
+  public int attachedPrograms() {
+    return links.size();
+  }
+
+  public BpfMap map(String name, int keySize, int valueSize) {
+    Pointer map = LIB.bpf_object__find_map_by_name(obj, name);
+    if (map == null) {
+      throw new BpfException("BPF object has no map " + name, 0);
+    }
+    return new BpfMap(LIB, RUNTIME, name, LIB.bpf_map__fd(map), keySize, valueSize,
+        LIB.bpf_map__max_entries(map));
+  }
+
+  /** Starts a thread that hands each record of a ring buffer map to {@code consumer}. */
+  public RingBufferPoller pollRingBuffer(String mapName, Consumer<ByteBuffer> consumer) {
+    Pointer map = LIB.bpf_object__find_map_by_name(obj, mapName);
+    if (map == null) {
+      throw new BpfException("BPF object has no map " + mapName, 0);
+    }
+    RingBufferPoller poller = new RingBufferPoller(LIB, RUNTIME, mapName, LIB.bpf_map__fd(map),
+        consumer);
+    ringBuffers.add(poller);
+    return poller;
+  }
+
+  /** Detaches every program, stops the pollers and frees the object. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    ringBuffers.forEach(RingBufferPoller::close);
+    links.forEach(LIB::bpf_link__destroy);
+    links.clear();
+    LIB.bpf_object__close(obj);
+  }
+}

@@ -1,0 +1,76 @@
+package io.syscallexporter.bpf;
+
+/**
+ * Sizes and offsets of the structs in bpf/syscall_exporter.h, as the kernel side lays them out.
+ * LayoutsTest compiles the header and fails when anything here disagrees with it.
+ */
+public final class Layouts {
+  private Layouts() {}
+
+  public static final int COMM_LEN = 16;
+
+  public static final int NATIVE_SCHEMA = 2;
+  public static final int NATIVE_MIN_INDEX = -104;
+  public static final int NATIVE_MAX_INDEX = 64;
+  public static final int HIST_NATIVE_BUCKETS = NATIVE_MAX_INDEX - NATIVE_MIN_INDEX;
+  public static final int HIST_BUCKETS = HIST_NATIVE_BUCKETS + 2;
+  public static final int BOUNDS_SLOTS = 256;
+
+  public static final int ERR_INFLIGHT_UPDATE = 0;
+  public static final int ERR_HIST_UPDATE = 1;
+  public static final int ERR_EVENT_LOST = 2;
+  public static final int ERR_COUNT = 3;
+
+  /** struct exporter_config, the whole of .rodata. */
+  public static final class Config {
+    public static final int SLOW_THRESHOLD_NS = 0;
+    public static final int PER_PID = 8;
+    public static final int BOUNDS_NS = 16;
+    public static final int SIZE = BOUNDS_NS + 8 * BOUNDS_SLOTS;
+
+    private Config() {}
+  }
+
+  /** struct inflight. */
+  public static final class Inflight {
+    public static final int START_NS = 0;
+    public static final int NR = 8;
+    public static final int PID = 12;
+    public static final int SIZE = 16;
+
+    private Inflight() {}
+  }
+
+  /** struct hist_key. */
+  public static final class HistKey {
+    public static final int PROCESS = 0;
+    public static final int PID = 16;
+    public static final int NR = 20;
+    public static final int SIZE = 24;
+
+    private HistKey() {}
+  }
+
+  /** struct hist_value. */
+  public static final class HistValue {
+    public static final int SUM_NS = 0;
+    public static final int SLOW = 8;
+    public static final int BUCKETS = 16;
+    public static final int SIZE = BUCKETS + 8 * HIST_BUCKETS;
+
+    private HistValue() {}
+  }
+
+  /** struct slow_event. */
+  public static final class SlowEvent {
+    public static final int LATENCY_NS = 0;
+    public static final int TID = 8;
+    public static final int PID = 12;
+    public static final int NR = 16;
+    public static final int THREAD = 24;
+    public static final int PROCESS = 40;
+    public static final int SIZE = 56;
+
+    private SlowEvent() {}
+  }
+}

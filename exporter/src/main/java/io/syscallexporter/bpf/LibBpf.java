@@ -1,0 +1,55 @@
+package io.syscallexporter.bpf;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.Delegate;
+import jnr.ffi.annotations.SaveError;
+import jnr.ffi.types.size_t;
+
+/**
+ * The part of libbpf 1.x the exporter uses. Functions returning int return a negative errno on
+ * failure; functions returning a pointer return NULL and set errno (hence {@link SaveError}).
+ */
+public interface LibBpf {
+
+  @SaveError
+  Pointer bpf_object__open_mem(Pointer objBuf, @size_t long objBufSize, Pointer opts);
+
+  int bpf_object__load(Pointer obj);
+
+  void bpf_object__close(Pointer obj);
+
+  Pointer bpf_object__find_map_by_name(Pointer obj, String name);
+
+  Pointer bpf_object__find_program_by_name(Pointer obj, String name);
+
+  /** Points at the map's initial contents (.rodata before load); {@code size} gets its size. */
+  Pointer bpf_map__initial_value(Pointer map, Pointer size);
+
+  int bpf_map__fd(Pointer map);
+
+  int bpf_map__max_entries(Pointer map);
+
+  @SaveError
+  Pointer bpf_program__attach(Pointer prog);
+
+  int bpf_link__destroy(Pointer link);
+
+  int bpf_map_get_next_key(int fd, Pointer key, Pointer nextKey);
+
+  int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);
+
+  int bpf_map_delete_elem(int fd, Pointer key);
+
+  @SaveError
+  Pointer ring_buffer__new(int mapFd, SampleCallback callback, Pointer ctx, Pointer opts);
+
+  int ring_buffer__poll(Pointer ringBuffer, int timeoutMs);
+
+  void ring_buffer__free(Pointer ringBuffer);
+
+  /** ring_buffer_sample_fn: called by ring_buffer__poll on the polling thread. */
+  interface SampleCallback {
+    @Delegate
+    int onSample(Pointer ctx, Pointer data, @size_t long size);
+  }
+}

@@ -1,0 +1,64 @@
+package io.syscallexporter.bpf;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.function.Consumer;
+import jnr.ffi.LastError;
+import jnr.ffi.Pointer;
+import jnr.ffi.Runtime;
+
+/** Polls one BPF ring buffer on a daemon thread and hands each record to a consumer. */
+public final class RingBufferPoller implements AutoCloseable {
+  private static final int POLL_TIMEOUT_MS = 100;
+  private static final int EINTR = 4;
+
+  private final LibBpf lib;
+  // Native code calls back into this object: it must stay reachable while the buffer exists.
+  private final LibBpf.SampleCallback callback;
+  private final Pointer ringBuffer;
+  private final Thread thread;
+  private volatile boolean running = true;
+
+  RingBufferPoller(LibBpf lib, Runtime runtime, String name, int mapFd,
+      Consumer<ByteBuffer> consumer) {
+    this.lib = lib;
+    this.callback = (ctx, data, size) -> {
+      byte[] bytes = new byte[(int) size];
+      data.get(0, bytes, 0, bytes.length);
+      consumer.accept(ByteBuffer.wrap(bytes).order(ByteOrder.nativeOrder()));
+      return 0;
+    };
+    this.ringBuffer = lib.ring_buffer__new(mapFd, callback, null, null);
+    if (ringBuffer == null) {
+      int errno = LastError.getLastError(runtime);
+      throw new BpfException("cannot open ring buffer " + name + ": " + Errno.describe(errno),
+          errno);
+    }
+    this.thread = new Thread(this::run, "ringbuf-" + name);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  private void run() {
+    while (running) {
+      int rc = lib.ring_buffer__poll(ringBuffer, POLL_TIMEOUT_MS);
+      if (rc < 0 && rc != -EINTR) {
+        throw new BpfException("ring buffer poll failed: " + Errno.describe(-rc), -rc);
+      }
+    }
+  }
+
+  /** Stops polling and frees the buffer once the polling thread is out of native code. */
+  @Override
+  public void close() {
+    running = false;
+    try {
+      thread.join(2 * POLL_TIMEOUT_MS + 1000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (!thread.isAlive()) {
+      lib.ring_buffer__free(ringBuffer);
+    }
+  }
+}

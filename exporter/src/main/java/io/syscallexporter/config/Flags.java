@@ -1,0 +1,208 @@
+package io.syscallexporter.config;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+
+/**
+ * Command-line flags, exporter-toolkit style: {@code --name=value} or {@code --name value};
+ * boolean flags also as {@code --name} and {@code --no-name}.
+ */
+public final class Flags {
+  public static final int DEFAULT_PORT = 9548;
+
+  private record Flag(String name, String placeholder, String defaultValue, String help,
+      BiConsumer<Builder, String> apply) {
+    boolean isBoolean() {
+      return placeholder == null;
+    }
+  }
+
+  private static final Map<String, Flag> FLAGS = new LinkedHashMap<>();
+
+  static {
+    add(new Flag("web.listen-address", "host:port", ":" + DEFAULT_PORT,
+        "Address to serve metrics and pages on (empty host: all interfaces).",
+        (b, v) -> b.listen(v)));
+    add(new Flag("web.telemetry-path", "path", "/metrics", "Path under which to expose metrics.",
+        (b, v) -> b.telemetryPath(v)));
+    add(new Flag("slow.threshold", "duration", "1s",
+        "Completed syscalls at least this long count in syscall_slow_total and are logged.",
+        (b, v) -> b.slowThreshold = positive("slow.threshold", v)));
+    add(new Flag("syscall.timeout", "duration", "10s",
+        "A syscall in flight longer than this counts as timed out.",
+        (b, v) -> b.syscallTimeout = positive("syscall.timeout", v)));
+    add(new Flag("scan.interval", "duration", "1s",
+        "How often to scan in-flight syscalls for timeouts (at least 10ms).",
+        (b, v) -> b.scanInterval = atLeast("scan.interval", v, Duration.ofMillis(10))));
+    add(new Flag("labels.pid", null, "false",
+        "Add a pid label to per-process metrics (one series per process: high cardinality).",
+        (b, v) -> b.perPid = Boolean.parseBoolean(v)));
+    add(new Flag("labels.limit", "n", "5000",
+        "Most (syscall, process) label sets exported; later ones are summed into"
+            + " process=\"" + "_other" + "\".",
+        (b, v) -> b.labelLimit = positiveInt("labels.limit", v)));
+    add(new Flag("slow.log-rate", "n", "10",
+        "Most slow-syscall log lines per second; the rest are counted, not logged (0: none).",
+        (b, v) -> b.slowLogPerSecond = nonNegativeInt("slow.log-rate", v)));
+  }
+
+  private Flags() {}
+
+  private static void add(Flag flag) {
+    FLAGS.put(flag.name(), flag);
+  }
+
+  /** Thrown for {@code --help}: print the usage to stdout and exit 0. */
+  public static final class HelpRequested extends Exception {
+    public HelpRequested() {
+      super("help");
+    }
+  }
+
+  public static ExporterConfig parse(String... args) throws UsageException, HelpRequested {
+    Builder b = new Builder();
+    for (Flag f : FLAGS.values()) {
+      f.apply().accept(b, f.defaultValue());
+    }
+    for (int i = 0; i < args.length; i++) {
+      String arg = args[i];
+      if (arg.equals("--help") || arg.equals("-h")) {
+        throw new HelpRequested();
+      }
+      if (!arg.startsWith("--")) {
+        throw new UsageException("unexpected argument \"" + arg + "\": flags start with --");
+      }
+      String body = arg.substring(2);
+      int eq = body.indexOf('=');
+      String name = eq < 0 ? body : body.substring(0, eq);
+      String value = eq < 0 ? null : body.substring(eq + 1);
+      Flag flag = FLAGS.get(name);
+      if (flag == null && value == null && name.startsWith("no-")
+          && FLAGS.containsKey(name.substring(3)) && FLAGS.get(name.substring(3)).isBoolean()) {
+        flag = FLAGS.get(name.substring(3));
+        value = "false";
+      }
+      if (flag == null) {
+        throw new UsageException("unknown flag --" + name);
+      }
+      if (flag.isBoolean()) {
+        if (value == null) {
+          value = "true";
+        } else if (!value.equals("true") && !value.equals("false")) {
+          throw new UsageException("--" + name + " takes true or false, not \"" + value + "\"");
+        }
+      } else if (value == null) {
+        if (i + 1 >= args.length) {
+          throw new UsageException("--" + name + " needs a value (" + flag.placeholder() + ")");
+        }
+        value = args[++i];
+      }
+      try {
+        flag.apply().accept(b, value);
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("bad value for --" + name + ": " + e.getMessage());
+      }
+    }
+    return b.build();
+  }
+
+  public static String usage() {
+    StringBuilder s = new StringBuilder("usage: syscall_exporter [flags]\n\n"
+        + "Exports per-process, per-syscall latency measured in the kernel with eBPF.\n"
+        + "Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n\nFlags:\n");
+    s.append(String.format("  %-32s %s%n", "-h, --help", "Show this help and exit."));
+    for (Flag f : FLAGS.values()) {
+      String left = "--" + f.name() + (f.isBoolean() ? "" : "=" + f.placeholder());
+      s.append(String.format("  %-32s %s (default: %s)%n", left, f.help(),
+          f.defaultValue().isEmpty() ? "\"\"" : f.defaultValue()));
+    }
+    return s.toString();
+  }
+
+  private static Duration positive(String name, String v) {
+    Duration d = Durations.parse(v);
+    if (d.isZero() || d.isNegative()) {
+      throw new IllegalArgumentException("must be more than 0");
+    }
+    return d;
+  }
+
+  private static Duration atLeast(String name, String v, Duration min) {
+    Duration d = Durations.parse(v);
+    if (d.compareTo(min) < 0) {
+      throw new IllegalArgumentException("must be at least " + Durations.format(min));
+    }
+    return d;
+  }
+
+  private static int positiveInt(String name, String v) {
+    int n = nonNegativeInt(name, v);
+    if (n == 0) {
+      throw new IllegalArgumentException("must be at least 1");
+    }
+    return n;
+  }
+
+  private static int nonNegativeInt(String name, String v) {
+    int n;
+    try {
+      n = Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a whole number: \"" + v + "\"");
+    }
+    if (n < 0) {
+      throw new IllegalArgumentException("must not be negative");
+    }
+    return n;
+  }
+
+  private static final class Builder {
+    String host;
+    int port;
+    String telemetryPath;
+    Duration slowThreshold;
+    Duration syscallTimeout;
+    Duration scanInterval;
+    boolean perPid;
+    int labelLimit;
+    int slowLogPerSecond;
+
+    void listen(String address) {
+      int colon = address.lastIndexOf(':');
+      if (colon < 0) {
+        throw new IllegalArgumentException("\"" + address + "\" is not host:port (e.g. :"
+            + DEFAULT_PORT + " or 127.0.0.1:" + DEFAULT_PORT + ")");
+      }
+      String h = address.substring(0, colon);
+      if (h.startsWith("[") && h.endsWith("]")) {
+        h = h.substring(1, h.length() - 1);
+      }
+      int p;
+      try {
+        p = Integer.parseInt(address.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("bad port in \"" + address + "\"");
+      }
+      if (p < 0 || p > 65535) {
+        throw new IllegalArgumentException("port " + p + " is outside 0-65535");
+      }
+      host = h;
+      port = p;
+    }
+
+    void telemetryPath(String path) {
+      if (!path.startsWith("/") || path.equals("/")) {
+        throw new IllegalArgumentException("must start with / and not be / itself (the landing"
+            + " page), e.g. /metrics");
+      }
+      telemetryPath = path;
+    }
+
+    ExporterConfig build() {
+      return new ExporterConfig(host, port, telemetryPath, slowThreshold, syscallTimeout,
+          scanInterval, perPid, labelLimit, slowLogPerSecond);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+package io.syscallexporter.http;
+
+import com.google.inject.Inject;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
+import io.prometheus.metrics.exporter.httpserver.HttpErrorHandlingPolicy;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.syscallexporter.Log;
+import io.syscallexporter.config.ExporterConfig;
+import java.io.IOException;
+import java.net.BindException;
+
+/** Serves the landing page, metrics and {@code /-/healthy}. */
+public final class WebServer implements AutoCloseable {
+  private final ExporterConfig config;
+  private final PrometheusRegistry registry;
+  private HTTPServer server;
+
+  @Inject
+  public WebServer(ExporterConfig config, PrometheusRegistry registry) {
+    this.config = config;
+    this.registry = registry;
+  }
+
+  /** Starts serving, or throws with a sentence saying what to do about it. */
+  public void start() throws IOException {
+    HTTPServer.Builder builder = HTTPServer.builder()
+        .port(config.listenPort())
+        .registry(registry)
+        .metricsHandlerPath(config.telemetryPath())
+        .defaultHandler(new LandingPage(config.telemetryPath()))
+        .errorHandlingPolicy(HttpErrorHandlingPolicy.builder()
+            .errorReporter(e -> Log.error("scrape failed", "err", String.valueOf(e)))
+            .build());
+    if (!config.listenHost().isEmpty()) {
+      builder.hostname(config.listenHost());
+    }
+    try {
+      server = builder.buildAndStart();
+    } catch (BindException e) {
+      throw new IOException("cannot listen on " + address() + ": " + e.getMessage()
+          + "; stop what is using it or pick another address with --web.listen-address", e);
+    }
+  }
+
+  /** The port actually bound (differs from the flag when the flag says port 0). */
+  public int port() {
+    return server.getPort();
+  }
+
+  private String address() {
+    return config.listenHost() + ":" + config.listenPort();
+  }
+
+  @Override
+  public void close() {
+    if (server != null) {
+      server.stop();
+    }
+  }
+}

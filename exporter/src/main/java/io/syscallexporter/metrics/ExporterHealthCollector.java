@@ -1,0 +1,103 @@
+package io.syscallexporter.metrics;
+
+import com.google.inject.Inject;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.InfoSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
+import io.syscallexporter.bpf.Layouts;
+import io.syscallexporter.collect.KernelSource;
+import io.syscallexporter.collect.SlowEventLog;
+import io.syscallexporter.collect.TimeoutScanner;
+import io.syscallexporter.syscalls.SyscallTable;
+import java.util.List;
+
+/** The exporter's own health: {@code syscall_exporter_*}. */
+public final class ExporterHealthCollector implements MultiCollector {
+  private static final String VERSION = versionOf();
+  private static final List<String> MAPS = List.of("hist", "inflight");
+
+  private final KernelSource kernel;
+  private final LabelBudget budget;
+  private final TimeoutScanner scanner;
+  private final SlowEventLog slowLog;
+  private final String arch;
+
+  @Inject
+  public ExporterHealthCollector(KernelSource kernel, LabelBudget budget, TimeoutScanner scanner,
+      SlowEventLog slowLog, SyscallTable syscalls) {
+    this.kernel = kernel;
+    this.budget = budget;
+    this.scanner = scanner;
+    this.slowLog = slowLog;
+    this.arch = syscalls.arch();
+  }
+
+  private static String versionOf() {
+    String v = ExporterHealthCollector.class.getPackage().getImplementationVersion();
+    return v != null ? v : "dev";
+  }
+
+  @Override
+  public MetricSnapshots collect() {
+    long[] errors = kernel.errors();
+    GaugeSnapshot.Builder entries = GaugeSnapshot.builder().name("syscall_exporter_map_entries")
+        .help("Entries in use in each BPF map.");
+    GaugeSnapshot.Builder capacity = GaugeSnapshot.builder()
+        .name("syscall_exporter_map_max_entries").help("Capacity of each BPF map.");
+    for (String map : MAPS) {
+      KernelSource.MapFill fill = kernel.fill(map);
+      Labels l = Labels.of("map", map);
+      entries.dataPoint(gauge(l, fill.entries()));
+      capacity.dataPoint(gauge(l, fill.maxEntries()));
+    }
+    return MetricSnapshots.of(
+        InfoSnapshot.builder().name("syscall_exporter_build")
+            .help("Version of the exporter and the architecture of its syscall table.")
+            .dataPoint(InfoSnapshot.InfoDataPointSnapshot.builder()
+                .labels(Labels.of("arch", arch, "version", VERSION)).build())
+            .build(),
+        GaugeSnapshot.builder().name("syscall_exporter_programs_attached")
+            .help("BPF programs attached (3 when healthy: sys_enter, sys_exit, thread_exit).")
+            .dataPoint(gauge(Labels.EMPTY, kernel.attachedPrograms())).build(),
+        entries.build(),
+        capacity.build(),
+        CounterSnapshot.builder().name("syscall_exporter_map_update_failures")
+            .help("Kernel map updates that failed because a map was full; those calls went"
+                + " unmeasured.")
+            .dataPoint(counter(Labels.of("map", "inflight"), errors[Layouts.ERR_INFLIGHT_UPDATE]))
+            .dataPoint(counter(Labels.of("map", "hist"), errors[Layouts.ERR_HIST_UPDATE]))
+            .build(),
+        CounterSnapshot.builder().name("syscall_exporter_slow_events_lost")
+            .help("Slow events dropped in the kernel because the ring buffer was full.")
+            .dataPoint(counter(Labels.EMPTY, errors[Layouts.ERR_EVENT_LOST])).build(),
+        CounterSnapshot.builder().name("syscall_exporter_slow_events")
+            .help("Slow events received from the kernel.")
+            .dataPoint(counter(Labels.EMPTY, slowLog.received())).build(),
+        CounterSnapshot.builder().name("syscall_exporter_slow_events_unlogged")
+            .help("Slow events not logged because of --slow.log-rate.")
+            .dataPoint(counter(Labels.EMPTY, slowLog.suppressed())).build(),
+        GaugeSnapshot.builder().name("syscall_exporter_label_sets_over_limit")
+            .help("Label sets beyond --labels.limit, summed into process=\"_other\".")
+            .dataPoint(gauge(Labels.EMPTY, budget.overLimit())).build(),
+        GaugeSnapshot.builder().name("syscall_exporter_scan_duration_seconds").unit(Unit.SECONDS)
+            .help("Time the last scan of in-flight syscalls took.")
+            .dataPoint(gauge(Labels.EMPTY, scanner.lastScanSeconds())).build(),
+        CounterSnapshot.builder().name("syscall_exporter_scans")
+            .help("Scans of in-flight syscalls since start.")
+            .dataPoint(counter(Labels.EMPTY, scanner.scans())).build());
+  }
+
+  private static GaugeDataPointSnapshot gauge(Labels labels, double value) {
+    return GaugeDataPointSnapshot.builder().labels(labels).value(value).build();
+  }
+
+  private static CounterDataPointSnapshot counter(Labels labels, double value) {
+    return CounterDataPointSnapshot.builder().labels(labels).value(value).build();
+  }
+}

@@ -1,0 +1,58 @@
+package io.syscallexporter.metrics;
+
+import com.google.inject.Inject;
+import io.prometheus.metrics.model.registry.MultiCollector;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.syscallexporter.collect.SeriesKey;
+import io.syscallexporter.collect.TimeoutScanner;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.List;
+
+/**
+ * {@code syscall_timed_out} and {@code syscall_timeouts_total}, from the scanner. The counter
+ * cannot be {@code syscall_timed_out_total}: in OpenMetrics a counter's family name drops
+ * {@code _total}, and would clash with the gauge.
+ */
+public final class TimedOutCollector implements MultiCollector {
+  static final String GAUGE = "syscall_timed_out";
+  static final String COUNTER = "syscall_timeouts";
+
+  private final TimeoutScanner scanner;
+  private final LabelBudget budget;
+
+  @Inject
+  public TimedOutCollector(TimeoutScanner scanner, LabelBudget budget) {
+    this.scanner = scanner;
+    this.budget = budget;
+  }
+
+  @Override
+  public MetricSnapshots collect() {
+    GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(GAUGE)
+        .help("Syscalls in flight longer than their timeout at the last scan.");
+    byLabels(scanner.current()).forEach((labels, n) -> gauge.dataPoint(
+        GaugeDataPointSnapshot.builder().labels(labels.labels()).value(n).build()));
+    CounterSnapshot.Builder total = CounterSnapshot.builder().name(COUNTER)
+        .help("Syscalls that crossed their timeout, each counted once.");
+    byLabels(scanner.totals()).forEach((labels, n) -> total.dataPoint(
+        CounterDataPointSnapshot.builder().labels(labels.labels()).value(n).build()));
+    return MetricSnapshots.of(gauge.build(), total.build());
+  }
+
+  /** Sums per exported label set: several series may share one (the budget's _other). */
+  private Map<LabelSet, Double> byLabels(Map<SeriesKey, ? extends Number> values) {
+    Map<LabelSet, Double> out = new HashMap<>();
+    values.forEach((key, n) -> out.merge(budget.labelsFor(key), n.doubleValue(), Double::sum));
+    return out;
+  }
+
+  @Override
+  public List<String> getPrometheusNames() {
+    return List.of(GAUGE, COUNTER + "_total");
+  }
+}

@@ -1,0 +1,92 @@
+package io.syscallexporter.bpf;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Compiles bpf/syscall_exporter.h with gcc and checks Layouts against what C lays out. */
+class LayoutsTest {
+  private static final Path HEADER = Path.of(System.getProperty("bpf.header",
+      "../bpf/syscall_exporter.h")).toAbsolutePath();
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void javaLayoutsMatchTheSharedHeader() throws Exception {
+    String[][] checks = {
+        {"COMM_LEN", "COMM_LEN", Integer.toString(Layouts.COMM_LEN)},
+        {"NATIVE_SCHEMA", "NATIVE_SCHEMA", Integer.toString(Layouts.NATIVE_SCHEMA)},
+        {"NATIVE_MIN_INDEX", "NATIVE_MIN_INDEX", Integer.toString(Layouts.NATIVE_MIN_INDEX)},
+        {"NATIVE_MAX_INDEX", "NATIVE_MAX_INDEX", Integer.toString(Layouts.NATIVE_MAX_INDEX)},
+        {"HIST_BUCKETS", "HIST_BUCKETS", Integer.toString(Layouts.HIST_BUCKETS)},
+        {"BOUNDS_SLOTS", "BOUNDS_SLOTS", Integer.toString(Layouts.BOUNDS_SLOTS)},
+        {"ERR_INFLIGHT_UPDATE", "ERR_INFLIGHT_UPDATE", Integer.toString(Layouts.ERR_INFLIGHT_UPDATE)},
+        {"ERR_HIST_UPDATE", "ERR_HIST_UPDATE", Integer.toString(Layouts.ERR_HIST_UPDATE)},
+        {"ERR_EVENT_LOST", "ERR_EVENT_LOST", Integer.toString(Layouts.ERR_EVENT_LOST)},
+        {"ERR_COUNT", "ERR_COUNT", Integer.toString(Layouts.ERR_COUNT)},
+        {"config.size", "sizeof(struct exporter_config)", Integer.toString(Layouts.Config.SIZE)},
+        {"config.slow", "offsetof(struct exporter_config, slow_threshold_ns)",
+            Integer.toString(Layouts.Config.SLOW_THRESHOLD_NS)},
+        {"config.per_pid", "offsetof(struct exporter_config, per_pid)",
+            Integer.toString(Layouts.Config.PER_PID)},
+        {"config.bounds", "offsetof(struct exporter_config, bounds_ns)",
+            Integer.toString(Layouts.Config.BOUNDS_NS)},
+        {"inflight.size", "sizeof(struct inflight)", Integer.toString(Layouts.Inflight.SIZE)},
+        {"inflight.start", "offsetof(struct inflight, start_ns)",
+            Integer.toString(Layouts.Inflight.START_NS)},
+        {"inflight.nr", "offsetof(struct inflight, nr)", Integer.toString(Layouts.Inflight.NR)},
+        {"inflight.pid", "offsetof(struct inflight, pid)", Integer.toString(Layouts.Inflight.PID)},
+        {"hist_key.size", "sizeof(struct hist_key)", Integer.toString(Layouts.HistKey.SIZE)},
+        {"hist_key.process", "offsetof(struct hist_key, process)",
+            Integer.toString(Layouts.HistKey.PROCESS)},
+        {"hist_key.pid", "offsetof(struct hist_key, pid)", Integer.toString(Layouts.HistKey.PID)},
+        {"hist_key.nr", "offsetof(struct hist_key, nr)", Integer.toString(Layouts.HistKey.NR)},
+        {"hist_value.size", "sizeof(struct hist_value)", Integer.toString(Layouts.HistValue.SIZE)},
+        {"hist_value.sum", "offsetof(struct hist_value, sum_ns)",
+            Integer.toString(Layouts.HistValue.SUM_NS)},
+        {"hist_value.slow", "offsetof(struct hist_value, slow)",
+            Integer.toString(Layouts.HistValue.SLOW)},
+        {"hist_value.buckets", "offsetof(struct hist_value, buckets)",
+            Integer.toString(Layouts.HistValue.BUCKETS)},
+        {"slow_event.size", "sizeof(struct slow_event)", Integer.toString(Layouts.SlowEvent.SIZE)},
+        {"slow_event.latency", "offsetof(struct slow_event, latency_ns)",
+            Integer.toString(Layouts.SlowEvent.LATENCY_NS)},
+        {"slow_event.tid", "offsetof(struct slow_event, tid)",
+            Integer.toString(Layouts.SlowEvent.TID)},
+        {"slow_event.pid", "offsetof(struct slow_event, pid)",
+            Integer.toString(Layouts.SlowEvent.PID)},
+        {"slow_event.nr", "offsetof(struct slow_event, nr)", Integer.toString(Layouts.SlowEvent.NR)},
+        {"slow_event.thread", "offsetof(struct slow_event, thread)",
+            Integer.toString(Layouts.SlowEvent.THREAD)},
+        {"slow_event.process", "offsetof(struct slow_event, process)",
+            Integer.toString(Layouts.SlowEvent.PROCESS)},
+    };
+    StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include \""
+        + HEADER + "\"\nint main(void) {\n");
+    for (String[] check : checks) {
+      c.append("  printf(\"%s %ld\\n\", \"").append(check[0]).append("\", (long)(")
+          .append(check[1]).append("));\n");
+    }
+    c.append("  return 0;\n}\n");
+    Files.writeString(dir.resolve("layout.c"), c);
+    Process gcc = new ProcessBuilder("gcc", "-o", dir.resolve("layout").toString(),
+        dir.resolve("layout.c").toString()).inheritIO().start();
+    assertThat(gcc.waitFor()).as("gcc exit code").isZero();
+    Process run = new ProcessBuilder(dir.resolve("layout").toString()).start();
+    Map<String, String> actual = new HashMap<>();
+    for (String line : new String(run.getInputStream().readAllBytes()).split("\n")) {
+      String[] kv = line.split(" ");
+      actual.put(kv[0], kv[1]);
+    }
+    assertThat(run.waitFor()).isZero();
+    for (String[] check : checks) {
+      assertThat(actual.get(check[0])).as(check[1]).isEqualTo(check[2]);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package io.syscallexporter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The exporter's shaded jar, run as its own process, the way users run it. */
+final class ExporterProcess implements AutoCloseable {
+  static final Path JAR = Path.of(System.getProperty("exporter.jar",
+      "target/syscall-exporter.jar"));
+
+  private final Process process;
+  private final Path log;
+  final int port;
+  private final HttpClient http = HttpClient.newBuilder()
+      .connectTimeout(Duration.ofSeconds(5)).build();
+
+  private ExporterProcess(Process process, Path log, int port) {
+    this.process = process;
+    this.log = log;
+    this.port = port;
+  }
+
+  /** Starts the exporter on a free loopback port and waits until its programs are attached. */
+  static ExporterProcess start(String... flags) throws Exception {
+    int port = freePort();
+    Path log = Files.createTempFile("syscall-exporter-it", ".log");
+    List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toString(),
+        "--web.listen-address=127.0.0.1:" + port));
+    cmd.addAll(List.of(flags));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+        .redirectOutput(log.toFile()).start();
+    ExporterProcess e = new ExporterProcess(p, log, port);
+    e.awaitAttached();
+    return e;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  private void awaitAttached() throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw new AssertionError("exporter exited with " + process.exitValue() + ":\n" + log());
+      }
+      try {
+        if (scrape().value("syscall_exporter_programs_attached") == 3) {
+          return;
+        }
+      } catch (IOException | AssertionError notYet) {
+        // not listening yet
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("exporter did not attach within 60 s:\n" + log());
+  }
+
+  MetricsText scrape() throws IOException, InterruptedException {
+    HttpResponse<String> r = get("/metrics", "text/plain");
+    assertThat(r.statusCode()).as("scrape status").isEqualTo(200);
+    return new MetricsText(r.body());
+  }
+
+  HttpResponse<String> get(String path, String accept) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Accept", accept).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  InputStream getBytes(String path, String accept) throws IOException, InterruptedException {
+    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        .header("Accept", accept).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofInputStream()).body();
+  }
+
+  String log() throws IOException {
+    return Files.readString(log, StandardCharsets.UTF_8);
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
+  /** Sends a signal by name ("TERM", "KILL") and returns the exit code. */
+  int signal(String name) throws Exception {
+    Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start();
+    assertThat(kill.waitFor()).isZero();
+    assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exporter exits on SIG" + name).isTrue();
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (process.isAlive()) {
+      signal("TERM");
+    }
+    Files.deleteIfExists(log);
+  }
+}

@@ -1,0 +1,104 @@
+package io.syscallexporter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.ServerSocket;
+import java.net.InetAddress;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/** Start-up errors and shutdown: nothing of ours stays attached, however the exporter ends. */
+class LifecycleIT {
+  private static final Pattern PROG = Pattern.compile(
+      "(?m)^(\\d+): tracing\\s+name (sys_enter|sys_exit|thread_exit) ");
+
+  @Test
+  void sigkillLeavesNoProgramAttached() throws Exception {
+    KernelRequired.check();
+    Set<Integer> before = ourPrograms();
+    ExporterProcess exporter = ExporterProcess.start();
+    Set<Integer> loaded = ourPrograms();
+    loaded.removeAll(before);
+    assertThat(loaded).as("programs this exporter loaded").hasSize(3);
+
+    assertThat(exporter.signal("KILL")).isEqualTo(128 + 9);
+
+    // The links die with the process's file descriptors; the kernel frees the programs.
+    assertThat(stillLoaded(loaded)).as("programs still loaded after SIGKILL").isEmpty();
+  }
+
+  @Test
+  void sigtermDetachesAndExitsZero() throws Exception {
+    KernelRequired.check();
+    Set<Integer> before = ourPrograms();
+    ExporterProcess exporter = ExporterProcess.start();
+    Set<Integer> loaded = ourPrograms();
+    loaded.removeAll(before);
+
+    assertThat(exporter.signal("TERM")).isZero();
+    assertThat(exporter.log()).contains("detaching BPF programs");
+    assertThat(stillLoaded(loaded)).as("programs still loaded after SIGTERM").isEmpty();
+  }
+
+  @Test
+  void portInUseIsOneClearSentence() throws Exception {
+    KernelRequired.check();
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      Process p = new ProcessBuilder("java", "-jar", ExporterProcess.JAR.toString(),
+          "--web.listen-address=127.0.0.1:" + taken.getLocalPort()).redirectErrorStream(true)
+          .start();
+      String out = new String(p.getInputStream().readAllBytes());
+      assertThat(p.waitFor()).isEqualTo(1);
+      assertThat(out).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort(),
+          "--web.listen-address");
+    }
+  }
+
+  @Test
+  void unknownFlagPrintsUsageAndExitsTwo() throws Exception {
+    Process p = new ProcessBuilder("java", "-jar", ExporterProcess.JAR.toString(),
+        "--no-such-flag").start();
+    String err = new String(p.getErrorStream().readAllBytes());
+    assertThat(p.waitFor()).isEqualTo(2);
+    assertThat(err).contains("unknown flag --no-such-flag", "usage: syscall_exporter");
+  }
+
+  @Test
+  void badDurationPrintsUsageAndExitsTwo() throws Exception {
+    Process p = new ProcessBuilder("java", "-jar", ExporterProcess.JAR.toString(),
+        "--syscall.timeout=soon").start();
+    String err = new String(p.getErrorStream().readAllBytes());
+    assertThat(p.waitFor()).isEqualTo(2);
+    assertThat(err).contains("bad value for --syscall.timeout", "usage: syscall_exporter");
+  }
+
+  /** Which of {@code ids} are still loaded once the kernel has had 10 s to free them. */
+  private static Set<Integer> stillLoaded(Set<Integer> ids) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    Set<Integer> left = ourPrograms();
+    left.retainAll(ids);
+    while (!left.isEmpty() && System.nanoTime() < deadline) {
+      Thread.sleep(100);
+      left = ourPrograms();
+      left.retainAll(ids);
+    }
+    return left;
+  }
+
+  /** IDs of loaded programs named like ours, from bpftool. */
+  private static Set<Integer> ourPrograms() throws Exception {
+    Process p = new ProcessBuilder("bpftool", "prog", "show").redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertThat(p.waitFor()).as("bpftool prog show: %s", out).isZero();
+    Set<Integer> ids = new TreeSet<>();
+    Matcher m = PROG.matcher(out);
+    while (m.find()) {
+      ids.add(Integer.parseInt(m.group(1)));
+    }
+    return ids;
+  }
+}

@@ -1,0 +1,187 @@
+package io.syscallexporter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_36_2.Metrics;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The real BPF object in the real kernel, driven by a workload with known syscall counts and
+ * durations; the numbers on /metrics must match exactly.
+ */
+class SyscallLatencyIT {
+  private static ExporterProcess exporter;
+
+  @BeforeAll
+  static void start() throws Exception {
+    KernelRequired.check();
+    // A high log rate: the JVMs on the machine make slow futex calls of their own.
+    exporter = ExporterProcess.start("--slow.threshold=1s", "--syscall.timeout=2s",
+        "--scan.interval=500ms", "--slow.log-rate=1000");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (exporter != null) {
+      assertThat(exporter.signal("TERM")).as("exit code on SIGTERM").isZero();
+    }
+  }
+
+  @Test
+  void countsEveryGetppidExactly() throws Exception {
+    int n = 100_000;
+    Workload w = Workload.run(Workload.uniqueName("gp"), "getppid", Integer.toString(n));
+
+    MetricsText m = exporter.scrape();
+    assertThat(m.value("syscall_duration_seconds_count", "syscall", "getppid", "process", w.name))
+        .isEqualTo(n);
+    assertThat(m.value("syscall_duration_seconds_bucket", "syscall", "getppid", "process", w.name,
+        "le", "+Inf")).isEqualTo(n);
+    assertThat(m.value("syscall_slow_total", "syscall", "getppid", "process", w.name)).isZero();
+  }
+
+  @Test
+  void placesTwentyMillisecondSleepsInTheirBuckets() throws Exception {
+    Workload w = Workload.run(Workload.uniqueName("ns"), "nanosleep", "10", "20");
+
+    MetricsText m = exporter.scrape();
+    String[] labels = {"syscall", "nanosleep", "process", w.name};
+    assertThat(m.value("syscall_duration_seconds_count", labels)).isEqualTo(10);
+    assertThat(m.value("syscall_duration_seconds_sum", labels)).isBetween(0.200, 0.230);
+    // Classic buckets around 20 ms: 2^-6 s (15.6 ms) and 2^-4 s (62.5 ms).
+    assertThat(bucket(m, w.name, "0.015625")).isZero();
+    assertThat(bucket(m, w.name, "0.0625")).isEqualTo(10);
+
+    // Native buckets (schema 2) resolve it to (2^(-23/4), 2^(-22/4)] s = (18.6 ms, 22.1 ms].
+    Metrics.Histogram h = protobufHistogram("syscall_duration_seconds", "nanosleep", w.name);
+    assertThat(h.getSchema()).isEqualTo(2);
+    assertThat(h.getSampleCount()).isEqualTo(10);
+    assertThat(nativeBuckets(h)).containsExactly(new long[] {-22, 10});
+  }
+
+  @Test
+  void timedOutGaugeFollowsABlockedCall() throws Exception {
+    String name = Workload.uniqueName("to");
+    String[] labels = {"syscall", "nanosleep", "process", name};
+    long started = System.nanoTime();
+    Workload w = Workload.start(name, "nanosleep", "1", "6000");
+
+    // Timeout 2 s, scans every 500 ms: counted within timeout + 2 scans of the start.
+    double seen = 0;
+    while (seen != 1 && System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(3000)) {
+      Thread.sleep(100);
+      Double v = exporter.scrape().find("syscall_timed_out", labels);
+      seen = v == null ? 0 : v;
+    }
+    assertThat(seen).as("gauge while blocked, %d ms after start",
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started)).isEqualTo(1);
+    assertThat(exporter.scrape().value("syscall_timeouts_total", labels)).isEqualTo(1);
+
+    w.awaitExit(30);
+    Thread.sleep(1100); // two scans after it returned
+    MetricsText after = exporter.scrape();
+    assertThat(after.value("syscall_timed_out", labels)).as("gauge after return").isZero();
+    assertThat(after.value("syscall_timeouts_total", labels)).as("counted once").isEqualTo(1);
+    assertThat(after.value("syscall_duration_seconds_count", labels)).isEqualTo(1);
+  }
+
+  @Test
+  void logsOneLineForASlowCall() throws Exception {
+    Workload w = Workload.run(Workload.uniqueName("sl"), "nanosleep", "1", "3000");
+
+    // Events arrive through the ring buffer: give the poller a moment, then expect exactly one.
+    List<String> lines = List.of();
+    for (int i = 0; i < 50 && lines.isEmpty(); i++) {
+      Thread.sleep(100);
+      lines = exporter.log().lines()
+          .filter(l -> l.contains("msg=\"slow syscall\"") && l.contains("process=" + w.name + " "))
+          .toList();
+    }
+    Thread.sleep(500);
+    lines = exporter.log().lines()
+        .filter(l -> l.contains("msg=\"slow syscall\"") && l.contains("process=" + w.name + " "))
+        .toList();
+    assertThat(lines).hasSize(1);
+    String line = lines.get(0);
+    assertThat(line).contains("syscall=nanosleep ", "tid=" + w.pid() + " ", "pid=" + w.pid() + " ",
+        "thread=" + w.name);
+    double latency = Double.parseDouble(line.replaceAll(".*latency_seconds=(\\S+).*", "$1"));
+    assertThat(latency).isCloseTo(3.0, within(0.05));
+    assertThat(exporter.scrape().value("syscall_slow_total", "syscall", "nanosleep", "process",
+        w.name)).isEqualTo(1);
+  }
+
+  @Test
+  void exposesMetricsPromtoolAccepts() throws Exception {
+    Workload.run(Workload.uniqueName("pt"), "getppid", "10");
+    Path file = Files.createTempFile("metrics", ".txt");
+    Files.writeString(file, exporter.scrape().text);
+    Process promtool = new ProcessBuilder("promtool", "check", "metrics")
+        .redirectInput(file.toFile()).redirectErrorStream(true).start();
+    String out = new String(promtool.getInputStream().readAllBytes());
+    assertThat(promtool.waitFor()).as("promtool exit code: %s", out).isZero();
+    assertThat(out).isEmpty();
+    Files.delete(file);
+  }
+
+  @Test
+  void servesTheLandingPageAndHealth() throws Exception {
+    assertThat(exporter.get("/", "text/html").body()).contains("href=\"/metrics\"");
+    assertThat(exporter.get("/-/healthy", "*/*").statusCode()).isEqualTo(200);
+    assertThat(exporter.get("/no-such-page", "*/*").statusCode()).isEqualTo(404);
+  }
+
+  private static double bucket(MetricsText m, String process, String le) {
+    return m.value("syscall_duration_seconds_bucket", "syscall", "nanosleep", "process", process,
+        "le", le);
+  }
+
+  static Metrics.Histogram protobufHistogram(String family, String syscall, String process)
+      throws Exception {
+    try (InputStream in = exporter.getBytes("/metrics", "application/vnd.google.protobuf;"
+        + "proto=io.prometheus.client.MetricFamily;encoding=delimited")) {
+      Metrics.MetricFamily f;
+      while ((f = Metrics.MetricFamily.parseDelimitedFrom(in)) != null) {
+        if (!f.getName().equals(family)) {
+          continue;
+        }
+        for (Metrics.Metric metric : f.getMetricList()) {
+          List<String> labels = metric.getLabelList().stream()
+              .map(l -> l.getName() + "=" + l.getValue()).toList();
+          if (labels.contains("syscall=" + syscall) && labels.contains("process=" + process)) {
+            return metric.getHistogram();
+          }
+        }
+      }
+    }
+    throw new AssertionError("no " + family + " for " + syscall + "/" + process);
+  }
+
+  /** Non-empty native buckets as (index, count) pairs, decoded from spans and deltas. */
+  static List<long[]> nativeBuckets(Metrics.Histogram h) {
+    List<long[]> out = new ArrayList<>();
+    int index = 0;
+    long count = 0;
+    int delta = 0;
+    for (Metrics.BucketSpan span : h.getPositiveSpanList()) {
+      index += span.getOffset();
+      for (int i = 0; i < span.getLength(); i++) {
+        count += h.getPositiveDelta(delta++);
+        if (count > 0) {
+          out.add(new long[] {index, count});
+        }
+        index++;
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,64 @@
+package io.syscallexporter.metrics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.syscallexporter.collect.FakeKernel;
+import io.syscallexporter.config.Flags;
+import io.syscallexporter.syscalls.SyscallTable;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+class SyscallLatencyCollectorTest {
+  private final FakeKernel kernel = new FakeKernel();
+
+  private SyscallLatencyCollector collector(String... flags) throws Exception {
+    var config = Flags.parse(flags);
+    return new SyscallLatencyCollector(kernel,
+        new LabelBudget(SyscallTable.forArch("x86_64"), config), config);
+  }
+
+  @Test
+  void exportsClassicAndNativeBucketsFromKernelCounts() throws Exception {
+    kernel.histograms.add(FakeKernel.entry("app", 35, 20_000_000L, 10)); // 10 x 20 ms nanosleep
+    MetricSnapshots snapshots = collector().collect();
+
+    HistogramSnapshot h = (HistogramSnapshot) snapshots.get(0);
+    HistogramDataPointSnapshot p = h.getDataPoints().get(0);
+    assertThat(p.getLabels().get("syscall")).isEqualTo("nanosleep");
+    assertThat(p.getLabels().get("process")).isEqualTo("app");
+    assertThat(p.getCount()).isEqualTo(10);
+    assertThat(p.getSum()).isEqualTo(0.2);
+    assertThat(p.getNativeSchema()).isEqualTo(2);
+    assertThat(p.getNativeBucketsForPositiveValues().getBucketIndex(0)).isEqualTo(-22);
+    assertThat(p.getNativeBucketsForPositiveValues().getCount(0)).isEqualTo(10);
+
+    String text = text(snapshots);
+    assertThat(text).contains(
+        "syscall_duration_seconds_bucket{process=\"app\",syscall=\"nanosleep\",le=\"0.015625\"} 0",
+        "syscall_duration_seconds_bucket{process=\"app\",syscall=\"nanosleep\",le=\"0.0625\"} 10",
+        "syscall_duration_seconds_count{process=\"app\",syscall=\"nanosleep\"} 10",
+        "syscall_slow_total{process=\"app\",syscall=\"nanosleep\"} 0");
+  }
+
+  @Test
+  void sumsSeriesOverTheLabelLimitIntoOther() throws Exception {
+    kernel.histograms.add(FakeKernel.entry("a", 0, 1000, 1));
+    kernel.histograms.add(FakeKernel.entry("b", 0, 1000, 2));
+    kernel.histograms.add(FakeKernel.entry("c", 0, 1000, 3));
+    String text = text(collector("--labels.limit=1").collect());
+    assertThat(text).contains(
+        "syscall_duration_seconds_count{process=\"a\",syscall=\"read\"} 1",
+        "syscall_duration_seconds_count{process=\"_other\",syscall=\"read\"} 5");
+  }
+
+  private static String text(MetricSnapshots snapshots) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrometheusTextFormatWriter.create().write(out, snapshots);
+    return out.toString(StandardCharsets.UTF_8);
+  }
+}

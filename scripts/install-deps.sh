@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what building and running the exporter needs on Debian/Ubuntu; with --test, also
+# what the tests need. Installs only what is missing, so it is cheap to run every time.
+set -euo pipefail
+
+packages=(clang libbpf-dev libbpf1 bpftool make)
+if [[ "${1:-}" == "--test" ]]; then
+  packages+=(gcc libc6-dev prometheus)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if (( ${#missing[@]} )); then
+  echo "installing: ${missing[*]}" >&2
+  sudo=""
+  [[ $(id -u) -eq 0 ]] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" >/dev/null
+fi
+
+for tool in java mvn; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: install a JDK 17+ and Maven" >&2; exit 1; }
+done
