@@ -9,9 +9,17 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "syscall_exporter.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* From include/uapi/linux/stat.h, which vmlinux.h does not carry. */
+#define S_IFMT 00170000
+#define S_IFREG 0100000
+#define S_IFBLK 0060000
+#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
+#define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
 
 const volatile struct exporter_config cfg = {};
 
@@ -75,6 +83,37 @@ static __always_inline __u32 bucket_of(__u64 ns)
 	return k < HIST_BUCKETS ? k : HIST_BUCKETS - 1;
 }
 
+/* Whether fd refers to a regular file or a block device (not a socket, pipe, tty, ...). */
+static __always_inline bool fd_is_file(struct task_struct *task, __u64 fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file *file = NULL;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return false;
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	if (!file)
+		return false;
+	umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
+	return S_ISREG(mode) || S_ISBLK(mode);
+}
+
+/* Only reached for calls at or above the slow threshold: off the hot path. */
+static __always_inline bool counts_as_slow(struct task_struct *task, __u32 nr, __u64 arg0)
+{
+	if (nr >= POLICY_SLOTS)
+		return true;
+	switch (cfg.slow_policy[nr]) {
+	case SLOW_NEVER:
+		return false;
+	case SLOW_IF_FILE:
+		return fd_is_file(task, arg0);
+	default:
+		return true;
+	}
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
@@ -86,6 +125,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		/* Updated in place: a delete and insert per call costs twice as much. */
 		e->nr = id;
 		e->pid = pid_tgid >> 32;
+		e->arg0 = PT_REGS_PARM1_SYSCALL(regs);
 		e->start_ns = bpf_ktime_get_ns();
 		return 0;
 	}
@@ -94,6 +134,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		.start_ns = bpf_ktime_get_ns(),
 		.nr = id,
 		.pid = pid_tgid >> 32,
+		.arg0 = PT_REGS_PARM1_SYSCALL(regs),
 	};
 	if (bpf_map_update_elem(&inflight, &tid, &fresh, BPF_NOEXIST))
 		count_error(ERR_INFLIGHT_UPDATE);
@@ -112,6 +153,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 
 	__u64 latency = bpf_ktime_get_ns() - e->start_ns;
+	__u64 arg0 = e->arg0;
 	struct hist_key key = {
 		.pid = cfg.per_pid ? pid_tgid >> 32 : 0,
 		.nr = e->nr,
@@ -134,7 +176,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__sync_fetch_and_add(&v->buckets[bucket_of(latency)], 1);
 	__sync_fetch_and_add(&v->sum_ns, latency);
 
-	if (latency < cfg.slow_threshold_ns)
+	if (latency < cfg.slow_threshold_ns || !counts_as_slow(task, key.nr, arg0))
 		return 0;
 	__sync_fetch_and_add(&v->slow, 1);
 

@@ -32,6 +32,19 @@
 #define BOUNDS_SLOTS 256
 #define BOUNDS_SEARCH_STEPS 8
 
+/*
+ * Per-syscall slow-event policy, indexed by syscall number: which completed
+ * calls at or above the slow threshold count in syscall_slow_total and are
+ * sent as events. 512 covers every x86_64 and aarch64 syscall number; calls
+ * numbered above it (x32, unknown) are treated as SLOW_ALWAYS.
+ */
+#define POLICY_SLOTS 512
+enum slow_policy {
+	SLOW_NEVER = 0,   /* waits by design: epoll_wait, futex, nanosleep, ... */
+	SLOW_ALWAYS = 1,  /* calls that should return promptly */
+	SLOW_IF_FILE = 2, /* fd-based: only on a regular file or block device */
+};
+
 /* Indexes of the per-CPU error counters. */
 enum exporter_error {
 	ERR_INFLIGHT_UPDATE = 0, /* inflight map full: a call went unmeasured */
@@ -46,13 +59,18 @@ struct exporter_config {
 	unsigned int per_pid;      /* 1: histogram keys carry the pid */
 	unsigned int pad;
 	unsigned long long bounds_ns[BOUNDS_SLOTS];
+	unsigned char slow_policy[POLICY_SLOTS];
 };
 
-/* One per thread, keyed by tid. start_ns == 0: not in a syscall. */
+/*
+ * One per thread, keyed by tid. start_ns == 0: not in a syscall. arg0 is the
+ * first argument (the fd of fd-based calls), for the scanner to look up.
+ */
 struct inflight {
 	unsigned long long start_ns;
 	unsigned int nr;
 	unsigned int pid;
+	unsigned long long arg0;
 };
 
 struct hist_key {

@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(clang libbpf-dev libbpf1 bpftool make)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(gcc libc6-dev prometheus)
+  packages+=(gcc libc6-dev pkg-config libfuse3-dev fuse3 prometheus chromium)
 fi
 
 missing=()

@@ -5,23 +5,105 @@
  *
  *   workload NAME getppid N          N getppid calls
  *   workload NAME nanosleep K MS     K nanosleep calls of MS milliseconds each
+ *   workload NAME read PATH          one read of a file
+ *   workload NAME block KIND         block forever in one call of KIND: epoll,
+ *                                    futex, nanosleep, pipe, accept, pty
+ *   workload NAME threads N KIND     N threads, each blocked forever in KIND;
+ *                                    KIND "mixed": even ones nanosleep, odd
+ *                                    ones pipe; "exit": each thread exits
  *
- * Raw syscall(2) throughout: glibc's nanosleep() is clock_nanosleep.
- * Prints "ready" once named, before the measured calls, and "done" at the end.
+ * Raw syscall(2) where the name matters: glibc's nanosleep() is
+ * clock_nanosleep. Prints "ready" before the measured calls begin (for block
+ * and threads: once every thread is started) and "done" at the end.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: workload NAME getppid N | NAME nanosleep K MS\n");
+	fprintf(stderr, "usage: workload NAME getppid N | nanosleep K MS | read PATH |"
+		" block KIND | threads N KIND\n");
 	exit(2);
+}
+
+static void ready(void)
+{
+	printf("ready\n");
+	fflush(stdout);
+}
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static int pipe_fds[2];
+
+/* Blocks the calling thread in one call of the given kind, forever. */
+static void block(const char *kind)
+{
+	char c;
+
+	if (!strcmp(kind, "nanosleep")) {
+		struct timespec ts = { .tv_sec = 1000000 };
+
+		syscall(SYS_nanosleep, &ts, NULL);
+	} else if (!strcmp(kind, "pipe")) {
+		if (read(pipe_fds[0], &c, 1) < 0)
+			die("read");
+	} else if (!strcmp(kind, "futex")) {
+		static int word;
+
+		syscall(SYS_futex, &word, FUTEX_WAIT_PRIVATE, 0, NULL, NULL, 0);
+	} else if (!strcmp(kind, "epoll")) {
+		struct epoll_event ev = { .events = EPOLLIN }, out;
+		int ep = epoll_create1(0);
+
+		if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, pipe_fds[0], &ev))
+			die("epoll");
+		epoll_wait(ep, &out, 1, -1);
+	} else if (!strcmp(kind, "accept")) {
+		struct sockaddr_in addr = { .sin_family = AF_INET,
+					    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+
+		if (s < 0 || bind(s, (struct sockaddr *)&addr, sizeof(addr)) || listen(s, 1))
+			die("socket");
+		accept(s, NULL, NULL);
+	} else if (!strcmp(kind, "pty")) {
+		int master = posix_openpt(O_RDWR | O_NOCTTY), slave;
+
+		if (master < 0 || grantpt(master) || unlockpt(master))
+			die("posix_openpt");
+		slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+		if (slave < 0)
+			die("open pts");
+		if (read(slave, &c, 1) < 0)
+			die("read pty");
+	} else {
+		usage();
+	}
+}
+
+static void *thread_main(void *kind)
+{
+	if (!strcmp(kind, "exit"))
+		syscall(SYS_exit, 0); /* never returns: the exporter must drop its entry */
+	block(kind);
+	return NULL;
 }
 
 int main(int argc, char **argv)
@@ -29,24 +111,53 @@ int main(int argc, char **argv)
 	if (argc < 4)
 		usage();
 	/* The leader's comm is the process label; set it before any measured call. */
-	if (prctl(PR_SET_NAME, argv[1], 0, 0, 0)) {
-		perror("prctl");
-		return 1;
-	}
-	printf("ready\n");
-	fflush(stdout);
+	if (prctl(PR_SET_NAME, argv[1], 0, 0, 0))
+		die("prctl");
+	if (pipe(pipe_fds))
+		die("pipe");
 
 	if (!strcmp(argv[2], "getppid")) {
 		long n = atol(argv[3]);
 
+		ready();
 		for (long i = 0; i < n; i++)
 			syscall(SYS_getppid);
 	} else if (!strcmp(argv[2], "nanosleep") && argc == 5) {
 		long k = atol(argv[3]), ms = atol(argv[4]);
 		struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
 
+		ready();
 		for (long i = 0; i < k; i++)
 			syscall(SYS_nanosleep, &ts, NULL);
+	} else if (!strcmp(argv[2], "read")) {
+		char buf[64];
+		int fd = open(argv[3], O_RDONLY);
+
+		if (fd < 0)
+			die("open");
+		ready();
+		if (read(fd, buf, sizeof(buf)) < 0)
+			die("read");
+	} else if (!strcmp(argv[2], "block")) {
+		ready();
+		block(argv[3]);
+	} else if (!strcmp(argv[2], "threads") && argc == 5) {
+		long n = atol(argv[3]);
+		pthread_attr_t attr;
+
+		pthread_attr_init(&attr);
+		pthread_attr_setstacksize(&attr, 64 * 1024);
+		for (long i = 0; i < n; i++) {
+			pthread_t t;
+			const char *kind = argv[4];
+
+			if (!strcmp(kind, "mixed"))
+				kind = i % 2 ? "pipe" : "nanosleep";
+			if (pthread_create(&t, &attr, thread_main, (void *)kind))
+				die("pthread_create");
+		}
+		ready();
+		pause();
 	} else {
 		usage();
 	}

@@ -10,34 +10,36 @@ import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.metrics.ExporterHealthCollector;
 import io.syscallexporter.metrics.SyscallLatencyCollector;
 import io.syscallexporter.metrics.TimedOutCollector;
-import io.syscallexporter.process.ProcessNames;
+import io.syscallexporter.policy.SyscallPolicy;
+import io.syscallexporter.process.ProcFs;
 import io.syscallexporter.syscalls.SyscallTable;
 
 /** Wires the exporter: the kernel source, the collectors and their registry. */
 public final class ExporterModule extends AbstractModule {
   private final ExporterConfig config;
+  private final SyscallTable syscalls;
+  private final SyscallPolicy policy;
 
-  public ExporterModule(ExporterConfig config) {
+  /** The config file is read before this, so its errors end the exporter with exit code 2. */
+  public ExporterModule(ExporterConfig config, SyscallTable syscalls, SyscallPolicy policy) {
     this.config = config;
+    this.syscalls = syscalls;
+    this.policy = policy;
   }
 
   @Override
   protected void configure() {
     bind(ExporterConfig.class).toInstance(config);
-    bind(ProcessNames.class).toInstance(new ProcessNames());
-  }
-
-  @Provides
-  @Singleton
-  SyscallTable syscallTable() {
-    return SyscallTable.forThisMachine();
+    bind(SyscallTable.class).toInstance(syscalls);
+    bind(SyscallPolicy.class).toInstance(policy);
+    bind(ProcFs.class).toInstance(new ProcFs());
   }
 
   @Provides
   @Singleton
   KernelSource kernel() {
     return SyscallTracer.start(new SyscallTracer.Settings(config.slowThreshold(),
-        config.perPidLabels()));
+        config.perPidLabels(), policy.slowTable(syscalls)));
   }
 
   @Provides

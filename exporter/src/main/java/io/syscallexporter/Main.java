@@ -3,9 +3,12 @@ package io.syscallexporter;
 import com.google.inject.Guice;
 import com.google.inject.ProvisionException;
 import io.syscallexporter.bpf.BpfException;
+import io.syscallexporter.config.ConfigFile;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.config.UsageException;
+import io.syscallexporter.policy.SyscallPolicy;
+import io.syscallexporter.syscalls.SyscallTable;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
@@ -27,10 +30,19 @@ public final class Main {
       System.exit(2);
       return;
     }
-    System.exit(run(config));
+    SyscallTable syscalls = SyscallTable.forThisMachine();
+    SyscallPolicy policy;
+    try {
+      policy = ConfigFile.policy(config, syscalls);
+    } catch (UsageException e) {
+      System.err.println("syscall_exporter: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    System.exit(run(new ExporterModule(config, syscalls, policy), config));
   }
 
-  static int run(ExporterConfig config) {
+  static int run(ExporterModule module, ExporterConfig config) {
     CountDownLatch stop = new CountDownLatch(1);
     // Handled, not left to the JVM: its default exit status on SIGTERM is 143.
     Signal.handle(new Signal("TERM"), s -> stop.countDown());
@@ -38,7 +50,7 @@ public final class Main {
 
     Exporter exporter;
     try {
-      exporter = Guice.createInjector(new ExporterModule(config)).getInstance(Exporter.class);
+      exporter = Guice.createInjector(module).getInstance(Exporter.class);
     } catch (ProvisionException e) {
       Throwable cause = rootCause(e);
       Log.error(cause instanceof BpfException ? cause.getMessage() : "cannot start: " + cause);

@@ -15,6 +15,11 @@ public final class Layouts {
   public static final int HIST_NATIVE_BUCKETS = NATIVE_MAX_INDEX - NATIVE_MIN_INDEX;
   public static final int HIST_BUCKETS = HIST_NATIVE_BUCKETS + 2;
   public static final int BOUNDS_SLOTS = 256;
+  public static final int POLICY_SLOTS = 512;
+
+  public static final byte SLOW_NEVER = 0;
+  public static final byte SLOW_ALWAYS = 1;
+  public static final byte SLOW_IF_FILE = 2;
 
   public static final int ERR_INFLIGHT_UPDATE = 0;
   public static final int ERR_HIST_UPDATE = 1;
@@ -26,7 +31,8 @@ public final class Layouts {
     public static final int SLOW_THRESHOLD_NS = 0;
     public static final int PER_PID = 8;
     public static final int BOUNDS_NS = 16;
-    public static final int SIZE = BOUNDS_NS + 8 * BOUNDS_SLOTS;
+    public static final int SLOW_POLICY = BOUNDS_NS + 8 * BOUNDS_SLOTS;
+    public static final int SIZE = SLOW_POLICY + POLICY_SLOTS;
 
     private Config() {}
   }
@@ -36,7 +42,8 @@ public final class Layouts {
     public static final int START_NS = 0;
     public static final int NR = 8;
     public static final int PID = 12;
-    public static final int SIZE = 16;
+    public static final int ARG0 = 16;
+    public static final int SIZE = 24;
 
     private Inflight() {}
   }

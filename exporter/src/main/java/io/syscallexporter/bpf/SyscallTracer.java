@@ -34,8 +34,11 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private final BpfMap errors;
   private final int possibleCpus;
 
-  /** Load-time settings of the BPF programs. */
-  public record Settings(Duration slowThreshold, boolean perPid) {}
+  /**
+   * Load-time settings of the BPF programs; {@code slowPolicy} holds a Layouts.SLOW_* value per
+   * syscall number.
+   */
+  public record Settings(Duration slowThreshold, boolean perPid, byte[] slowPolicy) {}
 
   private SyscallTracer(BpfObject object, int possibleCpus) {
     this.object = object;
@@ -73,6 +76,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     for (int k = 0; k < bounds.length; k++) {
       b.putLong(Layouts.Config.BOUNDS_NS + 8 * k, bounds[k]);
     }
+    b.put(Layouts.Config.SLOW_POLICY, settings.slowPolicy(), 0, Layouts.POLICY_SLOTS);
     return b.array();
   }
 
@@ -132,7 +136,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
         long start = value.getLong(Layouts.Inflight.START_NS);
         if (start != 0) {
           out.add(new InflightEntry(key.getInt(0), value.getInt(Layouts.Inflight.PID),
-              value.getInt(Layouts.Inflight.NR), start));
+              value.getInt(Layouts.Inflight.NR), start, value.getLong(Layouts.Inflight.ARG0)));
         }
       });
     }

@@ -1,8 +1,12 @@
 package io.syscallexporter.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 
-/** Everything the command line sets; see {@link Flags} for the defaults and meaning. */
+/**
+ * Everything the command line sets; see {@link Flags} for the defaults and meaning.
+ * {@code configFile} is null when none is given.
+ */
 public record ExporterConfig(
     String listenHost,
     int listenPort,
@@ -12,4 +16,5 @@ public record ExporterConfig(
     Duration scanInterval,
     boolean perPidLabels,
     int labelLimit,
-    int slowLogPerSecond) {}
+    int logRateLimit,
+    Path configFile) {}

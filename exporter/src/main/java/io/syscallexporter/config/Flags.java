@@ -1,5 +1,6 @@
 package io.syscallexporter.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,23 +30,27 @@ public final class Flags {
         (b, v) -> b.telemetryPath(v)));
     add(new Flag("slow.threshold", "duration", "1s",
         "Completed syscalls at least this long count in syscall_slow_total and are logged.",
-        (b, v) -> b.slowThreshold = positive("slow.threshold", v)));
+        (b, v) -> b.slowThreshold = positive(v)));
     add(new Flag("syscall.timeout", "duration", "10s",
         "A syscall in flight longer than this counts as timed out.",
-        (b, v) -> b.syscallTimeout = positive("syscall.timeout", v)));
+        (b, v) -> b.syscallTimeout = positive(v)));
     add(new Flag("scan.interval", "duration", "1s",
         "How often to scan in-flight syscalls for timeouts (at least 10ms).",
-        (b, v) -> b.scanInterval = atLeast("scan.interval", v, Duration.ofMillis(10))));
+        (b, v) -> b.scanInterval = atLeast(v, Duration.ofMillis(10))));
+    add(new Flag("config.file", "path", "",
+        "YAML file of per-syscall timeouts and policy lists (see config/example.yml).",
+        (b, v) -> b.configFile = v.isEmpty() ? null : Path.of(v)));
     add(new Flag("labels.pid", null, "false",
         "Add a pid label to per-process metrics (one series per process: high cardinality).",
         (b, v) -> b.perPid = Boolean.parseBoolean(v)));
     add(new Flag("labels.limit", "n", "5000",
         "Most (syscall, process) label sets exported; later ones are summed into"
-            + " process=\"" + "_other" + "\".",
-        (b, v) -> b.labelLimit = positiveInt("labels.limit", v)));
-    add(new Flag("slow.log-rate", "n", "10",
-        "Most slow-syscall log lines per second; the rest are counted, not logged (0: none).",
-        (b, v) -> b.slowLogPerSecond = nonNegativeInt("slow.log-rate", v)));
+            + " process=\"_other\".",
+        (b, v) -> b.labelLimit = positiveInt(v)));
+    add(new Flag("log.rate-limit", "n", "10",
+        "Most log lines per second for slow calls, and as many for timed-out calls; the rest"
+            + " are counted, not logged (0: none).",
+        (b, v) -> b.logRateLimit = nonNegativeInt(v)));
   }
 
   private Flags() {}
@@ -121,7 +126,7 @@ public final class Flags {
     return s.toString();
   }
 
-  private static Duration positive(String name, String v) {
+  private static Duration positive(String v) {
     Duration d = Durations.parse(v);
     if (d.isZero() || d.isNegative()) {
       throw new IllegalArgumentException("must be more than 0");
@@ -129,7 +134,7 @@ public final class Flags {
     return d;
   }
 
-  private static Duration atLeast(String name, String v, Duration min) {
+  private static Duration atLeast(String v, Duration min) {
     Duration d = Durations.parse(v);
     if (d.compareTo(min) < 0) {
       throw new IllegalArgumentException("must be at least " + Durations.format(min));
@@ -137,15 +142,15 @@ public final class Flags {
     return d;
   }
 
-  private static int positiveInt(String name, String v) {
-    int n = nonNegativeInt(name, v);
+  private static int positiveInt(String v) {
+    int n = nonNegativeInt(v);
     if (n == 0) {
       throw new IllegalArgumentException("must be at least 1");
     }
     return n;
   }
 
-  private static int nonNegativeInt(String name, String v) {
+  private static int nonNegativeInt(String v) {
     int n;
     try {
       n = Integer.parseInt(v);
@@ -167,7 +172,8 @@ public final class Flags {
     Duration scanInterval;
     boolean perPid;
     int labelLimit;
-    int slowLogPerSecond;
+    int logRateLimit;
+    Path configFile;
 
     void listen(String address) {
       int colon = address.lastIndexOf(':');
@@ -202,7 +208,7 @@ public final class Flags {
 
     ExporterConfig build() {
       return new ExporterConfig(host, port, telemetryPath, slowThreshold, syscallTimeout,
-          scanInterval, perPid, labelLimit, slowLogPerSecond);
+          scanInterval, perPid, labelLimit, logRateLimit, configFile);
     }
   }
 }

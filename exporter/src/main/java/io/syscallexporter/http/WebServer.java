@@ -5,20 +5,23 @@ import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import io.prometheus.metrics.exporter.httpserver.HttpErrorHandlingPolicy;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.syscallexporter.Log;
+import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
 import java.io.IOException;
 import java.net.BindException;
 
-/** Serves the landing page, metrics and {@code /-/healthy}. */
+/** Serves the metrics, {@code /-/healthy}, and the {@link Pages}. */
 public final class WebServer implements AutoCloseable {
   private final ExporterConfig config;
   private final PrometheusRegistry registry;
+  private final TimeoutScanner scanner;
   private HTTPServer server;
 
   @Inject
-  public WebServer(ExporterConfig config, PrometheusRegistry registry) {
+  public WebServer(ExporterConfig config, PrometheusRegistry registry, TimeoutScanner scanner) {
     this.config = config;
     this.registry = registry;
+    this.scanner = scanner;
   }
 
   /** Starts serving, or throws with a sentence saying what to do about it. */
@@ -27,7 +30,7 @@ public final class WebServer implements AutoCloseable {
         .port(config.listenPort())
         .registry(registry)
         .metricsHandlerPath(config.telemetryPath())
-        .defaultHandler(new LandingPage(config.telemetryPath()))
+        .defaultHandler(new Pages(config.telemetryPath(), scanner, System::nanoTime))
         .errorHandlingPolicy(HttpErrorHandlingPolicy.builder()
             .errorReporter(e -> Log.error("scrape failed", "err", String.valueOf(e)))
             .build());

@@ -80,7 +80,7 @@ public final class ExporterHealthCollector implements MultiCollector {
             .help("Slow events received from the kernel.")
             .dataPoint(counter(Labels.EMPTY, slowLog.received())).build(),
         CounterSnapshot.builder().name("syscall_exporter_slow_events_unlogged")
-            .help("Slow events not logged because of --slow.log-rate.")
+            .help("Slow events not logged because of --log.rate-limit.")
             .dataPoint(counter(Labels.EMPTY, slowLog.suppressed())).build(),
         GaugeSnapshot.builder().name("syscall_exporter_label_sets_over_limit")
             .help("Label sets beyond --labels.limit, summed into process=\"_other\".")

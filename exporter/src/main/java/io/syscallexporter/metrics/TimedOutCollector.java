@@ -7,6 +7,7 @@ import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSna
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
+import io.prometheus.metrics.model.snapshots.Unit;
 import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.TimeoutScanner;
 import java.util.HashMap;
@@ -21,6 +22,7 @@ import java.util.List;
 public final class TimedOutCollector implements MultiCollector {
   static final String GAUGE = "syscall_timed_out";
   static final String COUNTER = "syscall_timeouts";
+  static final String OLDEST = "syscall_timed_out_oldest_seconds";
 
   private final TimeoutScanner scanner;
   private final LabelBudget budget;
@@ -41,7 +43,15 @@ public final class TimedOutCollector implements MultiCollector {
         .help("Syscalls that crossed their timeout, each counted once.");
     byLabels(scanner.totals()).forEach((labels, n) -> total.dataPoint(
         CounterDataPointSnapshot.builder().labels(labels.labels()).value(n).build()));
-    return MetricSnapshots.of(gauge.build(), total.build());
+    long now = System.nanoTime();
+    Map<LabelSet, Double> oldest = new HashMap<>();
+    scanner.timedOut().forEach(c -> oldest.merge(budget.labelsFor(c.series()),
+        c.ageSeconds(now), Math::max));
+    GaugeSnapshot.Builder age = GaugeSnapshot.builder().name(OLDEST).unit(Unit.SECONDS)
+        .help("Age of the oldest syscall past its timeout, per label set that has one now.");
+    oldest.forEach((labels, seconds) -> age.dataPoint(
+        GaugeDataPointSnapshot.builder().labels(labels.labels()).value(seconds).build()));
+    return MetricSnapshots.of(gauge.build(), total.build(), age.build());
   }
 
   /** Sums per exported label set: several series may share one (the budget's _other). */
@@ -53,6 +63,6 @@ public final class TimedOutCollector implements MultiCollector {
 
   @Override
   public List<String> getPrometheusNames() {
-    return List.of(GAUGE, COUNTER + "_total");
+    return List.of(GAUGE, COUNTER + "_total", OLDEST);
   }
 }

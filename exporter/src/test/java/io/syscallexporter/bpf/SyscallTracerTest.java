@@ -18,13 +18,20 @@ class SyscallTracerTest {
 
   @Test
   void writesTheKnobsWhereTheProgramsReadThem() {
+    byte[] policy = new byte[Layouts.POLICY_SLOTS];
+    policy[35] = Layouts.SLOW_NEVER;
+    policy[74] = Layouts.SLOW_ALWAYS;
+    policy[0] = Layouts.SLOW_IF_FILE;
     ByteBuffer b = ByteBuffer.wrap(SyscallTracer.rodata(
-        new SyscallTracer.Settings(Duration.ofMillis(500), true))).order(ByteOrder.nativeOrder());
+        new SyscallTracer.Settings(Duration.ofMillis(500), true, policy)))
+        .order(ByteOrder.nativeOrder());
     assertThat(b.capacity()).isEqualTo(Layouts.Config.SIZE);
     assertThat(b.getLong(Layouts.Config.SLOW_THRESHOLD_NS)).isEqualTo(500_000_000L);
     assertThat(b.getInt(Layouts.Config.PER_PID)).isEqualTo(1);
     assertThat(b.getLong(Layouts.Config.BOUNDS_NS + 8 * 104)).isEqualTo(1_000_000_000L);
     assertThat(b.getLong(Layouts.Config.BOUNDS_NS + 8 * (LatencyBuckets.COUNT - 1))).isEqualTo(-1);
+    assertThat(b.get(Layouts.Config.SLOW_POLICY + 74)).isEqualTo(Layouts.SLOW_ALWAYS);
+    assertThat(b.get(Layouts.Config.SLOW_POLICY)).isEqualTo(Layouts.SLOW_IF_FILE);
   }
 
   @Test

@@ -13,11 +13,8 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
-/** src/test/c/workload.c, compiled once, run under a unique process name per test. */
+/** src/test/c/workload.c, run under a unique process name per test. */
 final class Workload {
-  private static final Path SOURCE = Path.of("src/test/c/workload.c");
-  private static final Path BINARY = Path.of("target/test-workload");
-
   private final Process process;
   final String name;
 
@@ -34,8 +31,7 @@ final class Workload {
 
   /** Starts the workload and waits until it has taken its name. */
   static Workload start(String name, String... args) throws IOException {
-    compile();
-    List<String> cmd = new ArrayList<>(List.of(BINARY.toAbsolutePath().toString(), name));
+    List<String> cmd = new ArrayList<>(List.of(TestBinaries.compile("workload").toString(), name));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     Workload w = new Workload(p, name);
@@ -64,23 +60,20 @@ final class Workload {
     return process.pid();
   }
 
+  /** The syscall number the main thread is in right now, from /proc/PID/syscall. */
+  int currentSyscall() throws IOException {
+    String s = Files.readString(Path.of("/proc/" + process.pid() + "/syscall")).trim();
+    return Integer.parseInt(s.split(" ")[0]);
+  }
+
+  void kill() throws Exception {
+    process.destroyForcibly();
+    process.waitFor(30, TimeUnit.SECONDS);
+  }
+
   void awaitExit(long seconds) throws Exception {
     assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("workload finished").isTrue();
     assertThat(process.exitValue()).as("workload exit code").isZero();
   }
 
-  private static synchronized void compile() throws IOException {
-    if (Files.exists(BINARY)
-        && Files.getLastModifiedTime(BINARY).compareTo(Files.getLastModifiedTime(SOURCE)) > 0) {
-      return;
-    }
-    try {
-      Process gcc = new ProcessBuilder("gcc", "-O2", "-Wall", "-Werror", "-o", BINARY.toString(),
-          SOURCE.toString()).inheritIO().start();
-      assertThat(gcc.waitFor()).as("gcc exit code").isZero();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException(e);
-    }
-  }
 }

@@ -1,0 +1,79 @@
+package io.syscallexporter.http;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpHandler;
+import io.syscallexporter.collect.TimedOutCall;
+import io.syscallexporter.collect.TimeoutScanner;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+/**
+ * Every path but the metrics and health: the landing page at {@code /}, and the on-call view of
+ * syscalls past their timeout as HTML ({@code /timed-out}) and JSON ({@code
+ * /api/v1/timed-out}). Anything else is a 404.
+ */
+public final class Pages implements HttpHandler {
+  static final String TIMED_OUT = "/timed-out";
+  static final String TIMED_OUT_JSON = "/api/v1/timed-out";
+
+  private final String telemetryPath;
+  private final TimeoutScanner scanner;
+  private final LongSupplier monotonicNanos;
+
+  public Pages(String telemetryPath, TimeoutScanner scanner, LongSupplier monotonicNanos) {
+    this.telemetryPath = telemetryPath;
+    this.scanner = scanner;
+    this.monotonicNanos = monotonicNanos;
+  }
+
+  @Override
+  public void handle(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      String path = exchange.getRequestURI().getPath();
+      String[] page = switch (path) {
+        case "/" -> new String[] {"text/html; charset=utf-8", landing()};
+        case TIMED_OUT -> new String[] {"text/html; charset=utf-8",
+            TimedOutView.html(scanner.timedOut(), monotonicNanos.getAsLong())};
+        case TIMED_OUT_JSON -> new String[] {"application/json",
+            TimedOutView.json(scanner.timedOut(), monotonicNanos.getAsLong())};
+        default -> null;
+      };
+      if (page == null) {
+        respond(exchange, 404, "text/plain; charset=utf-8", "404 page not found\n", false);
+      } else if (!method.equals("GET") && !method.equals("HEAD")) {
+        exchange.getResponseHeaders().set("Allow", "GET, HEAD");
+        respond(exchange, 405, "text/plain; charset=utf-8", "405 method not allowed\n", false);
+      } else {
+        respond(exchange, 200, page[0], page[1], method.equals("HEAD"));
+      }
+    }
+  }
+
+  private String landing() {
+    List<TimedOutCall> stuck = scanner.timedOut();
+    return "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
+        + "<title>syscall_exporter</title></head>\n<body>\n<h1>syscall_exporter</h1>\n"
+        + "<p>Per-process, per-syscall latency measured in the kernel with eBPF.</p>\n<ul>\n"
+        + "<li><a href=\"" + TimedOutView.escape(telemetryPath) + "\">Metrics</a></li>\n"
+        + "<li><a href=\"" + TIMED_OUT + "\">Syscalls stuck past their timeout</a> ("
+        + stuck.size() + " now; <a href=\"" + TIMED_OUT_JSON + "\">JSON</a>)</li>\n"
+        + "<li><a href=\"/-/healthy\">Health</a></li>\n</ul>\n</body>\n</html>\n";
+  }
+
+  private static void respond(HttpExchange exchange, int status, String type, String body,
+      boolean head) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", type);
+    exchange.getResponseHeaders().set("Cache-Control", "no-store");
+    exchange.sendResponseHeaders(status, head ? -1 : bytes.length);
+    if (!head) {
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(bytes);
+      }
+    }
+  }
+}

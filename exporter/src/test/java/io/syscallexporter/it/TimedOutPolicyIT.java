@@ -1,0 +1,168 @@
+package io.syscallexporter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.syscallexporter.syscalls.SyscallTable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The default timeout policy against real blocking: a read hung in a FUSE file system counts,
+ * waits by design do not; the on-call page and JSON show the hung read, in a real browser.
+ */
+class TimedOutPolicyIT {
+  private static final SyscallTable SYSCALLS = SyscallTable.forThisMachine();
+  private static ExporterProcess exporter;
+
+  @BeforeAll
+  static void start() throws Exception {
+    KernelRequired.check();
+    exporter = ExporterProcess.start("--syscall.timeout=2s", "--scan.interval=500ms");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (exporter != null) {
+      exporter.close();
+    }
+  }
+
+  @Test
+  void hungFileReadCountsAndWaitsByDesignDoNot() throws Exception {
+    Path mnt = Files.createTempDirectory("hangfs");
+    Process fs = new ProcessBuilder(TestBinaries.compile("hangfs", "fuse3").toString(), "8",
+        mnt.toString()).redirectErrorStream(true).start();
+    List<Workload> waiters = new ArrayList<>();
+    try {
+      awaitMounted(mnt);
+      Map<String, Set<String>> waits = new LinkedHashMap<>();
+      waits.put("epoll", Set.of("epoll_wait", "epoll_pwait"));
+      waits.put("futex", Set.of("futex"));
+      waits.put("nanosleep", Set.of("nanosleep"));
+      waits.put("pipe", Set.of("read"));
+      waits.put("accept", Set.of("accept", "accept4"));
+      waits.put("pty", Set.of("read"));
+      for (String kind : waits.keySet()) {
+        waiters.add(Workload.start(Workload.uniqueName("w" + kind.substring(0, 2)), "block",
+            kind));
+      }
+      long started = System.nanoTime();
+      Workload reader = Workload.start(Workload.uniqueName("rd"), "read", mnt + "/slow");
+      String[] readLabels = {"syscall", "read", "process", reader.name};
+
+      double gauge = 0;
+      while (gauge != 1 && System.nanoTime() - started < TimeUnit.SECONDS.toNanos(4)) {
+        Thread.sleep(100);
+        Double v = exporter.scrape().find("syscall_timed_out", readLabels);
+        gauge = v == null ? 0 : v;
+      }
+      assertThat(gauge).as("hung read on a file counts").isEqualTo(1);
+
+      // Every waiter is in its wait, past the timeout, and none of them counts.
+      MetricsText m = exporter.scrape();
+      int i = 0;
+      for (Map.Entry<String, Set<String>> wait : waits.entrySet()) {
+        Workload w = waiters.get(i++);
+        assertThat(SYSCALLS.name(w.currentSyscall())).as("%s is blocked", wait.getKey())
+            .isIn(wait.getValue());
+        assertThat(m.samples("syscall_timed_out"))
+            .as("%s is a wait by design", wait.getKey())
+            .noneMatch(s -> s.labels().get("process").equals(w.name) && s.value() > 0);
+      }
+
+      String json = exporter.get("/api/v1/timed-out", "application/json").body();
+      assertThat(json).contains("\"syscall\":\"read\"", "\"process\":\"" + reader.name + "\"",
+          "\"file\":\"" + mnt + "/slow\"", "\"tid\":" + reader.pid());
+      double age = Double.parseDouble(json.replaceAll("(?s).*\"age_seconds\":([0-9.]+).*", "$1"));
+      assertThat(age).isBetween(2.0, 8.0);
+      for (Workload w : waiters) {
+        assertThat(json).doesNotContain(w.name);
+      }
+      assertThat(exporter.scrape().value("syscall_timed_out_oldest_seconds", readLabels))
+          .isGreaterThanOrEqualTo(2.0);
+
+      String url = "http://127.0.0.1:" + exporter.port + "/timed-out";
+      String dom = Chromium.dumpDom(url);
+      assertThat(dom).contains("<table id=\"timed-out\">", mnt + "/slow", reader.name);
+      Chromium.screenshot(url, Path.of("target/on-call-view.png"), 1100, 300);
+      assertThat(Path.of("target/on-call-view.png")).isNotEmptyFile();
+
+      reader.awaitExit(20);
+      Thread.sleep(1100); // two scans after it returned
+      MetricsText after = exporter.scrape();
+      assertThat(after.value("syscall_timed_out", readLabels)).isZero();
+      assertThat(after.value("syscall_timeouts_total", readLabels)).isEqualTo(1);
+      assertThat(exporter.log()).contains("msg=\"timed-out syscall returned\" syscall=read");
+    } finally {
+      for (Workload w : waiters) {
+        w.kill();
+      }
+      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
+      fs.destroyForcibly().waitFor();
+    }
+  }
+
+  @Test
+  void configFileMakesAFutexWaitCount() throws Exception {
+    Path config = Files.createTempFile("config", ".yml");
+    Files.writeString(config, "timeouts:\n  syscalls:\n    futex: 1s\n");
+    try (ExporterProcess withConfig = ExporterProcess.start("--config.file=" + config,
+        "--scan.interval=250ms")) {
+      long started = System.nanoTime();
+      Workload w = Workload.start(Workload.uniqueName("fx"), "block", "futex");
+      try {
+        String[] labels = {"syscall", "futex", "process", w.name};
+        Double v = null;
+        while ((v == null || v != 1)
+            && System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(2500)) {
+          Thread.sleep(100);
+          v = withConfig.scrape().find("syscall_timed_out", labels);
+        }
+        assertThat(v).as("futex past its configured 1 s timeout").isEqualTo(1);
+      } finally {
+        w.kill();
+      }
+    }
+  }
+
+  @Test
+  void badConfigFileNamesTheKeyAndExitsTwo() throws Exception {
+    assertConfigError("timeouts:\n  syscals:\n    futex: 1s\n",
+        "timeouts.syscals: unknown key (known here: syscalls, exclude)");
+    assertConfigError("timeouts:\n  syscalls:\n    futex: soon\n",
+        "timeouts.syscalls.futex: not a duration");
+    assertConfigError("slow:\n  include: [futex, fsnyc]\n",
+        "slow.include[1]: unknown syscall \"fsnyc\"");
+  }
+
+  private static void assertConfigError(String yaml, String expected) throws Exception {
+    Path config = Files.createTempFile("config", ".yml");
+    Files.writeString(config, yaml);
+    Process p = new ProcessBuilder("java", "-jar", ExporterProcess.JAR.toString(),
+        "--config.file=" + config).start();
+    String err = new String(p.getErrorStream().readAllBytes());
+    assertThat(p.waitFor()).isEqualTo(2);
+    assertThat(err).contains("config file " + config + ": " + expected);
+    Files.delete(config);
+  }
+
+  private static void awaitMounted(Path mnt) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      if (Files.readString(Path.of("/proc/mounts")).contains(" " + mnt + " fuse")) {
+        return;
+      }
+      Thread.sleep(50);
+    }
+    throw new AssertionError("hangfs did not mount on " + mnt);
+  }
+}
