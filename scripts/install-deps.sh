@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Installs what building and running the exporter needs on Debian/Ubuntu; with --test, also
-# what the tests need. Installs only what is missing, so it is cheap to run every time.
+# Installs what is missing on Debian/Ubuntu (cheap to run every time): what building and
+# running the exporter needs; with --stack, also Prometheus and Alertmanager (scripts/stack.sh);
+# with --test, everything the tests use.
 set -euo pipefail
 
 packages=(clang libbpf-dev libbpf1 bpftool make)
-if [[ "${1:-}" == "--test" ]]; then
-  packages+=(gcc libc6-dev pkg-config libfuse3-dev fuse3 prometheus chromium)
-fi
+case "${1:-}" in
+  --stack) packages+=(prometheus prometheus-alertmanager) ;;
+  --test) packages+=(gcc libc6-dev pkg-config libfuse3-dev fuse3 prometheus prometheus-alertmanager chromium) ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do

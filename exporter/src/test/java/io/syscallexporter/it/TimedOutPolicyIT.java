@@ -106,8 +106,8 @@ class TimedOutPolicyIT {
       for (Workload w : waiters) {
         w.kill();
       }
-      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
       fs.destroyForcibly().waitFor();
+      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
     }
   }
 

@@ -66,6 +66,11 @@ final class Workload {
     return Integer.parseInt(s.split(" ")[0]);
   }
 
+  /** Whether the process ended within the time, whatever its exit code. */
+  boolean exitsWithin(long seconds) throws InterruptedException {
+    return process.waitFor(seconds, TimeUnit.SECONDS);
+  }
+
   void kill() throws Exception {
     process.destroyForcibly();
     process.waitFor(30, TimeUnit.SECONDS);
