@@ -160,8 +160,13 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	};
 	e->start_ns = 0;
 
+	/*
+	 * Plain loads through the BTF-typed task, not bpf_probe_read_kernel: the verifier turns
+	 * them into fault-safe loads, and they save a helper call on every syscall (~30 ns here).
+	 */
 	struct task_struct *task = bpf_get_current_task_btf();
-	bpf_probe_read_kernel(key.process, sizeof(key.process), task->group_leader->comm);
+	struct task_struct *leader = task->group_leader;
+	__builtin_memcpy(key.process, leader->comm, sizeof(key.process));
 
 	struct hist_value *v = bpf_map_lookup_elem(&hist, &key);
 	if (!v) {

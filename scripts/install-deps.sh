@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs what is missing on Debian/Ubuntu (cheap to run every time): what building and
 # running the exporter needs; with --stack, also Prometheus and Alertmanager (scripts/stack.sh);
-# with --test, everything the tests use.
+# with --bench, what bench/run.sh needs; with --test, everything the tests use.
 set -euo pipefail
 
 packages=(clang libbpf-dev libbpf1 bpftool make)
 case "${1:-}" in
   --stack) packages+=(prometheus prometheus-alertmanager) ;;
+  --bench) packages+=(gcc libc6-dev bpftrace python3 bc curl) ;;
   --test) packages+=(gcc libc6-dev pkg-config libfuse3-dev fuse3 prometheus prometheus-alertmanager chromium) ;;
 esac
 

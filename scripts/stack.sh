@@ -3,9 +3,10 @@
 # the exporter on :9548, Prometheus on :9090 (with the alert rules), Alertmanager on :9093.
 # Ctrl-C stops all three. Data goes to a temporary folder.
 set -euo pipefail
+export MALLOC_ARENA_MAX=2 # as scripts/run.sh runs the exporter
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh --stack
-mvn -B -q -DskipTests package
+mvn -B -q -pl exporter -DskipTests package
 
 work=$(mktemp -d)
 pids=()
@@ -16,7 +17,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-java -jar exporter/target/syscall-exporter.jar --web.listen-address=127.0.0.1:9548 "$@" &
+java @scripts/jvm.options -jar exporter/target/syscall-exporter.jar --web.listen-address=127.0.0.1:9548 "$@" &
 pids+=($!)
 prometheus-alertmanager --config.file=alerts/alertmanager.yml --storage.path="$work/am" \
   --cluster.listen-address= --web.listen-address=127.0.0.1:9093 >"$work/alertmanager.log" 2>&1 &

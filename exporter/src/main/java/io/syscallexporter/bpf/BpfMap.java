@@ -14,6 +14,10 @@ import jnr.ffi.Runtime;
  */
 public final class BpfMap {
   private static final int ENOENT = 2;
+  /** Big enough for the batch token of any map type (a u32 bucket index for hash maps). */
+  private static final int BATCH_TOKEN_SIZE = 64;
+  /** Entries per lookup_batch call: at most ~1 MiB of values per call. */
+  private static final int MAX_BATCH_BYTES = 1 << 20;
 
   private final LibBpf lib;
   private final String name;
@@ -22,8 +26,13 @@ public final class BpfMap {
   private final int valueSize;
   private final int maxEntries;
   private final Pointer key;
-  private final Pointer nextKey;
   private final Pointer value;
+  private final int batchSize;
+  private final Pointer batchKeys;
+  private final Pointer batchValues;
+  private final Pointer batchIn;
+  private final Pointer batchOut;
+  private final Pointer batchCount;
 
   BpfMap(LibBpf lib, Runtime runtime, String name, int fd, int keySize, int valueSize,
       int maxEntries) {
@@ -34,8 +43,13 @@ public final class BpfMap {
     this.valueSize = valueSize;
     this.maxEntries = maxEntries;
     this.key = Memory.allocateDirect(runtime, keySize, true);
-    this.nextKey = Memory.allocateDirect(runtime, keySize, true);
     this.value = Memory.allocateDirect(runtime, valueSize, true);
+    this.batchSize = Math.max(1, Math.min(maxEntries, MAX_BATCH_BYTES / (keySize + valueSize)));
+    this.batchKeys = Memory.allocateDirect(runtime, (long) batchSize * keySize);
+    this.batchValues = Memory.allocateDirect(runtime, (long) batchSize * valueSize);
+    this.batchIn = Memory.allocateDirect(runtime, BATCH_TOKEN_SIZE, true);
+    this.batchOut = Memory.allocateDirect(runtime, BATCH_TOKEN_SIZE, true);
+    this.batchCount = Memory.allocateDirect(runtime, 4, true);
   }
 
   public String name() {
@@ -47,38 +61,33 @@ public final class BpfMap {
   }
 
   /**
-   * Calls {@code action} with each entry. Entries added or deleted while iterating may be seen or
-   * not; an entry deleted between reading its key and its value is skipped.
+   * Calls {@code action} with each entry, reading them in batches: one syscall per batch
+   * instead of two per entry. Entries added or deleted meanwhile may be seen or not.
    */
   public void forEach(BiConsumer<ByteBuffer, ByteBuffer> action) {
-    Pointer current = null;
+    Pointer in = null;
     while (true) {
-      int rc = lib.bpf_map_get_next_key(fd, current, nextKey);
-      if (rc == -ENOENT) {
-        return;
+      batchCount.putInt(0, batchSize);
+      int rc = lib.bpf_map_lookup_batch(fd, in, batchOut, batchKeys, batchValues, batchCount,
+          null);
+      if (rc < 0 && rc != -ENOENT) {
+        check(rc, "read a batch of");
       }
-      check(rc, "iterate");
-      key.transferFrom(0, nextKey, 0, keySize);
-      current = key;
-      rc = lib.bpf_map_lookup_elem(fd, key, value);
-      if (rc == -ENOENT) {
-        continue;
+      int n = batchCount.getInt(0);
+      if (n > 0) {
+        ByteBuffer keys = copy(batchKeys, n * keySize);
+        ByteBuffer values = copy(batchValues, n * valueSize);
+        for (int i = 0; i < n; i++) {
+          action.accept(keys.slice(i * keySize, keySize).order(ByteOrder.nativeOrder()),
+              values.slice(i * valueSize, valueSize).order(ByteOrder.nativeOrder()));
+        }
       }
-      check(rc, "read");
-      action.accept(copy(key, keySize), copy(value, valueSize));
+      if (rc == -ENOENT) {
+        return; // the last batch, possibly with entries
+      }
+      batchIn.transferFrom(0, batchOut, 0, BATCH_TOKEN_SIZE);
+      in = batchIn;
     }
-  }
-
-  /** Number of entries, by iterating the keys (the kernel keeps no count we can read cheaply). */
-  public int size() {
-    int n = 0;
-    Pointer current = null;
-    while (lib.bpf_map_get_next_key(fd, current, nextKey) == 0) {
-      key.transferFrom(0, nextKey, 0, keySize);
-      current = key;
-      n++;
-    }
-    return n;
   }
 
   /** Reads the value at {@code keyBytes}, or returns null when there is none. */

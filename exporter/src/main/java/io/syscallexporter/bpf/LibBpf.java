@@ -34,11 +34,16 @@ public interface LibBpf {
 
   int bpf_link__destroy(Pointer link);
 
-  int bpf_map_get_next_key(int fd, Pointer key, Pointer nextKey);
-
   int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);
 
   int bpf_map_delete_elem(int fd, Pointer key);
+
+  /**
+   * Reads up to {@code *count} entries in one syscall, resuming after {@code inBatch} (NULL to
+   * start); returns -ENOENT with the last entries filled when the map is exhausted.
+   */
+  int bpf_map_lookup_batch(int fd, Pointer inBatch, Pointer outBatch, Pointer keys,
+      Pointer values, Pointer count, Pointer opts);
 
   @SaveError
   Pointer ring_buffer__new(int mapFd, SampleCallback callback, Pointer ctx, Pointer opts);

@@ -33,6 +33,9 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private final BpfMap inflight;
   private final BpfMap errors;
   private final int possibleCpus;
+  /** Entries seen by the last full read of each map: counting them again costs a syscall each. */
+  private volatile int histEntries;
+  private volatile int inflightEntries;
 
   /**
    * Load-time settings of the BPF programs; {@code slowPolicy} holds a Layouts.SLOW_* value per
@@ -125,6 +128,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
             buckets));
       });
     }
+    histEntries = out.size();
     return out;
   }
 
@@ -132,13 +136,16 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   public List<InflightEntry> inflight() {
     List<InflightEntry> out = new ArrayList<>();
     synchronized (inflight) {
+      int[] entries = {0};
       inflight.forEach((key, value) -> {
+        entries[0]++;
         long start = value.getLong(Layouts.Inflight.START_NS);
         if (start != 0) {
           out.add(new InflightEntry(key.getInt(0), value.getInt(Layouts.Inflight.PID),
               value.getInt(Layouts.Inflight.NR), start, value.getLong(Layouts.Inflight.ARG0)));
         }
       });
+      inflightEntries = entries[0];
     }
     return out;
   }
@@ -160,14 +167,11 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
 
   @Override
   public MapFill fill(String map) {
-    BpfMap m = switch (map) {
-      case "hist" -> hist;
-      case "inflight" -> inflight;
+    return switch (map) {
+      case "hist" -> new MapFill(histEntries, hist.maxEntries());
+      case "inflight" -> new MapFill(inflightEntries, inflight.maxEntries());
       default -> throw new IllegalArgumentException("no map " + map);
     };
-    synchronized (m) {
-      return new MapFill(m.size(), m.maxEntries());
-    }
   }
 
   @Override

@@ -15,7 +15,10 @@ public interface KernelSource {
   /** Totals of the kernel's error counters, indexed as in {@code enum exporter_error}. */
   long[] errors();
 
-  /** Entries in use and capacity of a map, by map name ("hist", "inflight"). */
+  /**
+   * Entries in use and capacity of a map, by map name ("hist", "inflight"), as of the last
+   * {@link #histograms} or {@link #inflight} read.
+   */
   MapFill fill(String map);
 
   /** Number of programs attached. */

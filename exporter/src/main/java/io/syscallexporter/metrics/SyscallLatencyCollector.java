@@ -76,15 +76,27 @@ public final class SyscallLatencyCollector implements MultiCollector {
     return List.of(DURATION, SLOW);
   }
 
-  /** Sum of the kernel entries exported under one label set. */
+  /**
+   * Sum of the kernel entries exported under one label set. Most label sets have one entry:
+   * its bucket array is used as it is, and copied only when a second entry is added.
+   */
   private static final class Totals {
-    final long[] buckets = new long[LatencyBuckets.COUNT];
+    long[] buckets;
+    boolean owned;
     long sumNanos;
     long slow;
 
     void add(HistogramEntry e) {
-      for (int k = 0; k < buckets.length; k++) {
-        buckets[k] += e.buckets()[k];
+      if (buckets == null) {
+        buckets = e.buckets();
+      } else {
+        if (!owned) {
+          buckets = buckets.clone();
+          owned = true;
+        }
+        for (int k = 0; k < buckets.length; k++) {
+          buckets[k] += e.buckets()[k];
+        }
       }
       sumNanos += e.sumNanos();
       slow += e.slow();

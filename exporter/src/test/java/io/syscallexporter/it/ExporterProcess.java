@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 final class ExporterProcess implements AutoCloseable {
   static final Path JAR = Path.of(System.getProperty("exporter.jar",
       "target/syscall-exporter.jar"));
+  static final Path JVM_OPTIONS = Path.of("../scripts/jvm.options").toAbsolutePath();
 
   private final Process process;
   private final Path log;
@@ -38,7 +39,8 @@ final class ExporterProcess implements AutoCloseable {
   static ExporterProcess start(String... flags) throws Exception {
     int port = freePort();
     Path log = Files.createTempFile("syscall-exporter-it", ".log");
-    List<String> cmd = new ArrayList<>(List.of("java", "-jar", JAR.toString(),
+    // With the JVM options scripts/run.sh uses, so the tests run what users run.
+    List<String> cmd = new ArrayList<>(List.of("java", "@" + JVM_OPTIONS, "-jar", JAR.toString(),
         "--web.listen-address=127.0.0.1:" + port));
     cmd.addAll(List.of(flags));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)

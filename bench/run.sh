@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Kernel overhead per syscall, side by side in one run: a getppid loop, a 1-byte pipe
+# write/read loop, and getppid from 2 threads at once, under
+#   none        no tracing
+#   floor       empty programs on sys_enter and sys_exit (the cost of attaching at all)
+#   timestamps  the floor plus one bpf_ktime_get_ns on each side
+#   exporter    syscall_exporter at its default settings
+#   bpftrace    bpftrace's per-(pid, syscall) latency histogram
+# Configurations are interleaved, ROUNDS times (default 5), each loop 3 times per round.
+# Usage: sudo bench/run.sh [ROUNDS]
+set -euo pipefail
+export MALLOC_ARENA_MAX=2 # as scripts/run.sh runs the exporter
+cd "$(dirname "$0")/.."
+rounds=${1:-5}
+./scripts/install-deps.sh --bench
+mvn -B -q -DskipTests package
+
+out=bench/build
+mkdir -p "$out"
+make --no-print-directory -s -C bpf OUTPUT="$PWD/$out"
+clang -g -O2 -target bpf -I"$out" -c bench/floor.bpf.c -o "$out/floor.bpf.o"
+gcc -O2 -Wall -o "$out/loop" bench/loop.c -lpthread
+gcc -O2 -Wall -o "$out/attach" bench/attach.c -lbpf
+# bpftrace's tracepoint probes need tracefs (the exporter's tp_btf programs do not).
+mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
+
+BPFTRACE_PROG='tracepoint:raw_syscalls:sys_enter { @start[tid] = nsecs; }
+tracepoint:raw_syscalls:sys_exit /@start[tid]/ {
+  @latency[pid, args->id] = hist(nsecs - @start[tid]); delete(@start[tid]); }'
+
+tracer_pid=""
+log=$(mktemp)
+start_tracer() { # config
+  case $1 in
+    none) return ;;
+    floor) "$out/attach" "$out/floor.bpf.o" empty_enter empty_exit >"$log" 2>&1 & ready=attached ;;
+    timestamps) "$out/attach" "$out/floor.bpf.o" ts_enter ts_exit >"$log" 2>&1 & ready=attached ;;
+    exporter) java @scripts/jvm.options -jar exporter/target/syscall-exporter.jar --web.listen-address=127.0.0.1:0 \
+      >"$log" 2>&1 & ready='msg="listening"' ;;
+    bpftrace) bpftrace -e "$BPFTRACE_PROG" >"$log" 2>&1 & ready=Attaching ;;
+  esac
+  tracer_pid=$!
+  for _ in $(seq 600); do
+    grep -q "$ready" "$log" && { sleep 1; return; }
+    kill -0 "$tracer_pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  echo "$1 did not start" >&2; exit 1
+}
+stop_tracer() {
+  [[ -n "$tracer_pid" ]] || return 0
+  kill -TERM "$tracer_pid"; wait "$tracer_pid" 2>/dev/null || true; tracer_pid=""
+}
+trap 'stop_tracer; rm -f "$log"' EXIT
+
+results=$(mktemp)
+configs=(none floor timestamps exporter bpftrace)
+for round in $(seq "$rounds"); do
+  for config in "${configs[@]}"; do
+    start_tracer "$config"
+    for rep in 1 2 3; do
+      echo "$config getppid $("$out/loop" getppid 1000000)" >>"$results"
+      echo "$config rw $("$out/loop" rw 300000)" >>"$results"
+      echo "$config getppid-2-threads $("$out/loop" getppid2 500000)" >>"$results"
+    done
+    stop_tracer
+  done
+  echo "round $round of $rounds done" >&2
+done
+
+echo "$(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+python3 bench/report.py <"$results"
+rm -f "$results"
+
+# The exporter process itself, at default settings: CPU at rest and under a syscall storm,
+# resident memory, and the real scrape of 5,000 label sets (kernel map read included).
+java @scripts/jvm.options -jar exporter/target/syscall-exporter.jar --web.listen-address=127.0.0.1:0 >"$log" 2>&1 &
+tracer_pid=$!
+until grep -q 'msg="listening"' "$log"; do sleep 0.1; done
+url="http://$(sed -n 's/.*msg="listening" address=\([^ ]*\).*/\1/p' "$log")/metrics"
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$tracer_pid/stat"; }
+hz=$(getconf CLK_TCK)
+sleep 5
+t0=$(cpu_ticks); sleep 20; t1=$(cpu_ticks)
+echo
+echo "exporter CPU at rest: $(echo "($t1 - $t0) * 100 / $hz / 20" | bc -l | xargs printf '%.2f')% of one core"
+t0=$(cpu_ticks); start=$(date +%s.%N)
+ns=$("$out/loop" getppid 20000000)
+t1=$(cpu_ticks); secs=$(echo "$(date +%s.%N) - $start" | bc -l)
+echo "exporter CPU under $(echo "1000 / $ns" | bc -l | xargs printf '%.2f')M syscalls/s:" \
+  "$(echo "($t1 - $t0) * 100 / $hz / $secs" | bc -l | xargs printf '%.2f')% of one core"
+"$out/loop" names 2500 >/dev/null
+sets=$(curl -s "$url" | grep -c '^syscall_duration_seconds_count')
+for _ in $(seq 20); do curl -s -o /dev/null -w '%{time_total}\n' "$url"; done | sort -n \
+  | awk -v sets="$sets" '{t[NR] = $1} END {printf "scrape of %d label sets: median %.1f ms, max %.1f ms\n", sets, t[int((NR + 1) / 2)] * 1000, t[NR] * 1000}'
+echo "exporter RSS: $(awk '/VmRSS/ {printf "%.0f MiB", $2 / 1024}' "/proc/$tracer_pid/status")"
+echo "last in-flight scan: $(curl -s "$url" | awk '/^syscall_exporter_scan_duration_seconds / {printf "%.1f ms", $2 * 1000}')" \
+  "over $(curl -s "$url" | awk '/^syscall_exporter_map_entries\{map="inflight"\}/ {print $2 + 0}') entries"
+stop_tracer
+
+echo
+echo "user-space work on in-memory kernel data (JMH):"
+java -jar bench/jmh/target/benchmarks.jar -wi 2 -i 3 -f 1 2>/dev/null | sed -n '/^Benchmark/,$p'
