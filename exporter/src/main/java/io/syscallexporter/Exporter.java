@@ -24,6 +24,7 @@ public final class Exporter implements AutoCloseable {
         t.setDaemon(true);
         return t;
       });
+  private boolean closed;
 
   @Inject
   Exporter(ExporterConfig config, KernelSource kernel, TimeoutScanner scanner,
@@ -55,9 +56,16 @@ public final class Exporter implements AutoCloseable {
     return web.port();
   }
 
-  /** Stops serving and scanning, then detaches the programs. */
+  /**
+   * Stops serving and scanning, then detaches the programs. Idempotent: main and the shutdown
+   * hook both call it.
+   */
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
     web.close();
     scheduler.shutdownNow();
     if (kernel instanceof AutoCloseable closeable) {

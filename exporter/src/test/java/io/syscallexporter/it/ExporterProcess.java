@@ -25,6 +25,7 @@ final class ExporterProcess implements AutoCloseable {
 
   private final Process process;
   private final Path log;
+  private Path configFile;
   final int port;
   private final HttpClient http = HttpClient.newBuilder()
       .connectTimeout(Duration.ofSeconds(5)).build();
@@ -48,6 +49,42 @@ final class ExporterProcess implements AutoCloseable {
     ExporterProcess e = new ExporterProcess(p, log, port);
     e.awaitAttached();
     return e;
+  }
+
+  /** Starts the exporter with a config file holding {@code yaml}, deleted on close. */
+  static ExporterProcess startWithConfig(String yaml, String... flags) throws Exception {
+    Path config = Files.createTempFile("config", ".yml");
+    Files.writeString(config, yaml);
+    List<String> all = new ArrayList<>(List.of("--config.file=" + config));
+    all.addAll(List.of(flags));
+    try {
+      ExporterProcess e = start(all.toArray(String[]::new));
+      e.configFile = config;
+      return e;
+    } catch (Exception | AssertionError failed) {
+      Files.delete(config);
+      throw failed;
+    }
+  }
+
+  /** How a run of the jar that is expected to end by itself ended. */
+  record Exit(int code, String stdout, String stderr) {}
+
+  /** Runs the jar with {@code args} to its end (for start-up errors and --help). */
+  static Exit runToExit(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("java", "@" + JVM_OPTIONS, "-jar", JAR.toString()));
+    cmd.addAll(List.of(args));
+    Path out = Files.createTempFile("exporter-out", ".txt");
+    Path err = Files.createTempFile("exporter-err", ".txt");
+    try {
+      Process p = new ProcessBuilder(cmd).redirectOutput(out.toFile())
+          .redirectError(err.toFile()).start();
+      assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("exporter ends by itself").isTrue();
+      return new Exit(p.exitValue(), Files.readString(out), Files.readString(err));
+    } finally {
+      Files.delete(out);
+      Files.delete(err);
+    }
   }
 
   static int freePort() throws IOException {
@@ -118,5 +155,8 @@ final class ExporterProcess implements AutoCloseable {
       signal("TERM");
     }
     Files.deleteIfExists(log);
+    if (configFile != null) {
+      Files.deleteIfExists(configFile);
+    }
   }
 }

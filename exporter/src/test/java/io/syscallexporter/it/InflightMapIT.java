@@ -2,8 +2,6 @@ package io.syscallexporter.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,24 +16,19 @@ import org.junit.jupiter.api.Test;
 class InflightMapIT {
   private static final Pattern ENTRY_PID = Pattern.compile("\"pid\":(\\d+)");
   private static ExporterProcess exporter;
-  private static Path config;
 
   @BeforeAll
   static void start() throws Exception {
     KernelRequired.check();
     // nanosleep waits by design; a configured timeout makes it count, pipe reads still do not.
-    config = Files.createTempFile("config", ".yml");
-    Files.writeString(config, "timeouts:\n  syscalls:\n    nanosleep: 1s\n");
-    exporter = ExporterProcess.start("--config.file=" + config, "--scan.interval=500ms");
+    exporter = ExporterProcess.startWithConfig("timeouts:\n  syscalls:\n    nanosleep: 1s\n",
+        "--scan.interval=500ms");
   }
 
   @AfterAll
   static void stop() throws Exception {
     if (exporter != null) {
       exporter.close();
-    }
-    if (config != null) {
-      Files.delete(config);
     }
   }
 

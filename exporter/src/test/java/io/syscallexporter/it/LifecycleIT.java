@@ -48,32 +48,33 @@ class LifecycleIT {
   void portInUseIsOneClearSentence() throws Exception {
     KernelRequired.check();
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Process p = new ProcessBuilder("java", "-jar", ExporterProcess.JAR.toString(),
-          "--web.listen-address=127.0.0.1:" + taken.getLocalPort()).redirectErrorStream(true)
-          .start();
-      String out = new String(p.getInputStream().readAllBytes());
-      assertThat(p.waitFor()).isEqualTo(1);
-      assertThat(out).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort(),
+      ExporterProcess.Exit exit = ExporterProcess.runToExit(
+          "--web.listen-address=127.0.0.1:" + taken.getLocalPort());
+      assertThat(exit.code()).isEqualTo(1);
+      assertThat(exit.stderr()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort(),
           "--web.listen-address");
     }
   }
 
   @Test
   void unknownFlagPrintsUsageAndExitsTwo() throws Exception {
-    Process p = new ProcessBuilder("java", "-jar", ExporterProcess.JAR.toString(),
-        "--no-such-flag").start();
-    String err = new String(p.getErrorStream().readAllBytes());
-    assertThat(p.waitFor()).isEqualTo(2);
-    assertThat(err).contains("unknown flag --no-such-flag", "usage: syscall_exporter");
+    ExporterProcess.Exit exit = ExporterProcess.runToExit("--no-such-flag");
+    assertThat(exit.code()).isEqualTo(2);
+    assertThat(exit.stderr()).contains("unknown flag --no-such-flag", "usage: syscall_exporter");
   }
 
   @Test
   void badDurationPrintsUsageAndExitsTwo() throws Exception {
-    Process p = new ProcessBuilder("java", "-jar", ExporterProcess.JAR.toString(),
-        "--syscall.timeout=soon").start();
-    String err = new String(p.getErrorStream().readAllBytes());
-    assertThat(p.waitFor()).isEqualTo(2);
-    assertThat(err).contains("bad value for --syscall.timeout", "usage: syscall_exporter");
+    ExporterProcess.Exit exit = ExporterProcess.runToExit("--syscall.timeout=soon");
+    assertThat(exit.code()).isEqualTo(2);
+    assertThat(exit.stderr()).contains("bad value for --syscall.timeout", "usage: syscall_exporter");
+  }
+
+  @Test
+  void helpGoesToStdoutAndExitsZero() throws Exception {
+    ExporterProcess.Exit exit = ExporterProcess.runToExit("--help");
+    assertThat(exit.code()).isZero();
+    assertThat(exit.stdout()).contains("usage: syscall_exporter", "--syscall.timeout=duration");
   }
 
   /** Which of {@code ids} are still loaded once the kernel has had 10 s to free them. */

@@ -20,27 +20,22 @@ import org.junit.jupiter.api.Test;
  */
 class SyscallLatencyIT {
   private static ExporterProcess exporter;
-  private static Path config;
 
   @BeforeAll
   static void start() throws Exception {
     KernelRequired.check();
     // nanosleep waits by design: by default it never times out and is never slow. These tests
     // use it for its exact duration, so the config file makes it count.
-    config = Files.createTempFile("config", ".yml");
-    Files.writeString(config, "timeouts:\n  syscalls:\n    nanosleep: 2s\n"
-        + "slow:\n  include: [nanosleep]\n");
-    exporter = ExporterProcess.start("--config.file=" + config, "--slow.threshold=1s",
-        "--scan.interval=500ms", "--log.rate-limit=1000");
+    exporter = ExporterProcess.startWithConfig("timeouts:\n  syscalls:\n    nanosleep: 2s\n"
+        + "slow:\n  include: [nanosleep]\n", "--slow.threshold=1s", "--scan.interval=500ms",
+        "--log.rate-limit=1000");
   }
 
   @AfterAll
   static void stop() throws Exception {
     if (exporter != null) {
       assertThat(exporter.signal("TERM")).as("exit code on SIGTERM").isZero();
-    }
-    if (config != null) {
-      Files.delete(config);
+      exporter.close();
     }
   }
 

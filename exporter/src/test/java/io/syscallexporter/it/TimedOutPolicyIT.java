@@ -113,10 +113,8 @@ class TimedOutPolicyIT {
 
   @Test
   void configFileMakesAFutexWaitCount() throws Exception {
-    Path config = Files.createTempFile("config", ".yml");
-    Files.writeString(config, "timeouts:\n  syscalls:\n    futex: 1s\n");
-    try (ExporterProcess withConfig = ExporterProcess.start("--config.file=" + config,
-        "--scan.interval=250ms")) {
+    try (ExporterProcess withConfig = ExporterProcess.startWithConfig(
+        "timeouts:\n  syscalls:\n    futex: 1s\n", "--scan.interval=250ms")) {
       long started = System.nanoTime();
       Workload w = Workload.start(Workload.uniqueName("fx"), "block", "futex");
       try {
@@ -147,12 +145,10 @@ class TimedOutPolicyIT {
   private static void assertConfigError(String yaml, String expected) throws Exception {
     Path config = Files.createTempFile("config", ".yml");
     Files.writeString(config, yaml);
-    Process p = new ProcessBuilder("java", "-jar", ExporterProcess.JAR.toString(),
-        "--config.file=" + config).start();
-    String err = new String(p.getErrorStream().readAllBytes());
-    assertThat(p.waitFor()).isEqualTo(2);
-    assertThat(err).contains("config file " + config + ": " + expected);
+    ExporterProcess.Exit exit = ExporterProcess.runToExit("--config.file=" + config);
     Files.delete(config);
+    assertThat(exit.code()).isEqualTo(2);
+    assertThat(exit.stderr()).contains("config file " + config + ": " + expected);
   }
 
   private static void awaitMounted(Path mnt) throws Exception {
