@@ -2,7 +2,9 @@ package io.syscallexporter.bpf;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
@@ -19,6 +21,10 @@ public final class BpfObject implements AutoCloseable {
   /** struct bpf_object_open_opts of libbpf 1.1 (sizeof on LP64; JNR would omit tail padding). */
   private static final int OPEN_OPTS_SIZE = 80;
   private static final int OPEN_OPTS_OBJECT_NAME = 8;
+  /** struct bpf_prog_info up to run_cnt (the struct only ever grows at its end). */
+  private static final int PROG_INFO_SIZE = 208;
+  private static final int PROG_INFO_RUN_TIME_NS = 192;
+  private static final int PROG_INFO_RUN_CNT = 200;
 
   private static final LibBpf LIB = loadLibBpf();
   private static final Runtime RUNTIME = Runtime.getRuntime(LIB);
@@ -27,6 +33,7 @@ public final class BpfObject implements AutoCloseable {
   private final Pointer nameString;
   private final Pointer obj;
   private final List<Pointer> links = new ArrayList<>();
+  private final Map<String, Pointer> attached = new LinkedHashMap<>();
   private final List<RingBufferPoller> ringBuffers = new ArrayList<>();
   private boolean closed;
 
@@ -115,6 +122,26 @@ public final class BpfObject implements AutoCloseable {
           + Errno.describe(errno), errno);
     }
     links.add(link);
+    attached.put(program, prog);
+  }
+
+  /**
+   * Run time and run count of each attached program, as the kernel counts them while
+   * {@code sysctl kernel.bpf_stats_enabled=1} (zero otherwise).
+   */
+  public Map<String, long[]> runStats() {
+    Map<String, long[]> stats = new LinkedHashMap<>();
+    Pointer len = Memory.allocateDirect(RUNTIME, 4, true);
+    attached.forEach((name, prog) -> {
+      // Zeroed each time: the kernel reads counts it wrote last time as buffer sizes.
+      Pointer info = Memory.allocateDirect(RUNTIME, PROG_INFO_SIZE, true);
+      len.putInt(0, PROG_INFO_SIZE);
+      if (LIB.bpf_obj_get_info_by_fd(LIB.bpf_program__fd(prog), info, len) == 0) {
+        stats.put(name, new long[] {info.getLong(PROG_INFO_RUN_TIME_NS),
+            info.getLong(PROG_INFO_RUN_CNT)});
+      }
+    });
+    return stats;
   }
 
   public int attachedPrograms() {
@@ -152,6 +179,7 @@ public final class BpfObject implements AutoCloseable {
     ringBuffers.forEach(RingBufferPoller::close);
     links.forEach(LIB::bpf_link__destroy);
     links.clear();
+    attached.clear();
     LIB.bpf_object__close(obj);
   }
 }

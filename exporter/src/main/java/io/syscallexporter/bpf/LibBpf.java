@@ -34,6 +34,11 @@ public interface LibBpf {
 
   int bpf_link__destroy(Pointer link);
 
+  int bpf_program__fd(Pointer prog);
+
+  /** Fills {@code info} (struct bpf_prog_info for a program) up to {@code *infoLen} bytes. */
+  int bpf_obj_get_info_by_fd(int fd, Pointer info, Pointer infoLen);
+
   int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);
 
   int bpf_map_delete_elem(int fd, Pointer key);

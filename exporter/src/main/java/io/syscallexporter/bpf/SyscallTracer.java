@@ -180,6 +180,13 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   }
 
   @Override
+  public List<ProgramStats> programStats() {
+    List<ProgramStats> out = new ArrayList<>();
+    object.runStats().forEach((name, s) -> out.add(new ProgramStats(name, s[0], s[1])));
+    return out;
+  }
+
+  @Override
   public void onSlowEvent(Consumer<SlowEvent> consumer) {
     object.pollRingBuffer("slow_events", e -> consumer.accept(new SlowEvent(
         e.getLong(Layouts.SlowEvent.LATENCY_NS), e.getInt(Layouts.SlowEvent.TID),

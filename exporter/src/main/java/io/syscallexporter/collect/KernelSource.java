@@ -24,8 +24,16 @@ public interface KernelSource {
   /** Number of programs attached. */
   int attachedPrograms();
 
+  /**
+   * Time spent in and runs of each attached program, counted by the kernel only while
+   * {@code sysctl kernel.bpf_stats_enabled=1}.
+   */
+  List<ProgramStats> programStats();
+
   /** Starts delivering slow events to {@code consumer} (from one background thread). */
   void onSlowEvent(Consumer<SlowEvent> consumer);
 
   record MapFill(int entries, int maxEntries) {}
+
+  record ProgramStats(String program, long runNanos, long runs) {}
 }

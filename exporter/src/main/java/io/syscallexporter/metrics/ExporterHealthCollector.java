@@ -50,6 +50,17 @@ public final class ExporterHealthCollector implements MultiCollector {
         .help("Entries in use in each BPF map.");
     GaugeSnapshot.Builder capacity = GaugeSnapshot.builder()
         .name("syscall_exporter_map_max_entries").help("Capacity of each BPF map.");
+    CounterSnapshot.Builder runSeconds = CounterSnapshot.builder()
+        .name("syscall_exporter_bpf_run_seconds").unit(Unit.SECONDS)
+        .help("Time spent in each BPF program; counted only while sysctl"
+            + " kernel.bpf_stats_enabled=1, which itself costs a little per run.");
+    CounterSnapshot.Builder runs = CounterSnapshot.builder().name("syscall_exporter_bpf_runs")
+        .help("Runs of each BPF program; counted only while sysctl kernel.bpf_stats_enabled=1.");
+    for (KernelSource.ProgramStats p : kernel.programStats()) {
+      Labels l = Labels.of("program", p.program());
+      runSeconds.dataPoint(counter(l, p.runNanos() / 1e9));
+      runs.dataPoint(counter(l, p.runs()));
+    }
     for (String map : MAPS) {
       KernelSource.MapFill fill = kernel.fill(map);
       Labels l = Labels.of("map", map);
@@ -65,6 +76,8 @@ public final class ExporterHealthCollector implements MultiCollector {
         GaugeSnapshot.builder().name("syscall_exporter_programs_attached")
             .help("BPF programs attached (3 when healthy: sys_enter, sys_exit, thread_exit).")
             .dataPoint(gauge(Labels.EMPTY, kernel.attachedPrograms())).build(),
+        runSeconds.build(),
+        runs.build(),
         entries.build(),
         capacity.build(),
         CounterSnapshot.builder().name("syscall_exporter_map_update_failures")

@@ -36,6 +36,11 @@ public final class FakeKernel implements KernelSource {
   }
 
   @Override
+  public List<ProgramStats> programStats() {
+    return List.of();
+  }
+
+  @Override
   public void onSlowEvent(Consumer<SlowEvent> consumer) {}
 
   /** A histogram with {@code count} calls of {@code nanos} each. */

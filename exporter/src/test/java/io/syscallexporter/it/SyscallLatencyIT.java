@@ -151,6 +151,24 @@ class SyscallLatencyIT {
   }
 
   @Test
+  void reportsBpfRunTimeWhileTheKernelCountsIt() throws Exception {
+    Path sysctl = Path.of("/proc/sys/kernel/bpf_stats_enabled");
+    String before = Files.readString(sysctl).trim();
+    Files.writeString(sysctl, "1");
+    try {
+      String[] sysExit = {"program", "sys_exit"};
+      double runs = exporter.scrape().value("syscall_exporter_bpf_runs_total", sysExit);
+      Workload.run(Workload.uniqueName("st"), "getppid", "10000");
+      MetricsText m = exporter.scrape();
+      assertThat(m.value("syscall_exporter_bpf_runs_total", sysExit) - runs)
+          .isGreaterThanOrEqualTo(10_000);
+      assertThat(m.value("syscall_exporter_bpf_run_seconds_total", sysExit)).isPositive();
+    } finally {
+      Files.writeString(sysctl, before);
+    }
+  }
+
+  @Test
   void malformedRequestsGetAClearAnswer() throws Exception {
     assertThat(rawRequest("GARBAGE\r\n\r\n")).startsWith("HTTP/1.1 400");
     assertThat(rawRequest("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"))

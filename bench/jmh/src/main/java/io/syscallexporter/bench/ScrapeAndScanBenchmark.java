@@ -81,6 +81,11 @@ public class ScrapeAndScanBenchmark {
     }
 
     @Override
+    public List<ProgramStats> programStats() {
+      return List.of();
+    }
+
+    @Override
     public void onSlowEvent(Consumer<SlowEvent> consumer) {}
   }
 
