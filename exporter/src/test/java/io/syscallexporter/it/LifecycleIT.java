@@ -3,6 +3,10 @@ package io.syscallexporter.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.net.InetAddress;
 import java.util.Set;
 import java.util.TreeSet;
@@ -53,6 +57,28 @@ class LifecycleIT {
       assertThat(exit.code()).isEqualTo(1);
       assertThat(exit.stderr()).contains("cannot listen on 127.0.0.1:" + taken.getLocalPort(),
           "--web.listen-address");
+    }
+  }
+
+  @Test
+  void missingPrivilegesIsOneClearSentence() throws Exception {
+    KernelRequired.check();
+    // As user nobody, with no capabilities, from a world-readable copy of the jar.
+    Path jar = Files.createTempFile("syscall-exporter", ".jar");
+    Files.copy(ExporterProcess.JAR, jar, StandardCopyOption.REPLACE_EXISTING);
+    Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-r--r--"));
+    try {
+      Process p = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534",
+          "--clear-groups", "java", "-jar", jar.toString(),
+          "--web.listen-address=127.0.0.1:" + ExporterProcess.freePort())
+          .redirectErrorStream(true).start();
+      String out = new String(p.getInputStream().readAllBytes());
+      assertThat(p.waitFor()).isEqualTo(1);
+      assertThat(out.lines().filter(l -> l.contains("level=error")).toList()).singleElement()
+          .asString().contains("missing privileges to load BPF programs: run as root, or grant"
+              + " CAP_BPF and CAP_PERFMON");
+    } finally {
+      Files.delete(jar);
     }
   }
 
