@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs the exporter with defaults (extra flags pass through).
-# scripts/jvm.options keeps the JVM small: a 64 MiB serial-GC heap is plenty for 5,000 label
-# sets, and the exporter exits (detaching everything) rather than limp on out of memory.
+# scripts/jvm.options keeps the JVM small: a 96 MiB serial-GC heap holds two concurrent scrapes
+# of 5,000 label sets, and the exporter exits (detaching everything) rather than limp on out of memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh

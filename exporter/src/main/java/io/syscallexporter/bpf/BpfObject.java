@@ -27,6 +27,7 @@ public final class BpfObject implements AutoCloseable {
   private static final int PROG_INFO_RUN_CNT = 200;
 
   private static final LibBpf LIB = loadLibBpf();
+  private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
   private static final Runtime RUNTIME = Runtime.getRuntime(LIB);
 
   private final Pointer elf;
@@ -107,6 +108,13 @@ public final class BpfObject implements AutoCloseable {
       throw new BpfException("cannot load BPF programs: " + Errno.describe(errno) + "; " + hint,
           errno);
     }
+    // Loading parsed the kernel's BTF (megabytes) and freed it; hand that memory back.
+    LIBC.malloc_trim(0);
+  }
+
+  /** The one libc call the exporter makes itself. */
+  public interface LibC {
+    int malloc_trim(@jnr.ffi.types.size_t long pad);
   }
 
   /** Attaches a program by its function name; the link lives until {@link #close}. */
