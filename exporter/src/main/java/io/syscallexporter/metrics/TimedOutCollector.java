@@ -63,6 +63,6 @@ public final class TimedOutCollector implements MultiCollector {
 
   @Override
   public List<String> getPrometheusNames() {
-    return List.of(GAUGE, COUNTER + "_total", OLDEST);
+    return List.of(GAUGE, COUNTER, OLDEST);
   }
 }
