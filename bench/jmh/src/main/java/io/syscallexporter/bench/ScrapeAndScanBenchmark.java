@@ -3,12 +3,11 @@ package io.syscallexporter.bench;
 import io.prometheus.metrics.expositionformats.PrometheusProtobufWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.syscallexporter.collect.FakeKernel;
 import io.syscallexporter.collect.HistogramEntry;
 import io.syscallexporter.collect.InflightEntry;
-import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.LatencyBuckets;
 import io.syscallexporter.collect.SeriesKey;
-import io.syscallexporter.collect.SlowEvent;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
@@ -19,11 +18,8 @@ import io.syscallexporter.process.ProcFs;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -50,49 +46,10 @@ public class ScrapeAndScanBenchmark {
   private PrometheusRegistry registry;
   private TimeoutScanner scanner;
 
-  /** Fixed data standing in for the maps. */
-  static final class Snapshot implements KernelSource {
-    final List<HistogramEntry> histograms = new ArrayList<>();
-    final List<InflightEntry> inflight = new ArrayList<>();
-
-    @Override
-    public List<HistogramEntry> histograms() {
-      return histograms;
-    }
-
-    @Override
-    public List<InflightEntry> inflight() {
-      return inflight;
-    }
-
-    @Override
-    public long[] errors() {
-      return new long[3];
-    }
-
-    @Override
-    public MapFill fill(String map) {
-      return new MapFill(0, 0);
-    }
-
-    @Override
-    public int attachedPrograms() {
-      return 3;
-    }
-
-    @Override
-    public List<ProgramStats> programStats() {
-      return List.of();
-    }
-
-    @Override
-    public void onSlowEvent(Consumer<SlowEvent> consumer) {}
-  }
-
   @Setup
   public void setUp() throws Exception {
     Random random = new Random(42);
-    Snapshot kernel = new Snapshot();
+    FakeKernel kernel = new FakeKernel();
     // 500 processes x 10 syscalls, each with ~12 populated buckets.
     for (int p = 0; p < 500; p++) {
       for (int nr = 0; nr < 10; nr++) {
