@@ -52,10 +52,6 @@ public final class BpfMap {
     this.batchCount = Memory.allocateDirect(runtime, 4, true);
   }
 
-  public String name() {
-    return name;
-  }
-
   public int maxEntries() {
     return maxEntries;
   }

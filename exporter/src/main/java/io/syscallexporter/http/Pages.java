@@ -34,23 +34,29 @@ public final class Pages implements HttpHandler {
     try (exchange) {
       String method = exchange.getRequestMethod();
       String path = exchange.getRequestURI().getPath();
-      String[] page = switch (path) {
-        case "/" -> new String[] {"text/html; charset=utf-8", landing()};
-        case TIMED_OUT -> new String[] {"text/html; charset=utf-8",
-            TimedOutView.html(scanner.timedOut(), monotonicNanos.getAsLong())};
-        case TIMED_OUT_JSON -> new String[] {"application/json",
-            TimedOutView.json(scanner.timedOut(), monotonicNanos.getAsLong())};
+      String type = switch (path) {
+        case "/", TIMED_OUT -> "text/html; charset=utf-8";
+        case TIMED_OUT_JSON -> "application/json";
         default -> null;
       };
-      if (page == null) {
+      if (type == null) {
         respond(exchange, 404, "text/plain; charset=utf-8", "404 page not found\n", false);
       } else if (!method.equals("GET") && !method.equals("HEAD")) {
         exchange.getResponseHeaders().set("Allow", "GET, HEAD");
         respond(exchange, 405, "text/plain; charset=utf-8", "405 method not allowed\n", false);
       } else {
-        respond(exchange, 200, page[0], page[1], method.equals("HEAD"));
+        respond(exchange, 200, type, render(path), method.equals("HEAD"));
       }
     }
+  }
+
+  /** Renders a known page; only after the request is known to be one we answer. */
+  private String render(String path) {
+    return switch (path) {
+      case TIMED_OUT -> TimedOutView.html(scanner.timedOut(), monotonicNanos.getAsLong());
+      case TIMED_OUT_JSON -> TimedOutView.json(scanner.timedOut(), monotonicNanos.getAsLong());
+      default -> landing();
+    };
   }
 
   private String landing() {
