@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
 /*
- * Per-(process, syscall) latency histograms, built in the kernel.
+ * Per-(process, syscall) latency histograms, built in the kernel, and a scan
+ * of the syscalls in flight.
  *
- * sys_enter marks the thread's call in flight; sys_exit folds the latency
- * into the histogram of its (process, syscall) and, for slow calls, sends an
- * event. Only histograms and slow events cross to user space.
+ * sys_enter marks the thread's call in flight in its task-local storage;
+ * sys_exit folds the latency into the histogram of its (process, syscall)
+ * and, for slow calls, sends an event. Only histograms, slow events and the
+ * scan's stuck calls cross to user space.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -17,21 +19,21 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* From include/uapi/linux/stat.h, which vmlinux.h does not carry. */
 #define S_IFMT 00170000
 #define S_IFREG 0100000
+#define S_IFDIR 0040000
 #define S_IFBLK 0060000
-#define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
-#define S_ISBLK(m) (((m) & S_IFMT) == S_IFBLK)
 
 const volatile struct exporter_config cfg = {};
 
 /*
- * Sized for the threads alive at once on a large host; a thread that finds
- * the map full goes unmeasured and is counted in ERR_INFLIGHT_UPDATE.
- * Preallocated: inserts on the hot path never allocate.
+ * Task-local storage: created at a thread's first syscall, freed with the
+ * thread by the kernel. No exit path (exec from a non-leader thread, a fatal
+ * signal, pid reuse) can leave a stale entry, and there is no capacity to
+ * fill: storage grows with the threads alive.
  */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
@@ -60,8 +62,34 @@ struct {
 	__type(value, __u64);
 } errors SEC(".maps");
 
-/* Too big for the 512-byte stack; in .bss, never written, so .rodata stays the config. */
+/* Scratch space for records too big for the 512-byte BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scan_call);
+} scan_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fd_path);
+} path_scratch SEC(".maps");
+
+/* The fd whose path fd_path_of should write: set by user space before each read. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} path_query SEC(".maps");
+
+/* Too big for the stack; in .bss, never written, so .rodata stays the config. */
 static struct hist_value zero_value;
+
+/* Threads inside a syscall during the current scan (scans are never concurrent). */
+static __u64 scan_in_syscall;
 
 static __always_inline void count_error(__u32 which)
 {
@@ -83,32 +111,40 @@ static __always_inline __u32 bucket_of(__u64 ns)
 	return k < HIST_BUCKETS ? k : HIST_BUCKETS - 1;
 }
 
-/* Whether fd refers to a regular file or a block device (not a socket, pipe, tty, ...). */
-static __always_inline bool fd_is_file(struct task_struct *task, __u64 fd)
+/*
+ * What an fd of a task refers to, from its inode. Fault-safe reads only:
+ * nothing here touches the file system, so a hung mount cannot hang it.
+ */
+static __always_inline __u32 fd_kind_of(struct task_struct *task, __u64 fd)
 {
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	struct file *file = NULL;
 
 	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return false;
+		return FD_NONE;
 	struct file **fds = BPF_CORE_READ(fdt, fd);
 	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
 	if (!file)
-		return false;
-	umode_t mode = BPF_CORE_READ(file, f_inode, i_mode);
-	return S_ISREG(mode) || S_ISBLK(mode);
+		return FD_NONE;
+	umode_t type = BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT;
+	if (type == S_IFREG || type == S_IFDIR)
+		return FD_FILE;
+	if (type == S_IFBLK)
+		return FD_BLOCK;
+	return FD_OTHER;
 }
 
-/* Only reached for calls at or above the slow threshold: off the hot path. */
-static __always_inline bool counts_as_slow(struct task_struct *task, __u32 nr, __u64 arg0)
+/* Whether a call counts under a policy, given what its fd refers to. */
+static __always_inline bool counts(__u8 policy, struct task_struct *task, __u32 nr, __u64 arg0)
 {
-	if (nr >= POLICY_SLOTS)
-		return true;
-	switch (cfg.slow_policy[nr]) {
-	case SLOW_NEVER:
+	switch (policy) {
+	case COUNT_NEVER:
 		return false;
-	case SLOW_IF_FILE:
-		return fd_is_file(task, arg0);
+	case COUNT_IF_FILE: {
+		__u32 kind = fd_kind_of(task, arg0);
+
+		return kind == FD_FILE || kind == FD_BLOCK;
+	}
 	default:
 		return true;
 	}
@@ -117,45 +153,38 @@ static __always_inline bool counts_as_slow(struct task_struct *task, __u32 nr, _
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct inflight *e = bpf_map_lookup_elem(&inflight, &tid);
+	/* -1: a call a tracer (ptrace, seccomp) skipped; it never runs, so it has no latency. */
+	if (id < 0)
+		return 0;
 
-	if (e) {
-		/* Updated in place: an insert and a delete per call cost ~60% more. */
-		e->nr = id;
-		e->pid = pid_tgid >> 32;
-		e->arg0 = PT_REGS_PARM1_SYSCALL(regs);
-		e->start_ns = bpf_ktime_get_ns();
+	struct inflight *e = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+						  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!e) {
+		count_error(ERR_INFLIGHT_UPDATE);
 		return 0;
 	}
-
-	struct inflight fresh = {
-		.start_ns = bpf_ktime_get_ns(),
-		.nr = id,
-		.pid = pid_tgid >> 32,
-		.arg0 = PT_REGS_PARM1_SYSCALL(regs),
-	};
-	if (bpf_map_update_elem(&inflight, &tid, &fresh, BPF_NOEXIST))
-		count_error(ERR_INFLIGHT_UPDATE);
+	/* The scan reads start_ns first: write it last. */
+	e->nr = id;
+	e->arg0 = PT_REGS_PARM1_SYSCALL(regs);
+	e->start_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid;
-	struct inflight *e = bpf_map_lookup_elem(&inflight, &tid);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct inflight *e = bpf_task_storage_get(&inflight, task, 0, 0);
 
-	/* No start seen: the call began before we attached. */
+	/* No start seen: the call began before we attached, or a tracer skipped it. */
 	if (!e || !e->start_ns)
 		return 0;
 
 	__u64 latency = bpf_ktime_get_ns() - e->start_ns;
 	__u64 arg0 = e->arg0;
 	struct hist_key key = {
-		.pid = cfg.per_pid ? pid_tgid >> 32 : 0,
+		/* cfg is constant at load: the verifier drops the branch not taken. */
+		.pid = cfg.per_pid ? bpf_get_current_pid_tgid() >> 32 : 0,
 		.nr = e->nr,
 	};
 	e->start_ns = 0;
@@ -164,7 +193,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 * Plain loads through the BTF-typed task, not bpf_probe_read_kernel: the verifier turns
 	 * them into fault-safe loads, and they save a helper call on every syscall (~30 ns here).
 	 */
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_struct *leader = task->group_leader;
 	__builtin_memcpy(key.process, leader->comm, sizeof(key.process));
 
@@ -181,7 +209,12 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__sync_fetch_and_add(&v->buckets[bucket_of(latency)], 1);
 	__sync_fetch_and_add(&v->sum_ns, latency);
 
-	if (latency < cfg.slow_threshold_ns || !counts_as_slow(task, key.nr, arg0))
+	/* Only calls at or above the slow threshold look further: off the hot path. */
+	if (latency < cfg.slow_threshold_ns)
+		return 0;
+	__u8 policy = key.nr < POLICY_SLOTS ? cfg.slow_policy[key.nr & (POLICY_SLOTS - 1)]
+					    : COUNT_ALWAYS;
+	if (!counts(policy, task, key.nr, arg0))
 		return 0;
 	__sync_fetch_and_add(&v->slow, 1);
 
@@ -190,8 +223,10 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		count_error(ERR_EVENT_LOST);
 		return 0;
 	}
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+
 	ev->latency_ns = latency;
-	ev->tid = tid;
+	ev->tid = (__u32)pid_tgid;
 	ev->pid = pid_tgid >> 32;
 	ev->nr = key.nr;
 	ev->pad = 0;
@@ -203,13 +238,121 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 /*
  * A thread that dies inside a call (exit, exit_group, a fatal signal) never
- * reaches sys_exit: drop its entry here so the map does not leak.
+ * reaches sys_exit. Its storage goes when its task_struct is freed, which a
+ * zombie leader can put off for as long as its parent does not reap it: end
+ * the call here, so the scan never sees a dead thread as stuck.
  */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(thread_exit)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct inflight *e = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
 
-	bpf_map_delete_elem(&inflight, &tid);
+	if (e)
+		e->start_ns = 0;
+	return 0;
+}
+
+/*
+ * The in-flight scan: run by user space every --scan.interval over every
+ * thread. Writes a scan_call for each call past its timeout that counts under
+ * the policy (with its kernel stack, the first time the call is reported),
+ * then a scan_summary.
+ */
+SEC("iter/task")
+int scan_inflight(struct bpf_iter__task *ctx)
+{
+	struct seq_file *seq = ctx->meta->seq;
+	struct task_struct *task = ctx->task;
+	__u32 zero = 0;
+
+	if (ctx->meta->seq_num == 0)
+		scan_in_syscall = 0;
+	if (!task) {
+		struct scan_summary s = { .type = SCAN_SUMMARY, .in_syscall = scan_in_syscall };
+
+		bpf_seq_write(seq, &s, sizeof(s));
+		return 0;
+	}
+
+	struct inflight *e = bpf_task_storage_get(&inflight, task, 0, 0);
+	if (!e)
+		return 0;
+	__u64 start = e->start_ns;
+	if (!start)
+		return 0;
+	scan_in_syscall++;
+
+	__u32 nr = e->nr;
+	__u64 arg0 = e->arg0;
+	__u64 now = bpf_ktime_get_ns();
+	__u64 timeout = cfg.default_timeout_ns;
+	__u8 policy = COUNT_ALWAYS;
+	bool fd_arg = false;
+	if (nr < POLICY_SLOTS) {
+		/* Masked as well: clang may compute the address before the check. */
+		timeout = cfg.timeout_ns[nr & (POLICY_SLOTS - 1)];
+		policy = cfg.timeout_policy[nr & (POLICY_SLOTS - 1)];
+		fd_arg = cfg.fd_arg[nr & (POLICY_SLOTS - 1)];
+	}
+	/* now < start: the call began on another CPU after this scan read the clock. */
+	if (policy == COUNT_NEVER || now < start || now - start < timeout)
+		return 0;
+	if (!counts(policy, task, nr, arg0))
+		return 0;
+
+	struct scan_call *c = bpf_map_lookup_elem(&scan_scratch, &zero);
+	if (!c)
+		return 0;
+	c->type = SCAN_CALL;
+	c->tid = task->pid;
+	c->pid = task->tgid;
+	c->nr = nr;
+	c->start_ns = start;
+	c->arg0 = arg0;
+	c->fd_kind = fd_arg ? fd_kind_of(task, arg0) : FD_NONE;
+	__builtin_memcpy(c->thread, task->comm, sizeof(c->thread));
+	__builtin_memcpy(c->process, task->group_leader->comm, sizeof(c->process));
+	__u64 depth = 0;
+	if (e->reported_ns != start) {
+		long bytes = bpf_get_task_stack(task, c->stack, sizeof(c->stack), 0);
+
+		if (bytes > 0)
+			depth = bytes / sizeof(c->stack[0]);
+		e->reported_ns = start;
+	}
+	if (depth > STACK_DEPTH)
+		depth = STACK_DEPTH;
+	c->stack_depth = depth;
+	bpf_seq_write(seq, c, offsetof(struct scan_call, stack) + depth * sizeof(c->stack[0]));
+	return 0;
+}
+
+/*
+ * The path of one fd (path_query) of one process: user space attaches this
+ * iterator to the stuck call's process. It visits the process's file table
+ * once (threads that share it are skipped) and each thread with a table of
+ * its own. bpf_d_path reads only the dentry cache: a hung mount cannot hang it.
+ */
+SEC("iter/task_file")
+int fd_path_of(struct bpf_iter__task_file *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct file *file = ctx->file;
+	__u32 zero = 0;
+
+	if (!task || !file)
+		return 0;
+	__u32 *wanted = bpf_map_lookup_elem(&path_query, &zero);
+	if (!wanted || *wanted != ctx->fd)
+		return 0;
+	struct fd_path *p = bpf_map_lookup_elem(&path_scratch, &zero);
+	if (!p)
+		return 0;
+	p->tid = task->pid;
+	p->fd = ctx->fd;
+	long len = bpf_d_path((struct path *)&file->f_path, p->path, sizeof(p->path));
+	if (len <= 0 || len > sizeof(p->path))
+		return 0;
+	bpf_seq_write(ctx->meta->seq, p, offsetof(struct fd_path, path) + len);
 	return 0;
 }

@@ -33,21 +33,30 @@
 #define BOUNDS_SEARCH_STEPS 8
 
 /*
- * Per-syscall slow-event policy, indexed by syscall number: which completed
- * calls at or above the slow threshold count in syscall_slow_total and are
- * sent as events. 512 covers every x86_64 and aarch64 syscall number; calls
- * numbered above it (x32, unknown) are treated as SLOW_ALWAYS.
+ * Per-syscall policy tables, indexed by syscall number: which completed calls
+ * at or above the slow threshold count as slow (and are sent as events), and
+ * which calls in flight past their timeout count as timed out. 512 covers
+ * every x86_64 and aarch64 syscall number; calls numbered above it (x32,
+ * unknown) always count, after the default timeout.
  */
 #define POLICY_SLOTS 512
-enum slow_policy {
-	SLOW_NEVER = 0,   /* waits by design: epoll_wait, futex, nanosleep, ... */
-	SLOW_ALWAYS = 1,  /* calls that should return promptly */
-	SLOW_IF_FILE = 2, /* fd-based: only on a regular file or block device */
+enum count_policy {
+	COUNT_NEVER = 0,   /* waits by design: epoll_wait, futex, nanosleep, ... */
+	COUNT_ALWAYS = 1,  /* calls that should return promptly */
+	COUNT_IF_FILE = 2, /* fd-based: only on a regular file, directory or block device */
+};
+
+/* What the fd in a call's first argument refers to, as the kernel sees its inode. */
+enum fd_kind {
+	FD_NONE = 0,  /* not an fd-based call, or the fd is not open */
+	FD_FILE = 1,  /* regular file or directory */
+	FD_BLOCK = 2, /* block device */
+	FD_OTHER = 3, /* socket, pipe, character device, eventfd, ...: may wait by design */
 };
 
 /* Indexes of the per-CPU error counters. */
 enum exporter_error {
-	ERR_INFLIGHT_UPDATE = 0, /* inflight map full: a call went unmeasured */
+	ERR_INFLIGHT_UPDATE = 0, /* no task storage for a thread: its calls went unmeasured */
 	ERR_HIST_UPDATE = 1,     /* hist map full: a label set went uncounted */
 	ERR_EVENT_LOST = 2,      /* ring buffer full: a slow event was dropped */
 	ERR_COUNT = 3,
@@ -58,19 +67,27 @@ struct exporter_config {
 	unsigned long long slow_threshold_ns;
 	unsigned int per_pid;      /* 1: histogram keys carry the pid */
 	unsigned int pad;
+	unsigned long long default_timeout_ns; /* for calls numbered past POLICY_SLOTS */
 	unsigned long long bounds_ns[BOUNDS_SLOTS];
-	unsigned char slow_policy[POLICY_SLOTS];
+	unsigned long long timeout_ns[POLICY_SLOTS];
+	unsigned char slow_policy[POLICY_SLOTS];    /* enum count_policy */
+	unsigned char timeout_policy[POLICY_SLOTS]; /* enum count_policy */
+	unsigned char fd_arg[POLICY_SLOTS];         /* 1: the first argument is an fd */
 };
 
 /*
- * One per thread, keyed by tid. start_ns == 0: not in a syscall. arg0 is the
- * first argument (the fd of fd-based calls), for the scanner to look up.
+ * A thread's syscall in flight, in task-local storage: it lives and dies with
+ * the thread (through exec, exit and pid reuse). start_ns == 0: not in a
+ * syscall. arg0 is the first argument (the fd of fd-based calls).
+ * reported_ns is the start of the call whose kernel stack the scan has
+ * already sent, so each stuck call's stack crosses to user space once.
  */
 struct inflight {
 	unsigned long long start_ns;
 	unsigned int nr;
-	unsigned int pid;
+	unsigned int pad;
 	unsigned long long arg0;
+	unsigned long long reported_ns;
 };
 
 struct hist_key {
@@ -95,6 +112,51 @@ struct slow_event {
 	unsigned int pad;
 	char thread[COMM_LEN];
 	char process[COMM_LEN];
+};
+
+/*
+ * The in-flight scan (a task iterator) writes one record per call past its
+ * timeout that counts under the policy, then one summary.
+ */
+enum scan_record_type {
+	SCAN_CALL = 1,
+	SCAN_SUMMARY = 2,
+};
+
+/* Frames of a stuck thread's kernel stack: deeper than a file system plus block layer wait. */
+#define STACK_DEPTH 32
+
+struct scan_call {
+	unsigned int type; /* SCAN_CALL */
+	unsigned int tid;
+	unsigned int pid;
+	unsigned int nr;
+	unsigned long long start_ns;
+	unsigned long long arg0;
+	unsigned int fd_kind;     /* enum fd_kind */
+	unsigned int stack_depth; /* frames that follow; 0: sent by an earlier scan */
+	char thread[COMM_LEN];
+	char process[COMM_LEN];
+	unsigned long long stack[STACK_DEPTH]; /* innermost first; only stack_depth are written */
+};
+
+struct scan_summary {
+	unsigned int type; /* SCAN_SUMMARY */
+	unsigned int pad;
+	unsigned long long in_syscall; /* threads inside a syscall during the scan */
+};
+
+/*
+ * The file behind a stuck call's fd, from the per-process file iterator:
+ * PATH_LEN is the kernel's PATH_MAX; only the path's bytes (with its NUL) are
+ * written.
+ */
+#define PATH_LEN 4096
+
+struct fd_path {
+	unsigned int tid;
+	unsigned int fd;
+	char path[PATH_LEN];
 };
 
 #endif /* SYSCALL_EXPORTER_H */

@@ -11,6 +11,8 @@
  *   workload NAME threads N KIND     N threads, each blocked forever in KIND;
  *                                    KIND "mixed": even ones nanosleep, odd
  *                                    ones pipe; "exit": each thread exits
+ *   workload NAME exec-thread SECS   a second thread execs "sleep SECS": the
+ *                                    new program takes over the process's pid
  *
  * Raw syscall(2) where the name matters: glibc's nanosleep() is
  * clock_nanosleep. Prints "ready" before the measured calls begin (for block
@@ -34,7 +36,7 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: workload NAME getppid N | nanosleep K MS | read PATH |"
-		" block KIND | threads N KIND\n");
+		" block KIND | threads N KIND | exec-thread SECS\n");
 	exit(2);
 }
 
@@ -106,6 +108,13 @@ static void *thread_main(void *kind)
 	return NULL;
 }
 
+static void *exec_main(void *seconds)
+{
+	execl("/bin/sleep", "sleep", (char *)seconds, (char *)NULL);
+	die("execl");
+	return NULL;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4)
@@ -141,6 +150,13 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[2], "block")) {
 		ready();
 		block(argv[3]);
+	} else if (!strcmp(argv[2], "exec-thread")) {
+		pthread_t t;
+
+		ready();
+		if (pthread_create(&t, NULL, exec_main, argv[3]))
+			die("pthread_create");
+		pause();
 	} else if (!strcmp(argv[2], "threads") && argc == 5) {
 		long n = atol(argv[3]);
 		pthread_attr_t attr;

@@ -39,7 +39,7 @@ public final class ExporterModule extends AbstractModule {
   @Singleton
   KernelSource kernel() {
     return SyscallTracer.start(new SyscallTracer.Settings(config.slowThreshold(),
-        config.perPidLabels(), policy.slowTable(syscalls)));
+        config.perPidLabels(), policy.kernelTables(syscalls)));
   }
 
   @Provides

@@ -97,6 +97,13 @@ public final class BpfMap {
     return copy(value, valueSize);
   }
 
+  /** Writes {@code valueBytes} at {@code keyBytes} (for the array maps user space sets). */
+  public void update(byte[] keyBytes, byte[] valueBytes) {
+    key.put(0, keyBytes, 0, keySize);
+    value.put(0, valueBytes, 0, valueSize);
+    check(lib.bpf_map_update_elem(fd, key, value, 0), "write");
+  }
+
   private static ByteBuffer copy(Pointer from, int size) {
     byte[] bytes = new byte[size];
     from.get(0, bytes, 0, size);

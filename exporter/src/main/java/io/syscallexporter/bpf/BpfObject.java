@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
@@ -21,6 +22,12 @@ public final class BpfObject implements AutoCloseable {
   /** struct bpf_object_open_opts of libbpf 1.1 (sizeof on LP64; JNR would omit tail padding). */
   private static final int OPEN_OPTS_SIZE = 80;
   private static final int OPEN_OPTS_OBJECT_NAME = 8;
+  /** struct bpf_iter_attach_opts and union bpf_iter_link_info (sizeof on LP64). */
+  private static final int ITER_OPTS_SIZE = 24;
+  private static final int ITER_OPTS_LINK_INFO = 8;
+  private static final int ITER_OPTS_LINK_INFO_LEN = 16;
+  private static final int ITER_LINK_INFO_SIZE = 16;
+  private static final int ITER_LINK_INFO_TASK_PID = 4;
   /** struct bpf_prog_info up to run_cnt (the struct only ever grows at its end). */
   private static final int PROG_INFO_SIZE = 208;
   private static final int PROG_INFO_RUN_TIME_NS = 192;
@@ -36,6 +43,7 @@ public final class BpfObject implements AutoCloseable {
   private final List<Pointer> links = new ArrayList<>();
   private final Map<String, Pointer> attached = new LinkedHashMap<>();
   private final List<RingBufferPoller> ringBuffers = new ArrayList<>();
+  private final List<BpfIterator> iterators = new CopyOnWriteArrayList<>();
   private boolean closed;
 
   private BpfObject(Pointer elf, Pointer nameString, Pointer obj) {
@@ -112,11 +120,6 @@ public final class BpfObject implements AutoCloseable {
     LIBC.malloc_trim(0);
   }
 
-  /** The one libc call the exporter makes itself. */
-  public interface LibC {
-    int malloc_trim(@jnr.ffi.types.size_t long pad);
-  }
-
   /** Attaches a program by its function name; the link lives until {@link #close}. */
   public void attach(String program) {
     Pointer prog = LIB.bpf_object__find_program_by_name(obj, program);
@@ -131,6 +134,36 @@ public final class BpfObject implements AutoCloseable {
     }
     links.add(link);
     attached.put(program, prog);
+  }
+
+  /**
+   * Attaches an iterator program over every task, or, with {@code pid} other than 0, over one
+   * process (Linux 6.1+; older kernels ignore the pid, and the program must filter). The
+   * iterator is read on demand and detached by its own close, or by this object's.
+   */
+  public synchronized BpfIterator attachIterator(String program, int pid) {
+    Pointer prog = LIB.bpf_object__find_program_by_name(obj, program);
+    if (prog == null) {
+      throw new BpfException("BPF object has no program " + program, 0);
+    }
+    Pointer opts = null;
+    if (pid != 0) {
+      Pointer linkInfo = Memory.allocateDirect(RUNTIME, ITER_LINK_INFO_SIZE, true);
+      linkInfo.putInt(ITER_LINK_INFO_TASK_PID, pid);
+      opts = Memory.allocateDirect(RUNTIME, ITER_OPTS_SIZE, true);
+      opts.putLong(0, ITER_OPTS_SIZE);
+      opts.putAddress(ITER_OPTS_LINK_INFO, linkInfo.address());
+      opts.putInt(ITER_OPTS_LINK_INFO_LEN, ITER_LINK_INFO_SIZE);
+    }
+    Pointer link = LIB.bpf_program__attach_iter(prog, opts);
+    if (link == null) {
+      int errno = LastError.getLastError(RUNTIME);
+      throw new BpfException("cannot attach BPF iterator " + program + ": "
+          + Errno.describe(errno), errno);
+    }
+    BpfIterator iterator = new BpfIterator(LIB, LIBC, RUNTIME, program, link, iterators::remove);
+    iterators.add(iterator);
+    return iterator;
   }
 
   /**
@@ -185,6 +218,7 @@ public final class BpfObject implements AutoCloseable {
     }
     closed = true;
     ringBuffers.forEach(RingBufferPoller::close);
+    iterators.forEach(BpfIterator::close);
     links.forEach(LIB::bpf_link__destroy);
     links.clear();
     attached.clear();

@@ -17,9 +17,19 @@ public final class Layouts {
   public static final int BOUNDS_SLOTS = 256;
   public static final int POLICY_SLOTS = 512;
 
-  public static final byte SLOW_NEVER = 0;
-  public static final byte SLOW_ALWAYS = 1;
-  public static final byte SLOW_IF_FILE = 2;
+  public static final byte COUNT_NEVER = 0;
+  public static final byte COUNT_ALWAYS = 1;
+  public static final byte COUNT_IF_FILE = 2;
+
+  public static final int FD_NONE = 0;
+  public static final int FD_FILE = 1;
+  public static final int FD_BLOCK = 2;
+  public static final int FD_OTHER = 3;
+
+  public static final int SCAN_CALL = 1;
+  public static final int SCAN_SUMMARY = 2;
+  public static final int STACK_DEPTH = 32;
+  public static final int PATH_LEN = 4096;
 
   public static final int ERR_INFLIGHT_UPDATE = 0;
   public static final int ERR_HIST_UPDATE = 1;
@@ -30,9 +40,13 @@ public final class Layouts {
   public static final class Config {
     public static final int SLOW_THRESHOLD_NS = 0;
     public static final int PER_PID = 8;
-    public static final int BOUNDS_NS = 16;
-    public static final int SLOW_POLICY = BOUNDS_NS + 8 * BOUNDS_SLOTS;
-    public static final int SIZE = SLOW_POLICY + POLICY_SLOTS;
+    public static final int DEFAULT_TIMEOUT_NS = 16;
+    public static final int BOUNDS_NS = 24;
+    public static final int TIMEOUT_NS = BOUNDS_NS + 8 * BOUNDS_SLOTS;
+    public static final int SLOW_POLICY = TIMEOUT_NS + 8 * POLICY_SLOTS;
+    public static final int TIMEOUT_POLICY = SLOW_POLICY + POLICY_SLOTS;
+    public static final int FD_ARG = TIMEOUT_POLICY + POLICY_SLOTS;
+    public static final int SIZE = FD_ARG + POLICY_SLOTS;
 
     private Config() {}
   }
@@ -41,9 +55,9 @@ public final class Layouts {
   public static final class Inflight {
     public static final int START_NS = 0;
     public static final int NR = 8;
-    public static final int PID = 12;
     public static final int ARG0 = 16;
-    public static final int SIZE = 24;
+    public static final int REPORTED_NS = 24;
+    public static final int SIZE = 32;
 
     private Inflight() {}
   }
@@ -79,5 +93,41 @@ public final class Layouts {
     public static final int SIZE = 56;
 
     private SlowEvent() {}
+  }
+
+  /** struct scan_call: a stuck call from the in-flight scan, its stack after it. */
+  public static final class ScanCall {
+    public static final int TYPE = 0;
+    public static final int TID = 4;
+    public static final int PID = 8;
+    public static final int NR = 12;
+    public static final int START_NS = 16;
+    public static final int ARG0 = 24;
+    public static final int FD_KIND = 32;
+    public static final int STACK_DEPTH = 36;
+    public static final int THREAD = 40;
+    public static final int PROCESS = 56;
+    public static final int STACK = 72;
+    public static final int SIZE = STACK + 8 * Layouts.STACK_DEPTH;
+
+    private ScanCall() {}
+  }
+
+  /** struct scan_summary: the last record of a scan. */
+  public static final class ScanSummary {
+    public static final int TYPE = 0;
+    public static final int IN_SYSCALL = 8;
+    public static final int SIZE = 16;
+
+    private ScanSummary() {}
+  }
+
+  /** struct fd_path, written up to the path's NUL. */
+  public static final class FdPath {
+    public static final int TID = 0;
+    public static final int FD = 4;
+    public static final int PATH = 8;
+
+    private FdPath() {}
   }
 }

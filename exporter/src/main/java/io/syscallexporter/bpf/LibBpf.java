@@ -34,6 +34,15 @@ public interface LibBpf {
 
   int bpf_link__destroy(Pointer link);
 
+  int bpf_link__fd(Pointer link);
+
+  /** Attaches an iterator program; {@code opts} is a struct bpf_iter_attach_opts, or NULL. */
+  @SaveError
+  Pointer bpf_program__attach_iter(Pointer prog, Pointer opts);
+
+  /** A new readable instance of an attached iterator: each read runs the program on. */
+  int bpf_iter_create(int linkFd);
+
   int bpf_program__fd(Pointer prog);
 
   /** Fills {@code info} (struct bpf_prog_info for a program) up to {@code *infoLen} bytes. */
@@ -41,7 +50,7 @@ public interface LibBpf {
 
   int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);
 
-  int bpf_map_delete_elem(int fd, Pointer key);
+  int bpf_map_update_elem(int fd, Pointer key, Pointer value, long flags);
 
   /**
    * Reads up to {@code *count} entries in one syscall, resuming after {@code inBatch} (NULL to

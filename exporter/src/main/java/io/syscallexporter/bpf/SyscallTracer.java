@@ -1,11 +1,14 @@
 package io.syscallexporter.bpf;
 
+import io.syscallexporter.collect.FdKind;
 import io.syscallexporter.collect.HistogramEntry;
-import io.syscallexporter.collect.InflightEntry;
+import io.syscallexporter.collect.InflightScan;
 import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.LatencyBuckets;
 import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.SlowEvent;
+import io.syscallexporter.collect.StuckCall;
+import io.syscallexporter.policy.SyscallPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -17,7 +20,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * bpf/syscall_exporter.bpf.c, loaded and attached: the real {@link KernelSource}. Closing it
@@ -25,34 +31,40 @@ import java.util.function.Consumer;
  */
 public final class SyscallTracer implements KernelSource, AutoCloseable {
   static final String OBJECT_RESOURCE = "/bpf/syscall_exporter.bpf.o";
+  /** The programs attached to tracepoints; the iterators run on demand. */
   static final List<String> PROGRAMS = List.of("sys_enter", "sys_exit", "thread_exit");
   private static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
+  private static final Path OSRELEASE = Path.of("/proc/sys/kernel/osrelease");
+  /** Task-local storage in tracing programs and bpf_get_current_task_btf arrived in 5.11. */
+  static final int[] MIN_KERNEL = {5, 11};
+  private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
 
   private final BpfObject object;
   private final BpfMap hist;
-  private final BpfMap inflight;
   private final BpfMap errors;
+  private final BpfMap pathQuery;
+  private final BpfIterator scan;
   private final int possibleCpus;
-  /** Entries seen by the last full read of each map: counting them again costs a syscall each. */
+  /** Entries seen by the last full read of hist: counting them again costs a syscall each. */
   private volatile int histEntries;
-  private volatile int inflightEntries;
+  private volatile long threadsInSyscall;
 
-  /**
-   * Load-time settings of the BPF programs; {@code slowPolicy} holds a Layouts.SLOW_* value per
-   * syscall number.
-   */
-  public record Settings(Duration slowThreshold, boolean perPid, byte[] slowPolicy) {}
+  /** Load-time settings of the BPF programs. */
+  public record Settings(Duration slowThreshold, boolean perPid,
+      SyscallPolicy.KernelTables policy) {}
 
   private SyscallTracer(BpfObject object, int possibleCpus) {
     this.object = object;
     this.possibleCpus = possibleCpus;
     this.hist = object.map("hist", Layouts.HistKey.SIZE, Layouts.HistValue.SIZE);
-    this.inflight = object.map("inflight", 4, Layouts.Inflight.SIZE);
     this.errors = object.map("errors", 4, 8 * possibleCpus);
+    this.pathQuery = object.map("path_query", 4, 4);
+    this.scan = object.attachIterator("scan_inflight", 0);
   }
 
   /** Loads and attaches the programs, or throws a BpfException that says what to do. */
   public static SyscallTracer start(Settings settings) {
+    requireKernel(readOsRelease());
     if (!Files.isReadable(VMLINUX_BTF)) {
       throw new BpfException("this kernel has no BTF (" + VMLINUX_BTF + " is missing): run a"
           + " kernel built with CONFIG_DEBUG_INFO_BTF=y (most distributions since 2020 are)", 0);
@@ -71,15 +83,48 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     }
   }
 
+  private static String readOsRelease() {
+    try {
+      return Files.readString(OSRELEASE).trim();
+    } catch (IOException e) {
+      return null; // cannot tell: let the kernel decide
+    }
+  }
+
+  /** Fails with a clear message on a kernel older than {@link #MIN_KERNEL}. */
+  static void requireKernel(String release) {
+    if (release == null) {
+      return;
+    }
+    Matcher m = RELEASE.matcher(release);
+    if (!m.find()) {
+      return;
+    }
+    int major = Integer.parseInt(m.group(1));
+    int minor = Integer.parseInt(m.group(2));
+    if (major < MIN_KERNEL[0] || (major == MIN_KERNEL[0] && minor < MIN_KERNEL[1])) {
+      throw new BpfException("Linux " + release + " is too old: syscall_exporter needs Linux "
+          + MIN_KERNEL[0] + "." + MIN_KERNEL[1] + " or later (task-local storage for tracing"
+          + " programs, bpf_get_current_task_btf)", 0);
+    }
+  }
+
   static byte[] rodata(Settings settings) {
     ByteBuffer b = ByteBuffer.allocate(Layouts.Config.SIZE).order(ByteOrder.nativeOrder());
+    SyscallPolicy.KernelTables policy = settings.policy();
     b.putLong(Layouts.Config.SLOW_THRESHOLD_NS, settings.slowThreshold().toNanos());
     b.putInt(Layouts.Config.PER_PID, settings.perPid() ? 1 : 0);
+    b.putLong(Layouts.Config.DEFAULT_TIMEOUT_NS, policy.defaultTimeoutNanos());
     long[] bounds = LatencyBuckets.kernelBoundTable();
     for (int k = 0; k < bounds.length; k++) {
       b.putLong(Layouts.Config.BOUNDS_NS + 8 * k, bounds[k]);
     }
-    b.put(Layouts.Config.SLOW_POLICY, settings.slowPolicy(), 0, Layouts.POLICY_SLOTS);
+    for (int nr = 0; nr < Layouts.POLICY_SLOTS; nr++) {
+      b.putLong(Layouts.Config.TIMEOUT_NS + 8 * nr, policy.timeoutNanos()[nr]);
+    }
+    b.put(Layouts.Config.SLOW_POLICY, policy.slow(), 0, Layouts.POLICY_SLOTS);
+    b.put(Layouts.Config.TIMEOUT_POLICY, policy.timeout(), 0, Layouts.POLICY_SLOTS);
+    b.put(Layouts.Config.FD_ARG, policy.fdArg(), 0, Layouts.POLICY_SLOTS);
     return b.array();
   }
 
@@ -133,21 +178,79 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   }
 
   @Override
-  public List<InflightEntry> inflight() {
-    List<InflightEntry> out = new ArrayList<>();
-    synchronized (inflight) {
-      int[] entries = {0};
-      inflight.forEach((key, value) -> {
-        entries[0]++;
-        long start = value.getLong(Layouts.Inflight.START_NS);
-        if (start != 0) {
-          out.add(new InflightEntry(key.getInt(0), value.getInt(Layouts.Inflight.PID),
-              value.getInt(Layouts.Inflight.NR), start, value.getLong(Layouts.Inflight.ARG0)));
-        }
-      });
-      inflightEntries = entries[0];
+  public InflightScan scanInflight() {
+    InflightScan result = parseScan(scan.read());
+    threadsInSyscall = result.threadsInSyscall();
+    return result;
+  }
+
+  /** The records of scan_inflight: a scan_call per stuck call, then a scan_summary. */
+  static InflightScan parseScan(ByteBuffer b) {
+    List<StuckCall> stuck = new ArrayList<>();
+    long inSyscall = 0;
+    int at = 0;
+    while (at + 4 <= b.limit()) {
+      int type = b.getInt(at);
+      if (type == Layouts.SCAN_SUMMARY) {
+        inSyscall = b.getLong(at + Layouts.ScanSummary.IN_SYSCALL);
+        at += Layouts.ScanSummary.SIZE;
+        continue;
+      }
+      if (type != Layouts.SCAN_CALL) {
+        throw new BpfException("unexpected record type " + type + " from the in-flight scan", 0);
+      }
+      ByteBuffer c = b.slice(at, b.limit() - at).order(ByteOrder.nativeOrder());
+      int depth = Math.min(c.getInt(Layouts.ScanCall.STACK_DEPTH), Layouts.STACK_DEPTH);
+      long[] stack = new long[depth];
+      for (int i = 0; i < depth; i++) {
+        stack[i] = c.getLong(Layouts.ScanCall.STACK + 8 * i);
+      }
+      stuck.add(new StuckCall(c.getInt(Layouts.ScanCall.TID), c.getInt(Layouts.ScanCall.PID),
+          c.getInt(Layouts.ScanCall.NR), c.getLong(Layouts.ScanCall.START_NS),
+          c.getLong(Layouts.ScanCall.ARG0), FdKind.of(c.getInt(Layouts.ScanCall.FD_KIND)),
+          comm(c, Layouts.ScanCall.THREAD), comm(c, Layouts.ScanCall.PROCESS), stack));
+      at += Layouts.ScanCall.STACK + 8 * depth;
     }
-    return out;
+    return new InflightScan(stuck, inSyscall);
+  }
+
+  /**
+   * Runs fd_path_of over the process's file tables. Threads usually share the leader's table;
+   * a thread with a table of its own (unshare) reports under its own tid, which wins.
+   */
+  @Override
+  public Optional<String> fdPath(int pid, int tid, long fd) {
+    if (fd < 0 || fd > Integer.MAX_VALUE) {
+      return Optional.empty();
+    }
+    ByteBuffer records;
+    synchronized (pathQuery) {
+      byte[] value = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, (int) fd)
+          .array();
+      pathQuery.update(new byte[4], value);
+      try (BpfIterator files = object.attachIterator("fd_path_of", pid)) {
+        records = files.read();
+      }
+    }
+    String shared = null;
+    int at = 0;
+    while (at + Layouts.FdPath.PATH < records.limit()) {
+      int recordTid = records.getInt(at + Layouts.FdPath.TID);
+      int end = at + Layouts.FdPath.PATH;
+      while (end < records.limit() && records.get(end) != 0) {
+        end++;
+      }
+      String path = new String(records.array(), records.arrayOffset() + at + Layouts.FdPath.PATH,
+          end - at - Layouts.FdPath.PATH, StandardCharsets.UTF_8);
+      if (recordTid == tid) {
+        return Optional.of(path);
+      }
+      if (recordTid == pid) {
+        shared = path;
+      }
+      at = end + 1;
+    }
+    return Optional.ofNullable(shared);
   }
 
   @Override
@@ -169,7 +272,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   public MapFill fill(String map) {
     return switch (map) {
       case "hist" -> new MapFill(histEntries, hist.maxEntries());
-      case "inflight" -> new MapFill(inflightEntries, inflight.maxEntries());
+      case "inflight" -> new MapFill((int) threadsInSyscall, 0);
       default -> throw new IllegalArgumentException("no map " + map);
     };
   }

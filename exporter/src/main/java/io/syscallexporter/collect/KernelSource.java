@@ -1,6 +1,7 @@
 package io.syscallexporter.collect;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /** What the kernel side offers the exporter. The real one reads BPF maps; tests use fakes. */
@@ -9,15 +10,22 @@ public interface KernelSource {
   /** Every histogram in the kernel right now. */
   List<HistogramEntry> histograms();
 
-  /** Every thread currently inside a syscall. */
-  List<InflightEntry> inflight();
+  /**
+   * Scans every thread in the kernel for syscalls past their timeout that count under the
+   * policy the programs were loaded with.
+   */
+  InflightScan scanInflight();
+
+  /** The path of an open fd of a process, as the kernel names it, or empty when it cannot. */
+  Optional<String> fdPath(int pid, int tid, long fd);
 
   /** Totals of the kernel's error counters, indexed as in {@code enum exporter_error}. */
   long[] errors();
 
   /**
-   * Entries in use and capacity of a map, by map name ("hist", "inflight"), as of the last
-   * {@link #histograms} or {@link #inflight} read.
+   * Entries in use and capacity of a map, by map name: "hist" as of the last {@link
+   * #histograms} read; "inflight" (task-local storage, without a capacity: maxEntries 0) counts
+   * the threads inside a syscall at the last {@link #scanInflight}.
    */
   MapFill fill(String map);
 

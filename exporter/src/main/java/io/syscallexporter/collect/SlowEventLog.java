@@ -5,6 +5,7 @@ import com.google.inject.Singleton;
 import io.syscallexporter.Log;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.syscalls.SyscallTable;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -31,7 +32,7 @@ public final class SlowEventLog implements Consumer<SlowEvent> {
     received.incrementAndGet();
     out.accept(Log.line("warn", "slow syscall",
         "syscall", syscalls.name(e.nr()),
-        "latency_seconds", String.format("%.6f", e.latencyNanos() / 1e9),
+        "latency_seconds", String.format(Locale.ROOT, "%.6f", e.latencyNanos() / 1e9),
         "tid", Integer.toUnsignedString(e.tid()),
         "pid", Integer.toUnsignedString(e.pid()),
         "process", e.process(),

@@ -34,12 +34,14 @@ public final class ConfigFile {
   public static SyscallPolicy policy(ExporterConfig config, SyscallTable syscalls)
       throws UsageException {
     if (config.configFile() == null) {
-      return SyscallPolicy.defaults(config.syscallTimeout());
+      return new SyscallPolicy(config.syscallTimeout(), Map.of(), Set.of(), Set.of(), Set.of(),
+          config.slowAll());
     }
-    return new ConfigFile(config.configFile(), syscalls).parse(config.syscallTimeout());
+    return new ConfigFile(config.configFile(), syscalls).parse(config.syscallTimeout(),
+        config.slowAll());
   }
 
-  private SyscallPolicy parse(Duration defaultTimeout) throws UsageException {
+  private SyscallPolicy parse(Duration defaultTimeout, boolean slowAll) throws UsageException {
     Object root;
     try {
       root = new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(file));
@@ -66,7 +68,7 @@ public final class ConfigFile {
     return new SyscallPolicy(defaultTimeout, perSyscall,
         syscallList(timeouts.get("exclude"), "timeouts.exclude"),
         syscallList(slow.get("include"), "slow.include"),
-        syscallList(slow.get("exclude"), "slow.exclude"));
+        syscallList(slow.get("exclude"), "slow.exclude"), slowAll);
   }
 
   private UsageException error(String path, String message) {

@@ -12,6 +12,7 @@ public record ExporterConfig(
     int listenPort,
     String telemetryPath,
     Duration slowThreshold,
+    boolean slowAll,
     Duration syscallTimeout,
     Duration scanInterval,
     boolean perPidLabels,

@@ -31,6 +31,10 @@ public final class Flags {
     add(new Flag("slow.threshold", "duration", "1s",
         "Completed syscalls at least this long count in syscall_slow_total and are logged.",
         (b, v) -> b.slowThreshold = positive(v)));
+    add(new Flag("slow.all", null, "false",
+        "Count every syscall at or above the slow threshold as slow, waits by design included"
+            + " (epoll_wait, futex, nanosleep, ...), except the config file's slow.exclude.",
+        (b, v) -> b.slowAll = Boolean.parseBoolean(v)));
     add(new Flag("syscall.timeout", "duration", "10s",
         "A syscall in flight longer than this counts as timed out.",
         (b, v) -> b.syscallTimeout = positive(v)));
@@ -168,6 +172,7 @@ public final class Flags {
     int port;
     String telemetryPath;
     Duration slowThreshold;
+    boolean slowAll;
     Duration syscallTimeout;
     Duration scanInterval;
     boolean perPid;
@@ -207,7 +212,7 @@ public final class Flags {
     }
 
     ExporterConfig build() {
-      return new ExporterConfig(host, port, telemetryPath, slowThreshold, syscallTimeout,
+      return new ExporterConfig(host, port, telemetryPath, slowThreshold, slowAll, syscallTimeout,
           scanInterval, perPid, labelLimit, logRateLimit, configFile);
     }
   }

@@ -17,7 +17,8 @@ final class TimedOutView {
         .append("table{border-collapse:collapse}")
         .append("th,td{border:1px solid #bbb;padding:.3em .6em;text-align:left}")
         .append("th{background:#eee}td.age{text-align:right;font-weight:bold}")
-        .append("code{font-size:90%}\n</style>\n</head>\n<body>\n")
+        .append("code{font-size:90%}td.stack{white-space:pre;font-size:80%}\n")
+        .append("</style>\n</head>\n<body>\n")
         .append("<h1>Syscalls stuck past their timeout</h1>\n")
         .append("<p>As of the last scan, oldest first; this page reloads every 5 s. ")
         .append("<a href=\"/\">Home</a> · <a href=\"").append(Pages.TIMED_OUT_JSON)
@@ -27,7 +28,7 @@ final class TimedOutView {
     } else {
       s.append("<table id=\"timed-out\">\n<thead><tr><th>Age (s)</th><th>Syscall</th>")
           .append("<th>Process</th><th>PID</th><th>Thread</th><th>TID</th><th>File</th>")
-          .append("<th>Kernel wait</th></tr></thead>\n<tbody>\n");
+          .append("<th>Kernel wait</th><th>Kernel stack</th></tr></thead>\n<tbody>\n");
       for (TimedOutCall c : calls) {
         s.append("<tr><td class=\"age\">").append(age(c, nowNanos)).append("</td><td><code>")
             .append(escape(c.syscall())).append("</code></td><td>").append(escape(c.process()))
@@ -35,9 +36,10 @@ final class TimedOutView {
             .append(escape(c.thread())).append("</td><td>")
             .append(Integer.toUnsignedString(c.tid())).append("</td><td>")
             .append(c.fd() == null ? "" : "fd " + c.fd() + ": <code>"
-                + escape(String.valueOf(c.fdTarget())) + "</code>")
+                + escape(String.valueOf(c.file())) + "</code>")
             .append("</td><td><code>").append(c.wchan() == null ? "" : escape(c.wchan()))
-            .append("</code></td></tr>\n");
+            .append("</code></td><td class=\"stack\"><code>")
+            .append(escape(String.join("\n", c.kernelStack()))).append("</code></td></tr>\n");
       }
       s.append("</tbody>\n</table>\n");
     }
@@ -55,9 +57,13 @@ final class TimedOutView {
           .append(",\"tid\":").append(Integer.toUnsignedString(c.tid()))
           .append(",\"thread\":").append(quote(c.thread()))
           .append(",\"fd\":").append(c.fd() == null ? "null" : c.fd().toString())
-          .append(",\"file\":").append(c.fdTarget() == null ? "null" : quote(c.fdTarget()))
+          .append(",\"file\":").append(c.file() == null ? "null" : quote(c.file()))
           .append(",\"wchan\":").append(c.wchan() == null ? "null" : quote(c.wchan()))
-          .append('}');
+          .append(",\"kernel_stack\":[");
+      for (int f = 0; f < c.kernelStack().size(); f++) {
+        s.append(f == 0 ? "" : ",").append(quote(c.kernelStack().get(f)));
+      }
+      s.append("]}");
     }
     return s.append("]}\n").toString();
   }

@@ -47,7 +47,8 @@ public final class ExporterHealthCollector implements MultiCollector {
   public MetricSnapshots collect() {
     long[] errors = kernel.errors();
     GaugeSnapshot.Builder entries = GaugeSnapshot.builder().name("syscall_exporter_map_entries")
-        .help("Entries in use in each BPF map.");
+        .help("Entries in use in each BPF map (inflight: threads inside a syscall at the last"
+            + " scan).");
     GaugeSnapshot.Builder capacity = GaugeSnapshot.builder()
         .name("syscall_exporter_map_max_entries").help("Capacity of each BPF map.");
     CounterSnapshot.Builder runSeconds = CounterSnapshot.builder()
@@ -65,7 +66,9 @@ public final class ExporterHealthCollector implements MultiCollector {
       KernelSource.MapFill fill = kernel.fill(map);
       Labels l = Labels.of("map", map);
       entries.dataPoint(gauge(l, fill.entries()));
-      capacity.dataPoint(gauge(l, fill.maxEntries()));
+      if (fill.maxEntries() > 0) { // task-local storage has no capacity
+        capacity.dataPoint(gauge(l, fill.maxEntries()));
+      }
     }
     return MetricSnapshots.of(
         InfoSnapshot.builder().name("syscall_exporter_build")
@@ -95,6 +98,9 @@ public final class ExporterHealthCollector implements MultiCollector {
         CounterSnapshot.builder().name("syscall_exporter_slow_events_unlogged")
             .help("Slow events not logged because of --log.rate-limit.")
             .dataPoint(counter(Labels.EMPTY, slowLog.suppressed())).build(),
+        CounterSnapshot.builder().name("syscall_exporter_timed_out_unlogged")
+            .help("Log lines about timed-out syscalls not written because of --log.rate-limit.")
+            .dataPoint(counter(Labels.EMPTY, scanner.unlogged())).build(),
         GaugeSnapshot.builder().name("syscall_exporter_label_sets_over_limit")
             .help("Label sets beyond --labels.limit, summed into process=\"_other\".")
             .dataPoint(gauge(Labels.EMPTY, budget.overLimit())).build(),

@@ -8,13 +8,15 @@ import java.util.Set;
 
 /**
  * Which syscalls count as timed out (and after how long) and which count as slow: the default
- * policy of {@link SyscallClass}, adjusted by the config file.
+ * policy of {@link SyscallClass}, adjusted by the config file and {@code --slow.all}. The BPF
+ * programs apply it, from the tables of {@link #kernelTables}.
  *
  * <p>Timeouts: a WAIT call never times out; a PROMPT call times out after the default timeout;
  * an FD call times out after it only when its fd is a regular file or block device. A timeout
  * set for a syscall in the config file makes it count after that time whatever its class and
  * fd; an excluded syscall never counts. Slow calls follow the same classes, with the config
- * file's include (count even if a wait) and exclude (never count) lists.
+ * file's include (count even if a wait) and exclude (never count) lists; {@code slowAll}
+ * includes every syscall but the excluded ones.
  */
 public final class SyscallPolicy {
   /** How the scanner treats a syscall in flight. */
@@ -31,9 +33,16 @@ public final class SyscallPolicy {
   private final Set<String> timeoutExclude;
   private final Set<String> slowInclude;
   private final Set<String> slowExclude;
+  private final boolean slowAll;
+
+  /** The per-syscall tables the BPF programs index by syscall number (Layouts.COUNT_*). */
+  public record KernelTables(byte[] slow, long[] timeoutNanos, byte[] timeout, byte[] fdArg,
+      long defaultTimeoutNanos) {}
 
   public SyscallPolicy(Duration defaultTimeout, Map<String, Duration> timeouts,
-      Set<String> timeoutExclude, Set<String> slowInclude, Set<String> slowExclude) {
+      Set<String> timeoutExclude, Set<String> slowInclude, Set<String> slowExclude,
+      boolean slowAll) {
+    this.slowAll = slowAll;
     this.defaultTimeout = defaultTimeout;
     this.timeouts = Map.copyOf(timeouts);
     this.timeoutExclude = Set.copyOf(timeoutExclude);
@@ -43,7 +52,7 @@ public final class SyscallPolicy {
 
   /** The default policy with one timeout for all. */
   public static SyscallPolicy defaults(Duration timeout) {
-    return new SyscallPolicy(timeout, Map.of(), Set.of(), Set.of(), Set.of());
+    return new SyscallPolicy(timeout, Map.of(), Set.of(), Set.of(), Set.of(), false);
   }
 
   public Timeout timeout(String syscall) {
@@ -61,36 +70,35 @@ public final class SyscallPolicy {
     };
   }
 
-  /** The kernel's slow policy for a syscall (Layouts.SLOW_*). */
+  /** Whether completed calls at or above the slow threshold count as slow (Layouts.COUNT_*). */
   public byte slow(String syscall) {
     if (slowExclude.contains(syscall)) {
-      return Layouts.SLOW_NEVER;
+      return Layouts.COUNT_NEVER;
     }
-    if (slowInclude.contains(syscall)) {
-      return Layouts.SLOW_ALWAYS;
+    if (slowAll || slowInclude.contains(syscall)) {
+      return Layouts.COUNT_ALWAYS;
     }
     return switch (SyscallClass.of(syscall)) {
-      case WAIT -> Layouts.SLOW_NEVER;
-      case FD -> Layouts.SLOW_IF_FILE;
-      case PROMPT -> Layouts.SLOW_ALWAYS;
+      case WAIT -> Layouts.COUNT_NEVER;
+      case FD -> Layouts.COUNT_IF_FILE;
+      case PROMPT -> Layouts.COUNT_ALWAYS;
     };
   }
 
-  /** The slow policy of every syscall number, as the BPF programs index it. */
-  public byte[] slowTable(SyscallTable syscalls) {
-    byte[] table = new byte[Layouts.POLICY_SLOTS];
-    for (int nr = 0; nr < table.length; nr++) {
-      table[nr] = slow(syscalls.name(nr));
+  /** Every syscall number's policy, as the BPF programs index it. */
+  public KernelTables kernelTables(SyscallTable syscalls) {
+    int n = Layouts.POLICY_SLOTS;
+    KernelTables t = new KernelTables(new byte[n], new long[n], new byte[n], new byte[n],
+        defaultTimeout.toNanos());
+    for (int nr = 0; nr < n; nr++) {
+      String name = syscalls.name(nr);
+      Timeout timeout = timeout(name);
+      t.slow()[nr] = slow(name);
+      t.timeoutNanos()[nr] = timeout.nanos();
+      t.timeout()[nr] = timeout.never() ? Layouts.COUNT_NEVER
+          : timeout.onlyOnFiles() ? Layouts.COUNT_IF_FILE : Layouts.COUNT_ALWAYS;
+      t.fdArg()[nr] = (byte) (SyscallClass.of(name) == SyscallClass.FD ? 1 : 0);
     }
-    return table;
-  }
-
-  /** Timeouts by syscall number, so the scanner does no name lookups per entry. */
-  public Timeout[] timeoutTable(SyscallTable syscalls) {
-    Timeout[] table = new Timeout[Layouts.POLICY_SLOTS];
-    for (int nr = 0; nr < table.length; nr++) {
-      table[nr] = timeout(syscalls.name(nr));
-    }
-    return table;
+    return t;
   }
 }

@@ -1,11 +1,20 @@
 package io.syscallexporter.bpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.syscallexporter.collect.FdKind;
+import io.syscallexporter.collect.InflightScan;
 import io.syscallexporter.collect.LatencyBuckets;
+import io.syscallexporter.collect.StuckCall;
+import io.syscallexporter.policy.SyscallPolicy;
+import io.syscallexporter.syscalls.SyscallTable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class SyscallTracerTest {
@@ -18,20 +27,68 @@ class SyscallTracerTest {
 
   @Test
   void writesTheKnobsWhereTheProgramsReadThem() {
-    byte[] policy = new byte[Layouts.POLICY_SLOTS];
-    policy[35] = Layouts.SLOW_NEVER;
-    policy[74] = Layouts.SLOW_ALWAYS;
-    policy[0] = Layouts.SLOW_IF_FILE;
+    SyscallPolicy.KernelTables policy = new SyscallPolicy(Duration.ofSeconds(7),
+        Map.of("futex", Duration.ofSeconds(3)), Set.of(), Set.of(), Set.of(), false)
+        .kernelTables(SyscallTable.forArch("x86_64"));
     ByteBuffer b = ByteBuffer.wrap(SyscallTracer.rodata(
         new SyscallTracer.Settings(Duration.ofMillis(500), true, policy)))
         .order(ByteOrder.nativeOrder());
     assertThat(b.capacity()).isEqualTo(Layouts.Config.SIZE);
     assertThat(b.getLong(Layouts.Config.SLOW_THRESHOLD_NS)).isEqualTo(500_000_000L);
     assertThat(b.getInt(Layouts.Config.PER_PID)).isEqualTo(1);
+    assertThat(b.getLong(Layouts.Config.DEFAULT_TIMEOUT_NS)).isEqualTo(7_000_000_000L);
     assertThat(b.getLong(Layouts.Config.BOUNDS_NS + 8 * 104)).isEqualTo(1_000_000_000L);
     assertThat(b.getLong(Layouts.Config.BOUNDS_NS + 8 * (LatencyBuckets.COUNT - 1))).isEqualTo(-1);
-    assertThat(b.get(Layouts.Config.SLOW_POLICY + 74)).isEqualTo(Layouts.SLOW_ALWAYS);
-    assertThat(b.get(Layouts.Config.SLOW_POLICY)).isEqualTo(Layouts.SLOW_IF_FILE);
+    assertThat(b.get(Layouts.Config.SLOW_POLICY + 74)).isEqualTo(Layouts.COUNT_IF_FILE); // fsync
+    assertThat(b.get(Layouts.Config.SLOW_POLICY + 257)).isEqualTo(Layouts.COUNT_ALWAYS);
+    assertThat(b.getLong(Layouts.Config.TIMEOUT_NS + 8 * 202)).isEqualTo(3_000_000_000L);
+    assertThat(b.get(Layouts.Config.TIMEOUT_POLICY + 202)).isEqualTo(Layouts.COUNT_ALWAYS);
+    assertThat(b.get(Layouts.Config.TIMEOUT_POLICY + 35)).isEqualTo(Layouts.COUNT_NEVER);
+    assertThat(b.get(Layouts.Config.FD_ARG)).isEqualTo((byte) 1); // read
+  }
+
+  @Test
+  void parsesScanRecordsWithAndWithoutStacks() {
+    ByteBuffer b = ByteBuffer.allocate(2 * Layouts.ScanCall.STACK + 16 + Layouts.ScanSummary.SIZE)
+        .order(ByteOrder.nativeOrder());
+    int second = Layouts.ScanCall.STACK + 16;
+    // A read stuck on a file, first report: two frames follow.
+    b.putInt(Layouts.ScanCall.TYPE, Layouts.SCAN_CALL).putInt(Layouts.ScanCall.TID, 11)
+        .putInt(Layouts.ScanCall.PID, 10).putInt(Layouts.ScanCall.NR, 0)
+        .putLong(Layouts.ScanCall.START_NS, 5).putLong(Layouts.ScanCall.ARG0, 3)
+        .putInt(Layouts.ScanCall.FD_KIND, Layouts.FD_FILE).putInt(Layouts.ScanCall.STACK_DEPTH, 2)
+        .putLong(Layouts.ScanCall.STACK, 0xffffffff81000010L)
+        .putLong(Layouts.ScanCall.STACK + 8, 0xffffffff81000020L);
+    b.put(Layouts.ScanCall.THREAD, "reader".getBytes()).put(Layouts.ScanCall.PROCESS, "db".getBytes());
+    // The same kind of call, reported before: no frames.
+    b.putInt(second + Layouts.ScanCall.TYPE, Layouts.SCAN_CALL)
+        .putInt(second + Layouts.ScanCall.TID, 12).putInt(second + Layouts.ScanCall.NR, 257);
+    b.putInt(2 * Layouts.ScanCall.STACK + 16, Layouts.SCAN_SUMMARY)
+        .putLong(2 * Layouts.ScanCall.STACK + 16 + Layouts.ScanSummary.IN_SYSCALL, 42);
+
+    InflightScan scan = SyscallTracer.parseScan(b);
+    assertThat(scan.threadsInSyscall()).isEqualTo(42);
+    assertThat(scan.stuck()).hasSize(2);
+    StuckCall first = scan.stuck().get(0);
+    assertThat(first.tid()).isEqualTo(11);
+    assertThat(first.pid()).isEqualTo(10);
+    assertThat(first.fdKind()).isEqualTo(FdKind.FILE);
+    assertThat(first.thread()).isEqualTo("reader");
+    assertThat(first.process()).isEqualTo("db");
+    assertThat(first.kernelStack()).containsExactly(0xffffffff81000010L, 0xffffffff81000020L);
+    assertThat(scan.stuck().get(1).nr()).isEqualTo(257);
+    assertThat(scan.stuck().get(1).kernelStack()).isEmpty();
+  }
+
+  @Test
+  void refusesKernelsOlderThanTheMinimum() {
+    assertThatThrownBy(() -> SyscallTracer.requireKernel("5.10.0-28-amd64"))
+        .isInstanceOf(BpfException.class).hasMessageContaining("needs Linux 5.11 or later");
+    assertThatThrownBy(() -> SyscallTracer.requireKernel("4.19.0"))
+        .isInstanceOf(BpfException.class);
+    assertThatCode(() -> SyscallTracer.requireKernel("5.11.0")).doesNotThrowAnyException();
+    assertThatCode(() -> SyscallTracer.requireKernel("6.18.44-fc")).doesNotThrowAnyException();
+    assertThatCode(() -> SyscallTracer.requireKernel("unparsable")).doesNotThrowAnyException();
   }
 
   @Test

@@ -1,13 +1,21 @@
 package io.syscallexporter.collect;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /** A KernelSource whose maps the test fills in. */
 public final class FakeKernel implements KernelSource {
   public final List<HistogramEntry> histograms = new ArrayList<>();
-  public final List<InflightEntry> inflight = new ArrayList<>();
+  /** What the kernel's scan reports: calls past their timeout that count. */
+  public final List<StuckCall> stuck = new ArrayList<>();
+  /** Paths by "pid/fd". */
+  public final Map<String, String> fdPaths = new HashMap<>();
+  public long threadsInSyscall;
+  public int fdPathLookups;
   public final long[] errors = new long[3];
 
   @Override
@@ -16,8 +24,14 @@ public final class FakeKernel implements KernelSource {
   }
 
   @Override
-  public List<InflightEntry> inflight() {
-    return List.copyOf(inflight);
+  public InflightScan scanInflight() {
+    return new InflightScan(List.copyOf(stuck), threadsInSyscall);
+  }
+
+  @Override
+  public Optional<String> fdPath(int pid, int tid, long fd) {
+    fdPathLookups++;
+    return Optional.ofNullable(fdPaths.get(pid + "/" + fd));
   }
 
   @Override
@@ -27,7 +41,8 @@ public final class FakeKernel implements KernelSource {
 
   @Override
   public MapFill fill(String map) {
-    return new MapFill(map.equals("hist") ? histograms.size() : inflight.size(), 100);
+    return map.equals("hist") ? new MapFill(histograms.size(), 100)
+        : new MapFill((int) threadsInSyscall, 0);
   }
 
   @Override

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -24,6 +25,18 @@ class SlowEventLogTest {
     assertThat(lines).hasSize(1);
     assertThat(lines.get(0)).matches("ts=\\S+ level=warn msg=\"slow syscall\" syscall=fsync"
         + " latency_seconds=3.000123 tid=12 pid=10 process=db thread=\"db worker\"");
+  }
+
+  @Test
+  void formatsNumbersTheSameInEveryLocale() {
+    Locale saved = Locale.getDefault();
+    try {
+      Locale.setDefault(Locale.GERMANY); // a decimal comma
+      log.accept(event("t"));
+    } finally {
+      Locale.setDefault(saved);
+    }
+    assertThat(lines.get(0)).contains("latency_seconds=3.000123 ");
   }
 
   @Test

@@ -33,8 +33,8 @@ class ConfigFileTest {
     SyscallPolicy p = ConfigFile.policy(Flags.parse("--config.file=../config/example.yml"), X86);
     assertThat(p.timeout("futex").nanos()).isEqualTo(300_000_000_000L);
     assertThat(p.timeout("ioctl").never()).isTrue();
-    assertThat(p.slow("flock")).isEqualTo(Layouts.SLOW_ALWAYS);
-    assertThat(p.slow("fadvise64")).isEqualTo(Layouts.SLOW_NEVER);
+    assertThat(p.slow("flock")).isEqualTo(Layouts.COUNT_ALWAYS);
+    assertThat(p.slow("fadvise64")).isEqualTo(Layouts.COUNT_NEVER);
   }
 
   @Test

@@ -17,6 +17,7 @@ class FlagsTest {
     assertThat(c.syscallTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.scanInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.perPidLabels()).isFalse();
+    assertThat(c.slowAll()).isFalse();
     assertThat(c.labelLimit()).isEqualTo(5000);
   }
 
@@ -32,6 +33,7 @@ class FlagsTest {
     assertThat(c.scanInterval()).isEqualTo(Duration.ofMillis(250));
     assertThat(c.telemetryPath()).isEqualTo("/m");
     assertThat(Flags.parse("--labels.pid", "--no-labels.pid").perPidLabels()).isFalse();
+    assertThat(Flags.parse("--slow.all").slowAll()).isTrue();
     assertThat(Flags.parse("--web.listen-address=[::1]:9").listenHost()).isEqualTo("::1");
   }
 

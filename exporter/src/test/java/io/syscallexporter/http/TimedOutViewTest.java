@@ -10,13 +10,15 @@ import org.junit.jupiter.api.Test;
 class TimedOutViewTest {
   private static final long SECOND = 1_000_000_000L;
   private final TimedOutCall call = new TimedOutCall(new SeriesKey("db<1>", 0, 0), "read", 11, 10,
-      "db<1>", "wal \"writer\"", 0, 5L, "/data/a&b", "request_wait_answer");
+      "db<1>", "wal \"writer\"", 0, 5L, "/data/a&b", "request_wait_answer",
+      List.of("request_wait_answer+0x55", "fuse_simple_request+0x1a4"));
 
   @Test
   void htmlEscapesWhatProcessesNameThemselves() {
     String html = TimedOutView.html(List.of(call), 12 * SECOND);
     assertThat(html).contains("<td class=\"age\">12.0</td>", "db&lt;1&gt;",
-        "wal &quot;writer&quot;", "fd 5: <code>/data/a&amp;b</code>", "request_wait_answer")
+        "wal &quot;writer&quot;", "fd 5: <code>/data/a&amp;b</code>", "request_wait_answer",
+        "<code>request_wait_answer+0x55\nfuse_simple_request+0x1a4</code>")
         .doesNotContain("db<1>");
     assertThat(TimedOutView.html(List.of(), 0)).contains("No syscall is past its timeout.");
   }
@@ -26,6 +28,7 @@ class TimedOutViewTest {
     assertThat(TimedOutView.json(List.of(call), 12 * SECOND)).isEqualTo("{\"timed_out\":[\n"
         + "{\"syscall\":\"read\",\"age_seconds\":12.0,\"pid\":10,\"process\":\"db<1>\",\"tid\":11,"
         + "\"thread\":\"wal \\\"writer\\\"\",\"fd\":5,\"file\":\"/data/a&b\","
-        + "\"wchan\":\"request_wait_answer\"}]}\n");
+        + "\"wchan\":\"request_wait_answer\",\"kernel_stack\":[\"request_wait_answer+0x55\","
+        + "\"fuse_simple_request+0x1a4\"]}]}\n");
   }
 }

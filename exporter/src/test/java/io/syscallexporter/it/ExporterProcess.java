@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,10 +39,34 @@ final class ExporterProcess implements AutoCloseable {
 
   /** Starts the exporter on a free loopback port and waits until its programs are attached. */
   static ExporterProcess start(String... flags) throws Exception {
+    return start(List.of(), JVM_OPTIONS, JAR, flags);
+  }
+
+  /**
+   * Starts the exporter as user nobody with only CAP_BPF and CAP_PERFMON, the README's
+   * unprivileged setup, from world-readable copies of the jar and its JVM options.
+   */
+  static ExporterProcess startUnprivileged(String... flags) throws Exception {
+    Path dir = Files.createTempDirectory("syscall-exporter-nobody");
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path jar = Files.copy(JAR, dir.resolve("syscall-exporter.jar"));
+    Path options = Files.copy(JVM_OPTIONS, dir.resolve("jvm.options"));
+    for (Path p : List.of(jar, options)) {
+      Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
+    }
+    String caps = "-all,+bpf,+perfmon";
+    return start(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
+        "--inh-caps=" + caps, "--ambient-caps=" + caps, "--bounding-set=" + caps), options, jar,
+        flags);
+  }
+
+  private static ExporterProcess start(List<String> prefix, Path jvmOptions, Path jar,
+      String... flags) throws Exception {
     int port = freePort();
     Path log = Files.createTempFile("syscall-exporter-it", ".log");
     // With the JVM options scripts/run.sh uses, so the tests run what users run.
-    List<String> cmd = new ArrayList<>(List.of("java", "@" + JVM_OPTIONS, "-jar", JAR.toString(),
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.addAll(List.of("java", "@" + jvmOptions, "-jar", jar.toString(),
         "--web.listen-address=127.0.0.1:" + port));
     cmd.addAll(List.of(flags));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)

@@ -131,6 +131,31 @@ class SyscallLatencyIT {
   }
 
   @Test
+  void slowAllCountsWaitsByDesignToo() throws Exception {
+    // Without a config file nanosleep is a wait by design; --slow.all counts it anyway.
+    try (ExporterProcess all = ExporterProcess.start("--slow.all", "--slow.threshold=1s",
+        "--log.rate-limit=1000")) {
+      Workload w = Workload.run(Workload.uniqueName("sa"), "nanosleep", "1", "3000");
+      List<String> lines = List.of();
+      for (int i = 0; i < 50 && lines.isEmpty(); i++) {
+        Thread.sleep(100);
+        lines = slowLines(all, w);
+      }
+      Thread.sleep(500);
+      assertThat(slowLines(all, w)).singleElement().asString()
+          .contains("syscall=nanosleep latency_seconds=3.0");
+      assertThat(all.scrape().value("syscall_slow_total", "syscall", "nanosleep", "process",
+          w.name)).isEqualTo(1);
+    }
+  }
+
+  private static List<String> slowLines(ExporterProcess e, Workload w) throws Exception {
+    return e.log().lines()
+        .filter(l -> l.contains("msg=\"slow syscall\"") && l.contains("process=" + w.name + " "))
+        .toList();
+  }
+
+  @Test
   void exposesMetricsPromtoolAccepts() throws Exception {
     Workload.run(Workload.uniqueName("pt"), "getppid", "10");
     Path file = Files.createTempFile("metrics", ".txt");

@@ -82,6 +82,13 @@ class TimedOutPolicyIT {
       String json = exporter.get("/api/v1/timed-out", "application/json").body();
       assertThat(json).contains("\"syscall\":\"read\"", "\"process\":\"" + reader.name + "\"",
           "\"file\":\"" + mnt + "/slow\"", "\"tid\":" + reader.pid());
+      // As root the stack is symbolized: it shows the read waiting on the FUSE daemon.
+      Map<String, Object> call = Json.list(Json.map(Json.parse(json)).get("timed_out")).stream()
+          .map(Json::map).filter(c -> reader.name.equals(c.get("process"))).findFirst()
+          .orElseThrow();
+      assertThat(Json.list(call.get("kernel_stack"))).map(String::valueOf)
+          .anyMatch(frame -> frame.startsWith("fuse_") || frame.startsWith("__fuse_"))
+          .anyMatch(frame -> frame.startsWith("vfs_read+"));
       double age = Double.parseDouble(json.replaceAll("(?s).*\"age_seconds\":([0-9.]+).*", "$1"));
       assertThat(age).isBetween(2.0, 8.0);
       for (Workload w : waiters) {
@@ -93,7 +100,7 @@ class TimedOutPolicyIT {
       String url = "http://127.0.0.1:" + exporter.port + "/timed-out";
       String dom = Chromium.dumpDom(url);
       assertThat(dom).contains("<table id=\"timed-out\">", mnt + "/slow", reader.name);
-      Chromium.screenshot(url, Path.of("target/on-call-view.png"), 1100, 300);
+      Chromium.screenshot(url, Path.of("target/on-call-view.png"), 1300, 340);
       assertThat(Path.of("target/on-call-view.png")).isNotEmptyFile();
 
       reader.awaitExit(20);
@@ -105,6 +112,42 @@ class TimedOutPolicyIT {
     } finally {
       for (Workload w : waiters) {
         w.kill();
+      }
+      fs.destroyForcibly().waitFor();
+      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
+    }
+  }
+
+  @Test
+  void worksAsNobodyWithOnlyBpfAndPerfmon() throws Exception {
+    Path mnt = Files.createTempDirectory("hangfs");
+    Process fs = new ProcessBuilder(TestBinaries.compile("hangfs", "fuse3").toString(), "6",
+        mnt.toString()).redirectErrorStream(true).start();
+    Workload piper = null;
+    try (ExporterProcess nobody = ExporterProcess.startUnprivileged("--syscall.timeout=1s",
+        "--scan.interval=250ms")) {
+      awaitMounted(mnt);
+      // Root's processes: their /proc fd links are closed to nobody, the kernel is not.
+      piper = Workload.start(Workload.uniqueName("np"), "block", "pipe");
+      Workload reader = Workload.start(Workload.uniqueName("nr"), "read", mnt + "/slow");
+      String[] readLabels = {"syscall", "read", "process", reader.name};
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(4);
+      Double v = null;
+      while ((v == null || v != 1) && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+        v = nobody.scrape().find("syscall_timed_out", readLabels);
+      }
+      assertThat(v).as("hung FUSE read, seen as nobody").isEqualTo(1);
+      Thread.sleep(500);
+      assertThat(nobody.scrape().find("syscall_timed_out", "syscall", "read", "process",
+          piper.name)).as("pipe read, a wait by design").isNull();
+      String json = nobody.get("/api/v1/timed-out", "application/json").body();
+      assertThat(json).contains("\"file\":\"" + mnt + "/slow\"", "\"kernel_stack\":[\"")
+          .doesNotContain(piper.name);
+      reader.awaitExit(20);
+    } finally {
+      if (piper != null) {
+        piper.kill();
       }
       fs.destroyForcibly().waitFor();
       new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();

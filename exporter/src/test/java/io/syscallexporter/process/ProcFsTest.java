@@ -2,27 +2,24 @@ package io.syscallexporter.process;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ProcFsTest {
-  private final ProcFs proc = new ProcFs();
+  @TempDir
+  Path proc;
 
   @Test
-  void tellsFilesFromWaitsByDesign() {
-    assertThat(proc.isFile("/var/lib/db/wal")).isTrue();
-    assertThat(proc.isFile("/var/lib/db/old (deleted)")).isTrue();
-    assertThat(proc.isFile("/dev/shm/queue")).isTrue();
-    assertThat(proc.isFile("socket:[12345]")).isFalse();
-    assertThat(proc.isFile("pipe:[678]")).isFalse();
-    assertThat(proc.isFile("anon_inode:[eventfd]")).isFalse();
-    assertThat(proc.isFile("/dev/null")).isFalse(); // a character device
-  }
-
-  @Test
-  void readsThisProcess() {
-    int pid = (int) ProcessHandle.current().pid();
-    assertThat(proc.process(pid)).contains("java");
-    assertThat(proc.fdTarget(pid, pid, 0)).isPresent();
-    assertThat(proc.process(Integer.MAX_VALUE)).isEmpty();
+  void readsWchanAndTreatsZeroAndGoneAsUnknown() throws Exception {
+    Files.createDirectories(proc.resolve("10/task/11"));
+    Files.createDirectories(proc.resolve("10/task/12"));
+    Files.writeString(proc.resolve("10/task/11/wchan"), "fuse_wait_answer");
+    Files.writeString(proc.resolve("10/task/12/wchan"), "0");
+    ProcFs fs = new ProcFs(proc);
+    assertThat(fs.wchan(10, 11)).contains("fuse_wait_answer");
+    assertThat(fs.wchan(10, 12)).isEmpty();
+    assertThat(fs.wchan(10, 13)).isEmpty();
   }
 }

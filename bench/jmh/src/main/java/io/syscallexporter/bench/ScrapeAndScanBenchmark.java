@@ -4,16 +4,17 @@ import io.prometheus.metrics.expositionformats.PrometheusProtobufWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.syscallexporter.collect.FakeKernel;
+import io.syscallexporter.collect.FdKind;
 import io.syscallexporter.collect.HistogramEntry;
-import io.syscallexporter.collect.InflightEntry;
 import io.syscallexporter.collect.LatencyBuckets;
 import io.syscallexporter.collect.SeriesKey;
+import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.metrics.LabelBudget;
 import io.syscallexporter.metrics.SyscallLatencyCollector;
-import io.syscallexporter.policy.SyscallPolicy;
+import io.syscallexporter.process.KernelSymbols;
 import io.syscallexporter.process.ProcFs;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.io.IOException;
@@ -62,17 +63,17 @@ public class ScrapeAndScanBenchmark {
       }
     }
     long now = System.nanoTime();
-    for (int t = 0; t < 10_000; t++) {
-      // Young calls: the scan's common case, nothing past its timeout.
-      kernel.inflight.add(new InflightEntry(100_000 + t, 100_000, t % 300, now, 3));
+    for (int t = 0; t < 5_000; t++) {
+      // Calls the kernel reports as stuck, scan after scan (described once, then known).
+      kernel.stuck.add(new StuckCall(100_000 + t, 100_000, 257, now - t, 3, FdKind.NONE,
+          "worker", "server", new long[0]));
     }
     ExporterConfig config = Flags.parse();
     SyscallTable syscalls = SyscallTable.forArch("x86_64");
     registry = new PrometheusRegistry();
     registry.register(new SyscallLatencyCollector(kernel, new LabelBudget(syscalls, config),
         config));
-    scanner = new TimeoutScanner(kernel, syscalls, new ProcFs(),
-        SyscallPolicy.defaults(config.syscallTimeout()), config);
+    scanner = new TimeoutScanner(kernel, syscalls, new ProcFs(), new KernelSymbols(), config);
   }
 
   private static final OutputStream DISCARD = new OutputStream() {
@@ -94,7 +95,7 @@ public class ScrapeAndScanBenchmark {
   }
 
   @Benchmark
-  public void scan10000InflightEntries() {
+  public void scan5000StuckCalls() {
     scanner.scan();
   }
 }

@@ -1,0 +1,9 @@
+package io.syscallexporter.collect;
+
+/**
+ * A syscall in flight past its timeout that counts under the policy, as the kernel's scan
+ * reported it. {@code kernelStack} holds the thread's kernel stack (innermost first) the first
+ * time the call is reported, and is empty afterwards: it is sent once per call.
+ */
+public record StuckCall(int tid, int pid, int nr, long startNanos, long arg0, FdKind fdKind,
+    String thread, String process, long[] kernelStack) {}
