@@ -6,7 +6,8 @@
 #   timestamps  the floor plus one bpf_ktime_get_ns on each side
 #   exporter    syscall_exporter at its default settings
 #   bpftrace    bpftrace's per-(pid, syscall) latency histogram
-# Configurations are interleaved, ROUNDS times (default 5), each loop 3 times per round.
+# Configurations are interleaved, ROUNDS times (default 5), each loop 3 times per round; then the
+# exporter process itself and the JMH benchmarks. ROUNDS=0 runs only those.
 # Usage: sudo bench/run.sh [ROUNDS]
 set -euo pipefail
 export MALLOC_ARENA_MAX=2 # as scripts/run.sh runs the exporter
@@ -55,7 +56,7 @@ trap 'stop_tracer; rm -f "$log"' EXIT
 
 results=$(mktemp)
 configs=(none floor timestamps exporter bpftrace)
-for round in $(seq "$rounds"); do
+for round in $(seq 1 "$rounds"); do
   for config in "${configs[@]}"; do
     start_tracer "$config"
     for rep in 1 2 3; do
@@ -69,7 +70,7 @@ for round in $(seq "$rounds"); do
 done
 
 echo "$(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-python3 bench/report.py <"$results"
+(( rounds == 0 )) || python3 bench/report.py <"$results"
 rm -f "$results"
 
 # The exporter process itself, at default settings: CPU at rest and under a syscall storm,
@@ -94,8 +95,10 @@ sets=$(curl -s "$url" | grep -c '^syscall_duration_seconds_count')
 for _ in $(seq 20); do curl -s -o /dev/null -w '%{time_total}\n' "$url"; done | sort -n \
   | awk -v sets="$sets" '{t[NR] = $1} END {printf "scrape of %d label sets: median %.1f ms, max %.1f ms\n", sets, t[int((NR + 1) / 2)] * 1000, t[NR] * 1000}'
 echo "exporter RSS: $(awk '/VmRSS/ {printf "%.0f MiB", $2 / 1024}' "/proc/$tracer_pid/status")"
-echo "last in-flight scan: $(curl -s "$url" | awk '/^syscall_exporter_scan_duration_seconds / {printf "%.1f ms", $2 * 1000}')" \
-  "over $(curl -s "$url" | awk '/^syscall_exporter_map_entries\{map="inflight"\}/ {print $2 + 0}') entries"
+metric() { curl -s "$url" | awk -v m="$1" '$1 == m {print $2 + 0}'; }
+echo "last in-flight scan: $(metric syscall_exporter_scan_duration_seconds | awk '{printf "%.1f ms", $1 * 1000}')" \
+  "with $(metric 'syscall_exporter_map_entries{map="inflight"}') threads in a syscall"
+echo "last drain: $(metric syscall_exporter_drain_duration_seconds | awk '{printf "%.1f ms", $1 * 1000}')"
 stop_tracer
 
 echo

@@ -38,9 +38,11 @@ struct {
 } inflight SEC(".maps");
 
 /*
- * One entry per (process, syscall[, pid]) label set, ~1.4 KiB each: 10240
- * entries is 14 MiB, shared by all CPUs (a per-CPU map would multiply it
- * by the CPU count). Entries are never deleted, so counters never go back.
+ * Counts since the last drain, one entry per (process, syscall[, pid]) label
+ * set and generation, ~1.4 KiB each: 10240 entries is 14 MiB, shared by all
+ * CPUs (a per-CPU map would multiply it by the CPU count). User space keeps
+ * the running totals and removes each generation it drains, so the map only
+ * needs room for the label sets active within about one drain period.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -76,6 +78,13 @@ struct {
 	__type(key, __u32);
 	__type(value, struct fd_path);
 } path_scratch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DRAIN_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} drain SEC(".maps");
 
 /* The fd whose path fd_path_of should write: set by user space before each read. */
 struct {
@@ -182,10 +191,16 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 	__u64 latency = bpf_ktime_get_ns() - e->start_ns;
 	__u64 arg0 = e->arg0;
+	__u32 slot = DRAIN_GEN;
+	__u64 *gen = bpf_map_lookup_elem(&drain, &slot);
+
+	if (!gen)
+		return 0; /* never: the slot exists */
 	struct hist_key key = {
 		/* cfg is constant at load: the verifier drops the branch not taken. */
 		.pid = cfg.per_pid ? bpf_get_current_pid_tgid() >> 32 : 0,
 		.nr = e->nr,
+		.gen = *gen,
 	};
 	e->start_ns = 0;
 
@@ -199,7 +214,13 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	struct hist_value *v = bpf_map_lookup_elem(&hist, &key);
 	if (!v) {
 		/* EEXIST: another CPU created it first; the lookup below finds it. */
-		bpf_map_update_elem(&hist, &key, &zero_value, BPF_NOEXIST);
+		if (!bpf_map_update_elem(&hist, &key, &zero_value, BPF_NOEXIST)) {
+			slot = DRAIN_INSERTS;
+			__u64 *inserts = bpf_map_lookup_elem(&drain, &slot);
+
+			if (inserts)
+				__sync_fetch_and_add(inserts, 1);
+		}
 		v = bpf_map_lookup_elem(&hist, &key);
 		if (!v) {
 			count_error(ERR_HIST_UPDATE);

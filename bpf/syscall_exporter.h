@@ -94,8 +94,23 @@ struct hist_key {
 	char process[COMM_LEN]; /* comm of the thread-group leader */
 	unsigned int pid;       /* 0 unless per_pid */
 	unsigned int nr;
+	unsigned int gen;       /* drain generation: user space removes a generation it drained */
+	unsigned int pad;
 };
 
+/*
+ * Slots of the drain map (u64 each). DRAIN_GEN is set by user space: the
+ * programs write histograms under it; user space switches it, waits until no
+ * program can still be adding to the old generation, and drains that one.
+ * DRAIN_INSERTS counts the entries created: user space, which counts those it
+ * deletes, knows how full the map is without reading it, and drains early
+ * when a storm of new label sets would fill it before the next drain is due.
+ */
+enum drain_slot {
+	DRAIN_GEN = 0,
+	DRAIN_INSERTS = 1,
+	DRAIN_SLOTS = 2,
+};
 /* The count is the sum of the buckets: one atomic add fewer per call. */
 struct hist_value {
 	unsigned long long sum_ns;

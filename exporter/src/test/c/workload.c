@@ -4,6 +4,9 @@
  * chosen by the test, so the test can check the exporter's exact numbers.
  *
  *   workload NAME getppid N          N getppid calls
+ *   workload NAME getppid-threads T N  T threads of N getppid calls each, at once
+ *   workload NAME names N            N short-lived children in turn, named NAME_0,
+ *                                    NAME_1, ..., each making one getppid call
  *   workload NAME nanosleep K MS     K nanosleep calls of MS milliseconds each
  *   workload NAME read PATH          one read of a file
  *   workload NAME block KIND         block forever in one call of KIND: epoll,
@@ -30,13 +33,14 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: workload NAME getppid N | nanosleep K MS | read PATH |"
-		" block KIND | threads N KIND | exec-thread SECS\n");
+	fprintf(stderr, "usage: workload NAME getppid N | getppid-threads T N | names N |"
+		" nanosleep K MS | read PATH | block KIND | threads N KIND | exec-thread SECS\n");
 	exit(2);
 }
 
@@ -108,6 +112,15 @@ static void *thread_main(void *kind)
 	return NULL;
 }
 
+static long per_thread;
+
+static void *getppid_main(void *unused)
+{
+	for (long i = 0; i < per_thread; i++)
+		syscall(SYS_getppid);
+	return NULL;
+}
+
 static void *exec_main(void *seconds)
 {
 	execl("/bin/sleep", "sleep", (char *)seconds, (char *)NULL);
@@ -131,6 +144,39 @@ int main(int argc, char **argv)
 		ready();
 		for (long i = 0; i < n; i++)
 			syscall(SYS_getppid);
+	} else if (!strcmp(argv[2], "getppid-threads") && argc == 5) {
+		long n = atol(argv[3]);
+		pthread_t t[64];
+
+		per_thread = atol(argv[4]);
+		if (n < 1 || n > 64)
+			usage();
+		ready();
+		for (long i = 0; i < n; i++)
+			if (pthread_create(&t[i], NULL, getppid_main, NULL))
+				die("pthread_create");
+		for (long i = 0; i < n; i++)
+			pthread_join(t[i], NULL);
+	} else if (!strcmp(argv[2], "names")) {
+		long n = atol(argv[3]);
+
+		ready();
+		for (long i = 0; i < n; i++) {
+			pid_t child = fork();
+
+			if (child < 0)
+				die("fork");
+			if (child == 0) {
+				char name[64]; /* the kernel keeps 15 bytes: NAME is short */
+
+				snprintf(name, sizeof(name), "%s_%ld", argv[1], i);
+				prctl(PR_SET_NAME, name, 0, 0, 0);
+				syscall(SYS_getppid);
+				_exit(0);
+			}
+			if (waitpid(child, NULL, 0) < 0)
+				die("waitpid");
+		}
 	} else if (!strcmp(argv[2], "nanosleep") && argc == 5) {
 		long k = atol(argv[3]), ms = atol(argv[4]);
 		struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };

@@ -6,49 +6,65 @@ import io.syscallexporter.collect.SlowEventLog;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.http.WebServer;
+import io.syscallexporter.metrics.HistogramTotals;
 import java.io.IOException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
-/** The running exporter: kernel programs attached, scanner scheduled, HTTP serving. */
+/**
+ * The running exporter: kernel programs attached, the in-flight scan and the histogram drain
+ * scheduled (each on its own thread: a drain waits for running BPF programs), HTTP serving.
+ */
 public final class Exporter implements AutoCloseable {
+  /** How often to check whether a drain is due: one map read. */
+  static final long DRAIN_CHECK_MILLIS = 100;
+
   private final ExporterConfig config;
   private final KernelSource kernel;
   private final TimeoutScanner scanner;
+  private final HistogramTotals totals;
   private final SlowEventLog slowLog;
   private final WebServer web;
-  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(
-      r -> {
-        Thread t = new Thread(r, "inflight-scan");
-        t.setDaemon(true);
-        return t;
-      });
+  private final ScheduledExecutorService scanThread = daemonScheduler("inflight-scan");
+  private final ScheduledExecutorService drainThread = daemonScheduler("histogram-drain");
   private boolean closed;
 
   @Inject
   Exporter(ExporterConfig config, KernelSource kernel, TimeoutScanner scanner,
-      SlowEventLog slowLog, WebServer web) {
+      HistogramTotals totals, SlowEventLog slowLog, WebServer web) {
     this.config = config;
     this.kernel = kernel;
     this.scanner = scanner;
+    this.totals = totals;
     this.slowLog = slowLog;
     this.web = web;
+  }
+
+  private static ScheduledExecutorService daemonScheduler(String name) {
+    return Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
   }
 
   public void start() throws IOException {
     kernel.onSlowEvent(slowLog);
     long interval = config.scanInterval().toNanos();
-    scheduler.scheduleAtFixedRate(this::scanSafely, interval, interval, TimeUnit.NANOSECONDS);
+    scanThread.scheduleAtFixedRate(() -> safely("in-flight scan failed", scanner::scan),
+        interval, interval, TimeUnit.NANOSECONDS);
+    drainThread.scheduleWithFixedDelay(() -> safely("histogram drain failed",
+        totals::drainIfDue), DRAIN_CHECK_MILLIS, DRAIN_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     web.start();
   }
 
-  /** One failed scan must not end the schedule (scheduleAtFixedRate stops on a throw). */
-  private void scanSafely() {
+  /** One failed run must not end the schedule (a scheduled task stops on a throw). */
+  private static void safely(String what, Runnable task) {
     try {
-      scanner.scan();
+      task.run();
     } catch (RuntimeException e) {
-      Log.error("in-flight scan failed", "err", e.getMessage());
+      Log.error(what, "err", e.getMessage());
     }
   }
 
@@ -67,7 +83,8 @@ public final class Exporter implements AutoCloseable {
     }
     closed = true;
     web.close();
-    scheduler.shutdownNow();
+    scanThread.shutdownNow();
+    drainThread.shutdownNow();
     if (kernel instanceof AutoCloseable closeable) {
       try {
         closeable.close();

@@ -97,6 +97,27 @@ public final class BpfMap {
     return copy(value, valueSize);
   }
 
+  /**
+   * Deletes these keys (each keySize bytes, back to back), in batches of one syscall each, and
+   * returns how many the kernel deleted.
+   */
+  public int deleteBatch(byte[] keys) {
+    int total = keys.length / keySize;
+    int deleted = 0;
+    for (int done = 0; done < total; ) {
+      int n = Math.min(batchSize, total - done);
+      batchKeys.put(0, keys, done * keySize, n * keySize);
+      batchCount.putInt(0, n);
+      int rc = lib.bpf_map_delete_batch(fd, batchKeys, batchCount, null);
+      if (rc < 0 && rc != -ENOENT) {
+        check(rc, "delete a batch from");
+      }
+      deleted += batchCount.getInt(0);
+      done += n;
+    }
+    return deleted;
+  }
+
   /** Writes {@code valueBytes} at {@code keyBytes} (for the array maps user space sets). */
   public void update(byte[] keyBytes, byte[] valueBytes) {
     key.put(0, keyBytes, 0, keySize);

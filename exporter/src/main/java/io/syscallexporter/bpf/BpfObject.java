@@ -1,5 +1,6 @@
 package io.syscallexporter.bpf;
 
+import io.syscallexporter.syscalls.SyscallTable;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -35,6 +36,10 @@ public final class BpfObject implements AutoCloseable {
 
   private static final LibBpf LIB = loadLibBpf();
   private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+  private static final long MEMBARRIER_NR = SyscallTable.forThisMachine().number("membarrier")
+      .orElse(-1);
+  private static final int MEMBARRIER_CMD_GLOBAL = 1;
+  private static final long GRACE_FALLBACK_MS = 50;
   private static final Runtime RUNTIME = Runtime.getRuntime(LIB);
 
   private final Pointer elf;
@@ -118,6 +123,23 @@ public final class BpfObject implements AutoCloseable {
     }
     // Loading parsed the kernel's BTF (megabytes) and freed it; hand that memory back.
     LIBC.malloc_trim(0);
+  }
+
+  /**
+   * Returns once every BPF program that was running when it was called has finished: tracing
+   * programs run inside RCU read-side sections, and membarrier(MEMBARRIER_CMD_GLOBAL) waits for
+   * an RCU grace period. Where the kernel refuses (nohz_full), it sleeps instead: a tracepoint
+   * program runs with preemption off, for microseconds.
+   */
+  public static void awaitRunningPrograms() {
+    long rc = MEMBARRIER_NR < 0 ? -1 : LIBC.syscall(MEMBARRIER_NR, MEMBARRIER_CMD_GLOBAL, 0, 0);
+    if (rc != 0) {
+      try {
+        Thread.sleep(GRACE_FALLBACK_MS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   /** Attaches a program by its function name; the link lives until {@link #close}. */

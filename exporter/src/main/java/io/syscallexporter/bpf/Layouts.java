@@ -31,6 +31,10 @@ public final class Layouts {
   public static final int STACK_DEPTH = 32;
   public static final int PATH_LEN = 4096;
 
+  public static final int DRAIN_GEN = 0;
+  public static final int DRAIN_INSERTS = 1;
+  public static final int DRAIN_SLOTS = 2;
+
   public static final int ERR_INFLIGHT_UPDATE = 0;
   public static final int ERR_HIST_UPDATE = 1;
   public static final int ERR_EVENT_LOST = 2;
@@ -67,10 +71,13 @@ public final class Layouts {
     public static final int PROCESS = 0;
     public static final int PID = 16;
     public static final int NR = 20;
-    public static final int SIZE = 24;
+    public static final int GEN = 24;
+    public static final int SIZE = 32;
 
     private HistKey() {}
   }
+
+
 
   /** struct hist_value. */
   public static final class HistValue {

@@ -59,6 +59,9 @@ public interface LibBpf {
   int bpf_map_lookup_batch(int fd, Pointer inBatch, Pointer outBatch, Pointer keys,
       Pointer values, Pointer count, Pointer opts);
 
+  /** Deletes {@code *count} keys in one syscall; {@code *count} gets how many were deleted. */
+  int bpf_map_delete_batch(int fd, Pointer keys, Pointer count, Pointer opts);
+
   @SaveError
   Pointer ring_buffer__new(int mapFd, SampleCallback callback, Pointer ctx, Pointer opts);
 

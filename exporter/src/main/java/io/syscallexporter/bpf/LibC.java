@@ -14,4 +14,8 @@ public interface LibC {
   int close(int fd);
 
   int malloc_trim(@size_t long pad);
+
+  /** syscall(2) with three arguments, for calls glibc has no wrapper for (membarrier). */
+  @SaveError
+  long syscall(long number, long a, long b, long c);
 }

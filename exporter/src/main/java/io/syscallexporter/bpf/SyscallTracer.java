@@ -9,6 +9,7 @@ import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.SlowEvent;
 import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.policy.SyscallPolicy;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -43,11 +44,15 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private final BpfMap hist;
   private final BpfMap errors;
   private final BpfMap pathQuery;
+  private final BpfMap drain;
+  /** The generation the programs write histograms under (DRAIN_GEN). */
+  private int generation;
   private final BpfIterator scan;
   private final int possibleCpus;
-  /** Entries seen by the last full read of hist: counting them again costs a syscall each. */
-  private volatile int histEntries;
+  /** Entries this side deleted from hist; the programs count those they create. */
+  private volatile long histDeleted;
   private volatile long threadsInSyscall;
+  private volatile RingBufferPoller slowEvents;
 
   /** Load-time settings of the BPF programs. */
   public record Settings(Duration slowThreshold, boolean perPid,
@@ -59,6 +64,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     this.hist = object.map("hist", Layouts.HistKey.SIZE, Layouts.HistValue.SIZE);
     this.errors = object.map("errors", 4, 8 * possibleCpus);
     this.pathQuery = object.map("path_query", 4, 4);
+    this.drain = object.map("drain", 4, 8);
     this.scan = object.attachIterator("scan_inflight", 0);
   }
 
@@ -159,22 +165,52 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   }
 
   @Override
-  public List<HistogramEntry> histograms() {
-    List<HistogramEntry> out = new ArrayList<>();
+  public synchronized int switchGeneration() {
+    int old = generation;
+    generation = 1 - old;
+    drain.update(u32(Layouts.DRAIN_GEN), ByteBuffer.allocate(8).order(ByteOrder.nativeOrder())
+        .putLong(0, generation).array());
+    BpfObject.awaitRunningPrograms();
+    return old;
+  }
+
+  @Override
+  public Histograms readHistograms(int drained) {
+    List<HistogramEntry> taken = new ArrayList<>();
+    List<HistogramEntry> live = new ArrayList<>();
     synchronized (hist) {
+      ByteArrayOutputStream remove = new ByteArrayOutputStream();
       hist.forEach((key, value) -> {
         long[] buckets = new long[LatencyBuckets.COUNT];
         for (int k = 0; k < buckets.length; k++) {
           buckets[k] = value.getLong(Layouts.HistValue.BUCKETS + 8 * k);
         }
-        out.add(new HistogramEntry(new SeriesKey(comm(key, Layouts.HistKey.PROCESS),
+        HistogramEntry e = new HistogramEntry(new SeriesKey(comm(key, Layouts.HistKey.PROCESS),
             key.getInt(Layouts.HistKey.PID), key.getInt(Layouts.HistKey.NR)),
             value.getLong(Layouts.HistValue.SUM_NS), value.getLong(Layouts.HistValue.SLOW),
-            buckets));
+            buckets);
+        if (key.getInt(Layouts.HistKey.GEN) == drained) {
+          taken.add(e);
+          remove.write(key.array(), key.arrayOffset(), Layouts.HistKey.SIZE);
+        } else {
+          live.add(e);
+        }
       });
+      if (remove.size() > 0) {
+        histDeleted += hist.deleteBatch(remove.toByteArray());
+      }
     }
-    histEntries = out.size();
-    return out;
+    return new Histograms(taken, live);
+  }
+
+  @Override
+  public long labelSetsCreated() {
+    ByteBuffer v = drain.lookup(u32(Layouts.DRAIN_INSERTS));
+    return v == null ? 0 : v.getLong(0);
+  }
+
+  private static byte[] u32(int value) {
+    return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, value).array();
   }
 
   @Override
@@ -225,9 +261,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     }
     ByteBuffer records;
     synchronized (pathQuery) {
-      byte[] value = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, (int) fd)
-          .array();
-      pathQuery.update(new byte[4], value);
+      pathQuery.update(u32(0), u32((int) fd));
       try (BpfIterator files = object.attachIterator("fd_path_of", pid)) {
         records = files.read();
       }
@@ -258,8 +292,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     long[] totals = new long[Layouts.ERR_COUNT];
     synchronized (errors) {
       for (int i = 0; i < totals.length; i++) {
-        ByteBuffer key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, i);
-        ByteBuffer perCpu = errors.lookup(key.array());
+        ByteBuffer perCpu = errors.lookup(u32(i));
         for (int cpu = 0; perCpu != null && cpu < possibleCpus; cpu++) {
           totals[i] += perCpu.getLong(8 * cpu);
         }
@@ -271,7 +304,8 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   @Override
   public MapFill fill(String map) {
     return switch (map) {
-      case "hist" -> new MapFill(histEntries, hist.maxEntries());
+      // Created minus deleted: exact, and no walk of the map.
+      case "hist" -> new MapFill((int) (labelSetsCreated() - histDeleted), hist.maxEntries());
       case "inflight" -> new MapFill((int) threadsInSyscall, 0);
       default -> throw new IllegalArgumentException("no map " + map);
     };
@@ -290,8 +324,14 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   }
 
   @Override
+  public long slowEventPollErrors() {
+    RingBufferPoller p = slowEvents;
+    return p == null ? 0 : p.errors();
+  }
+
+  @Override
   public void onSlowEvent(Consumer<SlowEvent> consumer) {
-    object.pollRingBuffer("slow_events", e -> consumer.accept(new SlowEvent(
+    slowEvents = object.pollRingBuffer("slow_events", e -> consumer.accept(new SlowEvent(
         e.getLong(Layouts.SlowEvent.LATENCY_NS), e.getInt(Layouts.SlowEvent.TID),
         e.getInt(Layouts.SlowEvent.PID), e.getInt(Layouts.SlowEvent.NR),
         comm(e, Layouts.SlowEvent.THREAD), comm(e, Layouts.SlowEvent.PROCESS))));

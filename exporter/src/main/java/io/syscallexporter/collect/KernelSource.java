@@ -7,8 +7,24 @@ import java.util.function.Consumer;
 /** What the kernel side offers the exporter. The real one reads BPF maps; tests use fakes. */
 public interface KernelSource {
 
-  /** Every histogram in the kernel right now. */
-  List<HistogramEntry> histograms();
+  /** Read without removing any generation. */
+  int NO_GENERATION = -1;
+
+  /**
+   * Points the programs at the other histogram generation, waits until no program can still
+   * add to the one they left, and returns that one, ready to drain.
+   */
+  int switchGeneration();
+
+  /**
+   * Every histogram in the kernel: counts since its generation began. Entries of generation
+   * {@code drained} (or none, for {@link #NO_GENERATION}) are removed from the kernel as they
+   * are read, and returned apart.
+   */
+  Histograms readHistograms(int drained);
+
+  /** Histogram entries the programs have created in the kernel since they were loaded. */
+  long labelSetsCreated();
 
   /**
    * Scans every thread in the kernel for syscalls past their timeout that count under the
@@ -23,9 +39,9 @@ public interface KernelSource {
   long[] errors();
 
   /**
-   * Entries in use and capacity of a map, by map name: "hist" as of the last {@link
-   * #histograms} read; "inflight" (task-local storage, without a capacity: maxEntries 0) counts
-   * the threads inside a syscall at the last {@link #scanInflight}.
+   * Entries in use and capacity of a map, by map name: "hist" now; "inflight" (task-local
+   * storage, without a capacity: maxEntries 0) counts the threads inside a syscall at the last
+   * {@link #scanInflight}.
    */
   MapFill fill(String map);
 
@@ -40,6 +56,11 @@ public interface KernelSource {
 
   /** Starts delivering slow events to {@code consumer} (from one background thread). */
   void onSlowEvent(Consumer<SlowEvent> consumer);
+
+  /** Failures of the slow-event poller so far (it goes on after each). */
+  long slowEventPollErrors();
+
+  record Histograms(List<HistogramEntry> drained, List<HistogramEntry> live) {}
 
   record MapFill(int entries, int maxEntries) {}
 

@@ -15,7 +15,9 @@ public record ExporterConfig(
     boolean slowAll,
     Duration syscallTimeout,
     Duration scanInterval,
+    Duration drainInterval,
     boolean perPidLabels,
     int labelLimit,
+    Duration labelIdleTimeout,
     int logRateLimit,
     Path configFile) {}

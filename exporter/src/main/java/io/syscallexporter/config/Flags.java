@@ -41,6 +41,10 @@ public final class Flags {
     add(new Flag("scan.interval", "duration", "1s",
         "How often to scan in-flight syscalls for timeouts (at least 10ms).",
         (b, v) -> b.scanInterval = atLeast(v, Duration.ofMillis(10))));
+    add(new Flag("drain.interval", "duration", "10s",
+        "How often to move the kernel's latency counts into the exporter's totals (at least"
+            + " 10ms); a storm of new label sets drains sooner. Scrapes are always current.",
+        (b, v) -> b.drainInterval = atLeast(v, Duration.ofMillis(10))));
     add(new Flag("config.file", "path", "",
         "YAML file of per-syscall timeouts and policy lists (see config/example.yml).",
         (b, v) -> b.configFile = v.isEmpty() ? null : Path.of(v)));
@@ -48,9 +52,13 @@ public final class Flags {
         "Add a pid label to per-process metrics (one series per process: high cardinality).",
         (b, v) -> b.perPid = Boolean.parseBoolean(v)));
     add(new Flag("labels.limit", "n", "5000",
-        "Most (syscall, process) label sets exported; later ones are summed into"
-            + " process=\"_other\".",
+        "Most (syscall, process) label sets exported at once; while that many are held, new"
+            + " ones are summed into process=\"_other\".",
         (b, v) -> b.labelLimit = positiveInt(v)));
+    add(new Flag("labels.idle-timeout", "duration", "15m",
+        "A label set without calls for this long leaves /metrics and frees its place under"
+            + " --labels.limit; if it comes back, its counters start from zero.",
+        (b, v) -> b.labelIdleTimeout = atLeast(v, Duration.ofSeconds(1))));
     add(new Flag("log.rate-limit", "n", "10",
         "Most log lines per second for slow calls, and as many for timed-out calls; the rest"
             + " are counted, not logged (0: none).",
@@ -175,8 +183,10 @@ public final class Flags {
     boolean slowAll;
     Duration syscallTimeout;
     Duration scanInterval;
+    Duration drainInterval;
     boolean perPid;
     int labelLimit;
+    Duration labelIdleTimeout;
     int logRateLimit;
     Path configFile;
 
@@ -211,9 +221,14 @@ public final class Flags {
       telemetryPath = path;
     }
 
-    ExporterConfig build() {
+    ExporterConfig build() throws UsageException {
+      if (labelIdleTimeout.compareTo(drainInterval) < 0) {
+        throw new UsageException("--labels.idle-timeout (" + Durations.format(labelIdleTimeout)
+            + ") must be at least --drain.interval (" + Durations.format(drainInterval) + ")");
+      }
       return new ExporterConfig(host, port, telemetryPath, slowThreshold, slowAll, syscallTimeout,
-          scanInterval, perPid, labelLimit, logRateLimit, configFile);
+          scanInterval, drainInterval, perPid, labelLimit, labelIdleTimeout, logRateLimit,
+          configFile);
     }
   }
 }

@@ -24,15 +24,17 @@ public final class ExporterHealthCollector implements MultiCollector {
 
   private final KernelSource kernel;
   private final LabelBudget budget;
+  private final HistogramTotals totals;
   private final TimeoutScanner scanner;
   private final SlowEventLog slowLog;
   private final String arch;
 
   @Inject
-  public ExporterHealthCollector(KernelSource kernel, LabelBudget budget, TimeoutScanner scanner,
-      SlowEventLog slowLog, SyscallTable syscalls) {
+  public ExporterHealthCollector(KernelSource kernel, LabelBudget budget, HistogramTotals totals,
+      TimeoutScanner scanner, SlowEventLog slowLog, SyscallTable syscalls) {
     this.kernel = kernel;
     this.budget = budget;
+    this.totals = totals;
     this.scanner = scanner;
     this.slowLog = slowLog;
     this.arch = syscalls.arch();
@@ -101,9 +103,26 @@ public final class ExporterHealthCollector implements MultiCollector {
         CounterSnapshot.builder().name("syscall_exporter_timed_out_unlogged")
             .help("Log lines about timed-out syscalls not written because of --log.rate-limit.")
             .dataPoint(counter(Labels.EMPTY, scanner.unlogged())).build(),
+        GaugeSnapshot.builder().name("syscall_exporter_label_sets")
+            .help("Label sets held now (exported, and counted against --labels.limit unless"
+                + " _other).")
+            .dataPoint(gauge(Labels.EMPTY, budget.held())).build(),
         GaugeSnapshot.builder().name("syscall_exporter_label_sets_over_limit")
-            .help("Label sets beyond --labels.limit, summed into process=\"_other\".")
+            .help("Kernel series summed into process=\"_other\" now, for want of room under"
+                + " --labels.limit.")
             .dataPoint(gauge(Labels.EMPTY, budget.overLimit())).build(),
+        CounterSnapshot.builder().name("syscall_exporter_label_sets_released")
+            .help("Label sets dropped from /metrics after --labels.idle-timeout without calls.")
+            .dataPoint(counter(Labels.EMPTY, totals.released())).build(),
+        CounterSnapshot.builder().name("syscall_exporter_drains")
+            .help("Drains of the kernel's latency counts into the running totals.")
+            .dataPoint(counter(Labels.EMPTY, totals.drains())).build(),
+        GaugeSnapshot.builder().name("syscall_exporter_drain_duration_seconds").unit(Unit.SECONDS)
+            .help("Time the last drain took, waiting for running BPF programs included.")
+            .dataPoint(gauge(Labels.EMPTY, totals.lastDrainSeconds())).build(),
+        CounterSnapshot.builder().name("syscall_exporter_slow_event_poll_errors")
+            .help("Failed polls of the slow-event ring buffer; the poller retries each second.")
+            .dataPoint(counter(Labels.EMPTY, kernel.slowEventPollErrors())).build(),
         GaugeSnapshot.builder().name("syscall_exporter_scan_duration_seconds").unit(Unit.SECONDS)
             .help("Time the last scan of in-flight syscalls took.")
             .dataPoint(gauge(Labels.EMPTY, scanner.lastScanSeconds())).build(),

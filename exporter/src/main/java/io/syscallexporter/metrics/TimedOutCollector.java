@@ -45,7 +45,7 @@ public final class TimedOutCollector implements MultiCollector {
         CounterDataPointSnapshot.builder().labels(labels.labels()).value(n).build()));
     long now = System.nanoTime();
     Map<LabelSet, Double> oldest = new HashMap<>();
-    scanner.timedOut().forEach(c -> oldest.merge(budget.labelsFor(c.series()),
+    scanner.timedOut().forEach(c -> oldest.merge(budget.labelsFor(c.series(), now),
         c.ageSeconds(now), Math::max));
     GaugeSnapshot.Builder age = GaugeSnapshot.builder().name(OLDEST).unit(Unit.SECONDS)
         .help("Age of the oldest syscall past its timeout, per label set that has one now.");
@@ -54,10 +54,15 @@ public final class TimedOutCollector implements MultiCollector {
     return MetricSnapshots.of(gauge.build(), total.build(), age.build());
   }
 
-  /** Sums per exported label set: several series may share one (the budget's _other). */
+  /**
+   * Sums per exported label set: several series may share one (the budget's _other). Using a
+   * label set keeps it held, so a series with timed-out calls keeps its labels.
+   */
   private Map<LabelSet, Double> byLabels(Map<SeriesKey, ? extends Number> values) {
+    long now = System.nanoTime();
     Map<LabelSet, Double> out = new HashMap<>();
-    values.forEach((key, n) -> out.merge(budget.labelsFor(key), n.doubleValue(), Double::sum));
+    values.forEach((key, n) -> out.merge(budget.labelsFor(key, now), n.doubleValue(),
+        Double::sum));
     return out;
   }
 

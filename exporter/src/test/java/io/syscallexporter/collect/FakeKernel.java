@@ -9,7 +9,14 @@ import java.util.function.Consumer;
 
 /** A KernelSource whose maps the test fills in. */
 public final class FakeKernel implements KernelSource {
+  /** What the programs count under the current generation. */
   public final List<HistogramEntry> histograms = new ArrayList<>();
+  /** What they counted under the one before, until it is drained. */
+  private final List<HistogramEntry> previous = new ArrayList<>();
+  private int generation;
+  public long labelSetsCreated;
+  public int maxEntries = 100;
+  public long slowEventPollErrors;
   /** What the kernel's scan reports: calls past their timeout that count. */
   public final List<StuckCall> stuck = new ArrayList<>();
   /** Paths by "pid/fd". */
@@ -19,8 +26,33 @@ public final class FakeKernel implements KernelSource {
   public final long[] errors = new long[3];
 
   @Override
-  public List<HistogramEntry> histograms() {
-    return List.copyOf(histograms);
+  public int switchGeneration() {
+    previous.addAll(histograms);
+    histograms.clear();
+    generation = 1 - generation;
+    return 1 - generation;
+  }
+
+  @Override
+  public Histograms readHistograms(int drained) {
+    List<HistogramEntry> live = new ArrayList<>(histograms);
+    if (drained == 1 - generation) {
+      List<HistogramEntry> taken = List.copyOf(previous);
+      previous.clear();
+      return new Histograms(taken, live);
+    }
+    live.addAll(previous);
+    return new Histograms(List.of(), live);
+  }
+
+  @Override
+  public long labelSetsCreated() {
+    return labelSetsCreated;
+  }
+
+  @Override
+  public long slowEventPollErrors() {
+    return slowEventPollErrors;
   }
 
   @Override
@@ -41,7 +73,7 @@ public final class FakeKernel implements KernelSource {
 
   @Override
   public MapFill fill(String map) {
-    return map.equals("hist") ? new MapFill(histograms.size(), 100)
+    return map.equals("hist") ? new MapFill(histograms.size() + previous.size(), maxEntries)
         : new MapFill((int) threadsInSyscall, 0);
   }
 

@@ -18,6 +18,8 @@ class FlagsTest {
     assertThat(c.scanInterval()).isEqualTo(Duration.ofSeconds(1));
     assertThat(c.perPidLabels()).isFalse();
     assertThat(c.slowAll()).isFalse();
+    assertThat(c.drainInterval()).isEqualTo(Duration.ofSeconds(10));
+    assertThat(c.labelIdleTimeout()).isEqualTo(Duration.ofMinutes(15));
     assertThat(c.labelLimit()).isEqualTo(5000);
   }
 
@@ -35,6 +37,13 @@ class FlagsTest {
     assertThat(Flags.parse("--labels.pid", "--no-labels.pid").perPidLabels()).isFalse();
     assertThat(Flags.parse("--slow.all").slowAll()).isTrue();
     assertThat(Flags.parse("--web.listen-address=[::1]:9").listenHost()).isEqualTo("::1");
+  }
+
+  @Test
+  void idleTimeoutMustCoverADrain() {
+    assertThatThrownBy(() -> Flags.parse("--drain.interval=5s", "--labels.idle-timeout=2s"))
+        .isInstanceOf(UsageException.class)
+        .hasMessage("--labels.idle-timeout (2s) must be at least --drain.interval (5s)");
   }
 
   @Test

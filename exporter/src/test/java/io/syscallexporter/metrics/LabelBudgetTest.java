@@ -9,25 +9,56 @@ import org.junit.jupiter.api.Test;
 class LabelBudgetTest {
   private static final SyscallTable X86 = SyscallTable.forArch("x86_64");
 
+  private static final long MINUTE = 60_000_000_000L;
+
   @Test
   void admitsUpToTheLimitThenSumsIntoOther() {
     LabelBudget budget = new LabelBudget(X86, false, 2);
-    assertThat(budget.labelsFor(new SeriesKey("a", 0, 0))).isEqualTo(new LabelSet("read", "a", null));
-    assertThat(budget.labelsFor(new SeriesKey("b", 0, 0))).isEqualTo(new LabelSet("read", "b", null));
-    assertThat(budget.labelsFor(new SeriesKey("c", 0, 1)))
+    assertThat(budget.labelsFor(new SeriesKey("a", 0, 0), 0))
+        .isEqualTo(new LabelSet("read", "a", null));
+    assertThat(budget.labelsFor(new SeriesKey("b", 0, 0), 0))
+        .isEqualTo(new LabelSet("read", "b", null));
+    assertThat(budget.labelsFor(new SeriesKey("c", 0, 1), 0))
         .isEqualTo(new LabelSet("write", "_other", null));
-    // Admission is permanent: admitted sets stay, refused ones stay refused.
-    assertThat(budget.labelsFor(new SeriesKey("a", 0, 0)).process()).isEqualTo("a");
-    assertThat(budget.labelsFor(new SeriesKey("c", 0, 1)).process()).isEqualTo("_other");
+    // While held, a key keeps its labels: admitted stay admitted, refused stay refused.
+    assertThat(budget.labelsFor(new SeriesKey("a", 0, 0), 1).process()).isEqualTo("a");
+    assertThat(budget.labelsFor(new SeriesKey("c", 0, 1), 1).process()).isEqualTo("_other");
     assertThat(budget.overLimit()).isEqualTo(1);
+    assertThat(budget.held()).isEqualTo(3);
+  }
+
+  @Test
+  void releasesIdleLabelSetsAndGivesTheirRoomToNewOnes() {
+    LabelBudget budget = new LabelBudget(X86, false, 2);
+    budget.labelsFor(new SeriesKey("old", 0, 0), 0);
+    budget.labelsFor(new SeriesKey("busy", 0, 0), 0);
+    budget.labelsFor(new SeriesKey("late", 0, 0), 0); // no room: _other
+    budget.labelsFor(new SeriesKey("busy", 0, 0), 9 * MINUTE);
+    budget.labelsFor(new SeriesKey("late", 0, 0), 9 * MINUTE);
+
+    assertThat(budget.releaseIdle(11 * MINUTE, 10 * MINUTE))
+        .containsExactly(new LabelSet("read", "old", null));
+    assertThat(budget.held()).isEqualTo(2);
+    // A new name gets the freed place; "late" stays in _other while it is held there.
+    assertThat(budget.labelsFor(new SeriesKey("new", 0, 0), 11 * MINUTE).process())
+        .isEqualTo("new");
+    assertThat(budget.labelsFor(new SeriesKey("late", 0, 0), 11 * MINUTE).process())
+        .isEqualTo("_other");
+
+    // Everything idle: all released, _other's keys with it; a returning name starts afresh.
+    assertThat(budget.releaseIdle(30 * MINUTE, 10 * MINUTE)).hasSize(3);
+    assertThat(budget.held()).isZero();
+    assertThat(budget.overLimit()).isZero();
+    assertThat(budget.labelsFor(new SeriesKey("late", 0, 0), 30 * MINUTE).process())
+        .isEqualTo("late");
   }
 
   @Test
   void addsPidOnlyWhenAsked() {
     LabelBudget budget = new LabelBudget(X86, true, 1);
-    assertThat(budget.labelsFor(new SeriesKey("a", 42, 110)).labels().toString())
+    assertThat(budget.labelsFor(new SeriesKey("a", 42, 110), 0).labels().toString())
         .isEqualTo(new LabelSet("getppid", "a", "42").labels().toString());
-    assertThat(budget.labelsFor(new SeriesKey("a", 43, 110)))
+    assertThat(budget.labelsFor(new SeriesKey("a", 43, 110), 0))
         .isEqualTo(new LabelSet("getppid", "_other", "_other"));
   }
 }

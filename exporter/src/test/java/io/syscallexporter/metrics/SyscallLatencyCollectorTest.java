@@ -18,8 +18,8 @@ class SyscallLatencyCollectorTest {
 
   private SyscallLatencyCollector collector(String... flags) throws Exception {
     var config = Flags.parse(flags);
-    return new SyscallLatencyCollector(kernel,
-        new LabelBudget(SyscallTable.forArch("x86_64"), config), config);
+    return new SyscallLatencyCollector(new HistogramTotals(kernel,
+        new LabelBudget(SyscallTable.forArch("x86_64"), config), config), config);
   }
 
   @Test

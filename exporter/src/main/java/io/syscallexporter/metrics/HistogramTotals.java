@@ -1,0 +1,126 @@
+package io.syscallexporter.metrics;
+
+import com.google.inject.Inject;
+import com.google.inject.Singleton;
+import io.syscallexporter.collect.HistogramEntry;
+import io.syscallexporter.collect.KernelSource;
+import io.syscallexporter.config.ExporterConfig;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The running totals of every exported latency histogram. The kernel holds only what changed
+ * since the last drain; a drain moves it here, so the kernel map needs room only for the label
+ * sets active within about one drain period, not for all ever seen. Label sets idle past
+ * {@code --labels.idle-timeout} are dropped, with their budget.
+ *
+ * <p>No increment is lost: the programs write under one generation while the other is drained,
+ * and a generation is read and removed only once no program can still be adding to it.
+ * Exported values never go backwards: a scrape adds what the kernel holds now to the totals,
+ * and a drain moves exactly that into them, both under one lock.
+ */
+@Singleton
+public final class HistogramTotals {
+  /** A storm of new label sets drains early once it has created this share of the map. */
+  static final int EARLY_DRAIN_SHARE = 4;
+
+  private final KernelSource kernel;
+  private final LabelBudget budget;
+  private final LongSupplier monotonicNanos;
+  private final long intervalNanos;
+  private final long idleNanos;
+  private final Object drainLock = new Object();
+  private final Map<LabelSet, Totals> committed = new HashMap<>();
+  private long lastDrainNanos;
+  private long createdAtLastDrain;
+  private volatile long drains;
+  private volatile long lastDrainTookNanos;
+  private volatile long released;
+
+  @Inject
+  public HistogramTotals(KernelSource kernel, LabelBudget budget, ExporterConfig config) {
+    this(kernel, budget, config, System::nanoTime);
+  }
+
+  public HistogramTotals(KernelSource kernel, LabelBudget budget, ExporterConfig config,
+      LongSupplier monotonicNanos) {
+    this.kernel = kernel;
+    this.budget = budget;
+    this.monotonicNanos = monotonicNanos;
+    this.intervalNanos = config.drainInterval().toNanos();
+    this.idleNanos = config.labelIdleTimeout().toNanos();
+    this.lastDrainNanos = monotonicNanos.getAsLong();
+  }
+
+  /**
+   * Drains when one is due: every {@code --drain.interval}, or sooner when the label sets the
+   * kernel created since the last drain fill a quarter of its map. Cheap when none is: one map
+   * read.
+   */
+  public void drainIfDue() {
+    long created = kernel.labelSetsCreated();
+    long now = monotonicNanos.getAsLong();
+    int capacity = kernel.fill("hist").maxEntries();
+    if (now - lastDrainNanos >= intervalNanos
+        || created - createdAtLastDrain >= capacity / EARLY_DRAIN_SHARE) {
+      createdAtLastDrain = created;
+      lastDrainNanos = now;
+      drain();
+    }
+  }
+
+  /** Moves what the kernel counted since the last drain into the totals; drops idle ones. */
+  public void drain() {
+    synchronized (drainLock) {
+      long began = System.nanoTime();
+      // Outside the lock below: it waits for the programs, and scrapes go on meanwhile.
+      int generation = kernel.switchGeneration();
+      synchronized (this) {
+        long now = monotonicNanos.getAsLong();
+        for (HistogramEntry e : kernel.readHistograms(generation).drained()) {
+          committed.computeIfAbsent(budget.labelsFor(e.key(), now), l -> new Totals()).add(e);
+        }
+        for (LabelSet idle : budget.releaseIdle(now, idleNanos)) {
+          committed.remove(idle);
+          released++;
+        }
+        drains++;
+      }
+      lastDrainTookNanos = System.nanoTime() - began;
+    }
+  }
+
+  /**
+   * Calls {@code action} with every label set's totals as of now: the running totals plus what
+   * the kernel has counted since the last drain. The totals passed are only valid during the
+   * call.
+   */
+  public synchronized void forEach(BiConsumer<LabelSet, Totals> action) {
+    long now = monotonicNanos.getAsLong();
+    Map<LabelSet, Totals> live = new HashMap<>();
+    for (HistogramEntry e : kernel.readHistograms(KernelSource.NO_GENERATION).live()) {
+      live.computeIfAbsent(budget.labelsFor(e.key(), now), l -> new Totals()).add(e);
+    }
+    committed.forEach((labels, t) -> {
+      Totals recent = live.remove(labels);
+      action.accept(labels, recent == null ? t : t.plus(recent));
+    });
+    live.forEach(action);
+  }
+
+  public long drains() {
+    return drains;
+  }
+
+  /** How long the last drain took, waiting for running programs included. */
+  public double lastDrainSeconds() {
+    return lastDrainTookNanos / 1e9;
+  }
+
+  /** Label sets dropped for being idle past the idle timeout. */
+  public long released() {
+    return released;
+  }
+}
