@@ -33,6 +33,9 @@ public final class BpfMap {
   private final Pointer batchIn;
   private final Pointer batchOut;
   private final Pointer batchCount;
+  /** One batch on the heap, reused: a scrape of a busy map makes no batch-sized garbage. */
+  private final byte[] keyBytes;
+  private final byte[] valueBytes;
 
   BpfMap(LibBpf lib, Runtime runtime, String name, int fd, int keySize, int valueSize,
       int maxEntries) {
@@ -50,6 +53,8 @@ public final class BpfMap {
     this.batchIn = Memory.allocateDirect(runtime, BATCH_TOKEN_SIZE, true);
     this.batchOut = Memory.allocateDirect(runtime, BATCH_TOKEN_SIZE, true);
     this.batchCount = Memory.allocateDirect(runtime, 4, true);
+    this.keyBytes = new byte[batchSize * keySize];
+    this.valueBytes = new byte[batchSize * valueSize];
   }
 
   public int maxEntries() {
@@ -58,7 +63,8 @@ public final class BpfMap {
 
   /**
    * Calls {@code action} with each entry, reading them in batches: one syscall per batch
-   * instead of two per entry. Entries added or deleted meanwhile may be seen or not.
+   * instead of two per entry. Entries added or deleted meanwhile may be seen or not. The
+   * buffers passed are reused: they are valid only during the call.
    */
   public void forEach(BiConsumer<ByteBuffer, ByteBuffer> action) {
     Pointer in = null;
@@ -71,8 +77,10 @@ public final class BpfMap {
       }
       int n = batchCount.getInt(0);
       if (n > 0) {
-        ByteBuffer keys = copy(batchKeys, n * keySize);
-        ByteBuffer values = copy(batchValues, n * valueSize);
+        batchKeys.get(0, keyBytes, 0, n * keySize);
+        batchValues.get(0, valueBytes, 0, n * valueSize);
+        ByteBuffer keys = ByteBuffer.wrap(keyBytes);
+        ByteBuffer values = ByteBuffer.wrap(valueBytes);
         for (int i = 0; i < n; i++) {
           action.accept(keys.slice(i * keySize, keySize).order(ByteOrder.nativeOrder()),
               values.slice(i * valueSize, valueSize).order(ByteOrder.nativeOrder()));

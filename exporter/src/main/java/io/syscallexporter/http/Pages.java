@@ -11,13 +11,14 @@ import java.util.List;
 import java.util.function.LongSupplier;
 
 /**
- * Every path but the metrics and health: the landing page at {@code /}, and the on-call view of
- * syscalls past their timeout as HTML ({@code /timed-out}) and JSON ({@code
- * /api/v1/timed-out}). Anything else is a 404.
+ * Every path but the metrics: the landing page at {@code /}, health at {@code /-/healthy}, and
+ * the on-call view of syscalls past their timeout as HTML ({@code /timed-out}) and JSON
+ * ({@code /api/v1/timed-out}). Anything else is a 404.
  */
 public final class Pages implements HttpHandler {
   static final String TIMED_OUT = "/timed-out";
   static final String TIMED_OUT_JSON = "/api/v1/timed-out";
+  static final String HEALTHY = "/-/healthy";
 
   private final String telemetryPath;
   private final TimeoutScanner scanner;
@@ -37,6 +38,7 @@ public final class Pages implements HttpHandler {
       String type = switch (path) {
         case "/", TIMED_OUT -> "text/html; charset=utf-8";
         case TIMED_OUT_JSON -> "application/json";
+        case HEALTHY -> "text/plain; charset=utf-8";
         default -> null;
       };
       if (type == null) {
@@ -55,6 +57,7 @@ public final class Pages implements HttpHandler {
     return switch (path) {
       case TIMED_OUT -> TimedOutView.html(scanner.timedOut(), monotonicNanos.getAsLong());
       case TIMED_OUT_JSON -> TimedOutView.json(scanner.timedOut(), monotonicNanos.getAsLong());
+      case HEALTHY -> "Exporter is healthy.\n";
       default -> landing();
     };
   }
@@ -70,7 +73,7 @@ public final class Pages implements HttpHandler {
         + "<li><a href=\"/-/healthy\">Health</a></li>\n</ul>\n</body>\n</html>\n";
   }
 
-  private static void respond(HttpExchange exchange, int status, String type, String body,
+  static void respond(HttpExchange exchange, int status, String type, String body,
       boolean head) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
     exchange.getResponseHeaders().set("Content-Type", type);
