@@ -15,6 +15,7 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 
@@ -27,7 +28,13 @@ import java.util.zip.GZIPOutputStream;
  */
 final class MetricsHandler implements HttpHandler {
   private static final int BUFFER = 64 * 1024;
+  /**
+   * Scrapes built at once: one of 5,000 label sets takes ~15 MiB of heap while its snapshot is
+   * built and streamed; two fit the heap of scripts/jvm.options, more wait their turn.
+   */
+  static final int CONCURRENT_SCRAPES = 2;
 
+  private final Semaphore scrapes = new Semaphore(CONCURRENT_SCRAPES, true);
   private final String path;
   private final PrometheusRegistry registry;
   private final ExpositionFormats formats = ExpositionFormats.init();
@@ -51,33 +58,42 @@ final class MetricsHandler implements HttpHandler {
             false);
         return;
       }
-      List<String> names = names(exchange.getRequestURI().getRawQuery());
-      MetricSnapshots snapshots;
+      scrapes.acquireUninterruptibly();
       try {
-        snapshots = names.isEmpty() ? registry.scrape()
-            : registry.scrape(MetricNameFilter.builder().nameMustBeEqualTo(names).build());
-      } catch (RuntimeException e) {
-        Log.error("scrape failed", "err", String.valueOf(e));
-        Pages.respond(exchange, 500, "text/plain; charset=utf-8",
-            "500 scrape failed: " + e.getMessage() + "\n", false);
-        return;
+        serve(exchange, method);
+      } finally {
+        scrapes.release();
       }
-      ExpositionFormatWriter writer = formats.findWriter(
-          exchange.getRequestHeaders().getFirst("Accept"));
-      exchange.getResponseHeaders().set("Content-Type", writer.getContentType());
-      boolean gzip = acceptsGzip(exchange.getRequestHeaders().getFirst("Accept-Encoding"));
-      if (gzip) {
-        exchange.getResponseHeaders().set("Content-Encoding", "gzip");
-      }
-      if (method.equals("HEAD")) {
-        exchange.sendResponseHeaders(200, -1);
-        return;
-      }
-      exchange.sendResponseHeaders(200, 0); // length unknown: chunked
-      OutputStream body = exchange.getResponseBody();
-      try (OutputStream out = gzip ? new FastGzip(body) : new BufferedOutputStream(body, BUFFER)) {
-        writer.write(out, snapshots);
-      }
+    }
+  }
+
+  private void serve(HttpExchange exchange, String method) throws IOException {
+    List<String> names = names(exchange.getRequestURI().getRawQuery());
+    MetricSnapshots snapshots;
+    try {
+      snapshots = names.isEmpty() ? registry.scrape()
+          : registry.scrape(MetricNameFilter.builder().nameMustBeEqualTo(names).build());
+    } catch (RuntimeException e) {
+      Log.error("scrape failed", "err", String.valueOf(e));
+      Pages.respond(exchange, 500, "text/plain; charset=utf-8",
+          "500 scrape failed: " + e.getMessage() + "\n", false);
+      return;
+    }
+    ExpositionFormatWriter writer = formats.findWriter(
+        exchange.getRequestHeaders().getFirst("Accept"));
+    exchange.getResponseHeaders().set("Content-Type", writer.getContentType());
+    boolean gzip = acceptsGzip(exchange.getRequestHeaders().getFirst("Accept-Encoding"));
+    if (gzip) {
+      exchange.getResponseHeaders().set("Content-Encoding", "gzip");
+    }
+    if (method.equals("HEAD")) {
+      exchange.sendResponseHeaders(200, -1);
+      return;
+    }
+    exchange.sendResponseHeaders(200, 0); // length unknown: chunked
+    OutputStream body = exchange.getResponseBody();
+    try (OutputStream out = gzip ? new FastGzip(body) : new BufferedOutputStream(body, BUFFER)) {
+      writer.write(out, snapshots);
     }
   }
 

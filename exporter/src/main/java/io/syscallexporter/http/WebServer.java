@@ -9,15 +9,40 @@ import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
-/** Serves the metrics ({@link MetricsHandler}) and the {@link Pages}. */
+/**
+ * Serves the metrics ({@link MetricsHandler}) and the {@link Pages}, so that slow, idle or
+ * malicious clients cannot stop scrapes: the JDK server reads a request's headers on a worker
+ * thread, so a client that sends half a request holds a thread until {@link #MAX_REQUEST_SECONDS}
+ * closes it; there are enough workers for many such clients at once, idle connections hold no
+ * thread, and open connections are capped.
+ */
 public final class WebServer implements AutoCloseable {
-  /**
-   * A scrape of 5,000 label sets takes ~15 MiB of heap while its snapshot is built and
-   * streamed; two at a time fit the heap of scripts/jvm.options, more wait their turn.
-   */
-  static final int HTTP_THREADS = 2;
+  /** Workers: each is a blocked read at worst, and idle ones go after a few seconds. */
+  static final int HTTP_THREADS = 64;
+  static final long THREAD_KEEPALIVE_SECONDS = 5;
+  /** Time to send a request's headers (Prometheus sends them at once). */
+  static final int MAX_REQUEST_SECONDS = 5;
+  /** Time to read a response (a scrape of 5,000 label sets is ~7 MiB uncompressed). */
+  static final int MAX_RESPONSE_SECONDS = 60;
+  /** Keep-alive connections idle this long are closed. */
+  static final int IDLE_SECONDS = 30;
+  /** Connections open at once; beyond, new ones are closed at accept. */
+  static final int MAX_CONNECTIONS = 1024;
+
+  static {
+    // Read once by the JDK's server, when the first one starts.
+    System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
+    System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(MAX_RESPONSE_SECONDS));
+    System.setProperty("sun.net.httpserver.idleInterval", Integer.toString(IDLE_SECONDS));
+    System.setProperty("jdk.httpserver.maxConnections", Integer.toString(MAX_CONNECTIONS));
+    // Headers and body go out in separate writes: without this, Nagle's algorithm and the
+    // client's delayed ACK hold each small keep-alive response back ~40 ms.
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+  }
 
   private final ExporterConfig config;
   private final PrometheusRegistry registry;
@@ -46,11 +71,14 @@ public final class WebServer implements AutoCloseable {
     server.createContext("/", new Pages(config.telemetryPath(), scanner, System::nanoTime));
     server.createContext(config.telemetryPath(),
         new MetricsHandler(config.telemetryPath(), registry));
-    executor = Executors.newFixedThreadPool(HTTP_THREADS, r -> {
-      Thread t = new Thread(r, "http");
-      t.setDaemon(true);
-      return t;
-    });
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(HTTP_THREADS, HTTP_THREADS,
+        THREAD_KEEPALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+          Thread t = new Thread(r, "http");
+          t.setDaemon(true);
+          return t;
+        });
+    pool.allowCoreThreadTimeOut(true);
+    executor = pool;
     server.setExecutor(executor);
     server.start();
   }

@@ -73,6 +73,8 @@ class HistogramDrainIT {
         "--labels.idle-timeout=3s", "--drain.interval=250ms")) {
       // 400 names, 800 label sets: the budget fills, later names go to _other.
       Workload names = Workload.run(Workload.uniqueName("id"), "names", "400");
+      Thread.sleep(700); // drained: their label sets hold the budget before the next name comes
+      assertThat(exporter.scrape().value("syscall_exporter_label_sets_over_limit")).isPositive();
       Workload crowded = Workload.run(Workload.uniqueName("cr"), "getppid", "100");
       MetricsText full = exporter.scrape();
       assertThat(full.find("syscall_duration_seconds_count", "syscall", "getppid", "process",
