@@ -72,6 +72,10 @@ public final class Exporter implements AutoCloseable {
     return web.port();
   }
 
+  public boolean tls() {
+    return web.tls();
+  }
+
   /**
    * Stops serving and scanning, then detaches the programs. Idempotent: main and the shutdown
    * hook both call it.

@@ -7,6 +7,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.syscallexporter.bpf.SyscallTracer;
 import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.config.ExporterConfig;
+import io.syscallexporter.config.WebConfigSource;
 import io.syscallexporter.metrics.ExporterHealthCollector;
 import io.syscallexporter.metrics.SyscallLatencyCollector;
 import io.syscallexporter.metrics.TimedOutCollector;
@@ -19,12 +20,15 @@ public final class ExporterModule extends AbstractModule {
   private final ExporterConfig config;
   private final SyscallTable syscalls;
   private final SyscallPolicy policy;
+  private final WebConfigSource web;
 
-  /** The config file is read before this, so its errors end the exporter with exit code 2. */
-  public ExporterModule(ExporterConfig config, SyscallTable syscalls, SyscallPolicy policy) {
+  /** The config files are read before this, so their errors end the exporter with exit code 2. */
+  public ExporterModule(ExporterConfig config, SyscallTable syscalls, SyscallPolicy policy,
+      WebConfigSource web) {
     this.config = config;
     this.syscalls = syscalls;
     this.policy = policy;
+    this.web = web;
   }
 
   @Override
@@ -32,6 +36,7 @@ public final class ExporterModule extends AbstractModule {
     bind(ExporterConfig.class).toInstance(config);
     bind(SyscallTable.class).toInstance(syscalls);
     bind(SyscallPolicy.class).toInstance(policy);
+    bind(WebConfigSource.class).toInstance(web);
     bind(ProcFs.class).toInstance(new ProcFs());
   }
 

@@ -7,6 +7,7 @@ import io.syscallexporter.config.ConfigFile;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.config.UsageException;
+import io.syscallexporter.config.WebConfigSource;
 import io.syscallexporter.policy.SyscallPolicy;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.io.IOException;
@@ -32,14 +33,17 @@ public final class Main {
     }
     SyscallTable syscalls = SyscallTable.forThisMachine();
     SyscallPolicy policy;
+    WebConfigSource web;
     try {
       policy = ConfigFile.policy(config, syscalls);
+      web = config.webConfigFile() == null ? WebConfigSource.none()
+          : WebConfigSource.load(config.webConfigFile());
     } catch (UsageException e) {
       System.err.println("syscall_exporter: " + e.getMessage());
       System.exit(2);
       return;
     }
-    System.exit(run(new ExporterModule(config, syscalls, policy), config));
+    System.exit(run(new ExporterModule(config, syscalls, policy, web), config));
   }
 
   static int run(ExporterModule module, ExporterConfig config) {
@@ -65,7 +69,7 @@ public final class Main {
       return 1;
     }
     Log.info("listening", "address", config.listenHost() + ":" + exporter.port(),
-        "telemetry_path", config.telemetryPath());
+        "telemetry_path", config.telemetryPath(), "tls", exporter.tls());
     try {
       stop.await();
     } catch (InterruptedException e) {

@@ -2,8 +2,6 @@ package io.syscallexporter.config;
 
 import io.syscallexporter.policy.SyscallPolicy;
 import io.syscallexporter.syscalls.SyscallTable;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -11,10 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
-import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * The optional YAML file of {@code --config.file}: per-syscall timeouts and the include and
@@ -22,11 +16,11 @@ import org.yaml.snakeyaml.error.YAMLException;
  * the key path it is about.
  */
 public final class ConfigFile {
-  private final Path file;
+  private final YamlFile yaml;
   private final SyscallTable syscalls;
 
   private ConfigFile(Path file, SyscallTable syscalls) {
-    this.file = file;
+    this.yaml = new YamlFile(file, "config file");
     this.syscalls = syscalls;
   }
 
@@ -42,24 +36,15 @@ public final class ConfigFile {
   }
 
   private SyscallPolicy parse(Duration defaultTimeout, boolean slowAll) throws UsageException {
-    Object root;
-    try {
-      root = new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(file));
-    } catch (IOException e) {
-      throw new UsageException("cannot read config file " + file + ": " + e.getMessage());
-    } catch (YAMLException e) {
-      throw new UsageException("config file " + file + " is not valid YAML: " + e.getMessage());
-    }
-    Map<String, Object> top = root == null ? Map.of() : map(root, "");
-    known(top, "", "timeouts", "slow");
-    Map<String, Object> timeouts = map(top.getOrDefault("timeouts", Map.of()), "timeouts");
-    known(timeouts, "timeouts", "syscalls", "exclude");
-    Map<String, Object> slow = map(top.getOrDefault("slow", Map.of()), "slow");
-    known(slow, "slow", "include", "exclude");
+    Map<String, Object> top = yaml.read();
+    yaml.known(top, "", "timeouts", "slow");
+    Map<String, Object> timeouts = yaml.section(top, "timeouts", "");
+    yaml.known(timeouts, "timeouts", "syscalls", "exclude");
+    Map<String, Object> slow = yaml.section(top, "slow", "");
+    yaml.known(slow, "slow", "include", "exclude");
 
     Map<String, Duration> perSyscall = new LinkedHashMap<>();
-    Map<String, Object> timeoutSyscalls = map(timeouts.getOrDefault("syscalls", Map.of()),
-        "timeouts.syscalls");
+    Map<String, Object> timeoutSyscalls = yaml.section(timeouts, "syscalls", "timeouts");
     for (Map.Entry<String, Object> e : timeoutSyscalls.entrySet()) {
       String path = "timeouts.syscalls." + e.getKey();
       syscall(e.getKey(), path);
@@ -71,43 +56,15 @@ public final class ConfigFile {
         syscallList(slow.get("exclude"), "slow.exclude"), slowAll);
   }
 
-  private UsageException error(String path, String message) {
-    return new UsageException("config file " + file + ": " + (path.isEmpty() ? "" : path + ": ")
-        + message);
-  }
-
-  @SuppressWarnings("unchecked")
-  private Map<String, Object> map(Object node, String path) throws UsageException {
-    if (!(node instanceof Map<?, ?> m)) {
-      throw error(path, "must be a mapping of keys to values");
-    }
-    for (Object key : m.keySet()) {
-      if (!(key instanceof String)) {
-        throw error(path, "key " + key + " must be a string");
-      }
-    }
-    return (Map<String, Object>) m;
-  }
-
-  private void known(Map<String, Object> m, String path, String... keys) throws UsageException {
-    Set<String> allowed = Set.of(keys);
-    for (String key : m.keySet()) {
-      if (!allowed.contains(key)) {
-        throw error(path.isEmpty() ? key : path + "." + key,
-            "unknown key (known here: " + String.join(", ", keys) + ")");
-      }
-    }
-  }
-
   private Duration duration(Object value, String path) throws UsageException {
     try {
       Duration d = Durations.parse(String.valueOf(value));
       if (d.isZero()) {
-        throw error(path, "must be more than 0");
+        throw yaml.error(path, "must be more than 0");
       }
       return d;
     } catch (IllegalArgumentException e) {
-      throw error(path, e.getMessage());
+      throw yaml.error(path, e.getMessage());
     }
   }
 
@@ -116,7 +73,7 @@ public final class ConfigFile {
       return Set.of();
     }
     if (!(node instanceof List<?> list)) {
-      throw error(path, "must be a list of syscall names, e.g. [futex, epoll_wait]");
+      throw yaml.error(path, "must be a list of syscall names, e.g. [futex, epoll_wait]");
     }
     Set<String> names = new HashSet<>();
     for (int i = 0; i < list.size(); i++) {
@@ -129,7 +86,7 @@ public final class ConfigFile {
 
   private void syscall(String name, String path) throws UsageException {
     if (syscalls.number(name).isEmpty()) {
-      throw error(path, "unknown syscall \"" + name + "\" on " + syscalls.arch());
+      throw yaml.error(path, "unknown syscall \"" + name + "\" on " + syscalls.arch());
     }
   }
 }

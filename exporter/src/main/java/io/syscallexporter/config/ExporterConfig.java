@@ -5,12 +5,14 @@ import java.time.Duration;
 
 /**
  * Everything the command line sets; see {@link Flags} for the defaults and meaning.
- * {@code configFile} is null when none is given.
+ * {@code configFile} and {@code webConfigFile} are null when none is given.
  */
 public record ExporterConfig(
     String listenHost,
     int listenPort,
     String telemetryPath,
+    Path webConfigFile,
+    boolean timedOutView,
     Duration slowThreshold,
     boolean slowAll,
     Duration syscallTimeout,

@@ -28,6 +28,14 @@ public final class Flags {
         (b, v) -> b.listen(v)));
     add(new Flag("web.telemetry-path", "path", "/metrics", "Path under which to expose metrics.",
         (b, v) -> b.telemetryPath(v)));
+    add(new Flag("web.config.file", "path", "",
+        "Prometheus exporter-toolkit web config (TLS, basic auth, headers); re-read when it"
+            + " changes.",
+        (b, v) -> b.webConfigFile = v.isEmpty() ? null : Path.of(v)));
+    add(new Flag("web.timed-out-view", null, "true",
+        "Serve the on-call view of stuck syscalls (pids, file paths, kernel stacks) at"
+            + " /timed-out and /api/v1/timed-out; --no-web.timed-out-view turns it off.",
+        (b, v) -> b.timedOutView = Boolean.parseBoolean(v)));
     add(new Flag("slow.threshold", "duration", "1s",
         "Completed syscalls at least this long count in syscall_slow_total and are logged.",
         (b, v) -> b.slowThreshold = positive(v)));
@@ -179,6 +187,8 @@ public final class Flags {
     String host;
     int port;
     String telemetryPath;
+    Path webConfigFile;
+    boolean timedOutView;
     Duration slowThreshold;
     boolean slowAll;
     Duration syscallTimeout;
@@ -226,7 +236,8 @@ public final class Flags {
         throw new UsageException("--labels.idle-timeout (" + Durations.format(labelIdleTimeout)
             + ") must be at least --drain.interval (" + Durations.format(drainInterval) + ")");
       }
-      return new ExporterConfig(host, port, telemetryPath, slowThreshold, slowAll, syscallTimeout,
+      return new ExporterConfig(host, port, telemetryPath, webConfigFile, timedOutView,
+          slowThreshold, slowAll, syscallTimeout,
           scanInterval, drainInterval, perPid, labelLimit, labelIdleTimeout, logRateLimit,
           configFile);
     }

@@ -21,11 +21,15 @@ public final class Pages implements HttpHandler {
   static final String HEALTHY = "/-/healthy";
 
   private final String telemetryPath;
+  private final boolean timedOutView;
   private final TimeoutScanner scanner;
   private final LongSupplier monotonicNanos;
 
-  public Pages(String telemetryPath, TimeoutScanner scanner, LongSupplier monotonicNanos) {
+  /** {@code timedOutView} false: the on-call view is a 404 (--no-web.timed-out-view). */
+  public Pages(String telemetryPath, boolean timedOutView, TimeoutScanner scanner,
+      LongSupplier monotonicNanos) {
     this.telemetryPath = telemetryPath;
+    this.timedOutView = timedOutView;
     this.scanner = scanner;
     this.monotonicNanos = monotonicNanos;
   }
@@ -36,8 +40,9 @@ public final class Pages implements HttpHandler {
       String method = exchange.getRequestMethod();
       String path = exchange.getRequestURI().getPath();
       String type = switch (path) {
-        case "/", TIMED_OUT -> "text/html; charset=utf-8";
-        case TIMED_OUT_JSON -> "application/json";
+        case "/" -> "text/html; charset=utf-8";
+        case TIMED_OUT -> timedOutView ? "text/html; charset=utf-8" : null;
+        case TIMED_OUT_JSON -> timedOutView ? "application/json" : null;
         case HEALTHY -> "text/plain; charset=utf-8";
         default -> null;
       };
@@ -68,8 +73,9 @@ public final class Pages implements HttpHandler {
         + "<title>syscall_exporter</title></head>\n<body>\n<h1>syscall_exporter</h1>\n"
         + "<p>Per-process, per-syscall latency measured in the kernel with eBPF.</p>\n<ul>\n"
         + "<li><a href=\"" + TimedOutView.escape(telemetryPath) + "\">Metrics</a></li>\n"
-        + "<li><a href=\"" + TIMED_OUT + "\">Syscalls stuck past their timeout</a> ("
-        + stuck.size() + " now; <a href=\"" + TIMED_OUT_JSON + "\">JSON</a>)</li>\n"
+        + (timedOutView ? "<li><a href=\"" + TIMED_OUT + "\">Syscalls stuck past their"
+            + " timeout</a> (" + stuck.size() + " now; <a href=\"" + TIMED_OUT_JSON
+            + "\">JSON</a>)</li>\n" : "")
         + "<li><a href=\"/-/healthy\">Health</a></li>\n</ul>\n</body>\n</html>\n";
   }
 

@@ -2,19 +2,26 @@ package io.syscallexporter.http;
 
 import com.google.inject.Inject;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
+import io.syscallexporter.config.WebConfig;
+import io.syscallexporter.config.WebConfigSource;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Serves the metrics ({@link MetricsHandler}) and the {@link Pages}, so that slow, idle or
+ * Serves the metrics ({@link MetricsHandler}) and the {@link Pages}, over TLS and behind basic
+ * authentication when {@code --web.config.file} asks (every path alike), so that slow, idle or
  * malicious clients cannot stop scrapes: the JDK server reads a request's headers on a worker
  * thread, so a client that sends half a request holds a thread until {@link #MAX_REQUEST_SECONDS}
  * closes it; there are enough workers for many such clients at once, idle connections hold no
@@ -44,17 +51,24 @@ public final class WebServer implements AutoCloseable {
     System.setProperty("sun.net.httpserver.nodelay", "true");
   }
 
+  /** How often the web config file is checked for changes. */
+  static final long RELOAD_CHECK_SECONDS = 5;
+
   private final ExporterConfig config;
   private final PrometheusRegistry registry;
   private final TimeoutScanner scanner;
+  private final WebConfigSource webConfig;
   private HttpServer server;
   private ExecutorService executor;
+  private ScheduledExecutorService reloader;
 
   @Inject
-  public WebServer(ExporterConfig config, PrometheusRegistry registry, TimeoutScanner scanner) {
+  public WebServer(ExporterConfig config, PrometheusRegistry registry, TimeoutScanner scanner,
+      WebConfigSource webConfig) {
     this.config = config;
     this.registry = registry;
     this.scanner = scanner;
+    this.webConfig = webConfig;
   }
 
   /** Starts serving, or throws with a sentence saying what to do about it. */
@@ -62,15 +76,35 @@ public final class WebServer implements AutoCloseable {
     InetSocketAddress address = config.listenHost().isEmpty()
         ? new InetSocketAddress(config.listenPort())
         : new InetSocketAddress(config.listenHost(), config.listenPort());
+    WebConfig web = webConfig.current();
+    TlsContext tls = web.tls() == null ? null : new TlsContext(web.tls());
     try {
-      server = HttpServer.create(address, 0);
+      if (tls == null) {
+        server = HttpServer.create(address, 0);
+      } else {
+        HttpsServer https = HttpsServer.create(address, 0);
+        https.setHttpsConfigurator(tls.configurator());
+        server = https;
+      }
     } catch (BindException e) {
       throw new IOException("cannot listen on " + address() + ": " + e.getMessage()
           + "; stop what is using it or pick another address with --web.listen-address", e);
     }
-    server.createContext("/", new Pages(config.telemetryPath(), scanner, System::nanoTime));
+    AccessFilter access = new AccessFilter(web);
+    webConfig.onChange(next -> {
+      if (tls != null) {
+        try {
+          tls.update(next.tls()); // first: a certificate that does not load stops the reload
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      }
+      access.update(next);
+    });
+    server.createContext("/", new Pages(config.telemetryPath(), config.timedOutView(), scanner,
+        System::nanoTime)).getFilters().add(access);
     server.createContext(config.telemetryPath(),
-        new MetricsHandler(config.telemetryPath(), registry));
+        new MetricsHandler(config.telemetryPath(), registry)).getFilters().add(access);
     ThreadPoolExecutor pool = new ThreadPoolExecutor(HTTP_THREADS, HTTP_THREADS,
         THREAD_KEEPALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
           Thread t = new Thread(r, "http");
@@ -81,6 +115,18 @@ public final class WebServer implements AutoCloseable {
     executor = pool;
     server.setExecutor(executor);
     server.start();
+    reloader = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "web-config-reload");
+      t.setDaemon(true);
+      return t;
+    });
+    reloader.scheduleWithFixedDelay(webConfig::reloadIfChanged, RELOAD_CHECK_SECONDS,
+        RELOAD_CHECK_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** Whether the server speaks TLS. */
+  public boolean tls() {
+    return server instanceof HttpsServer;
   }
 
   /** The port actually bound (differs from the flag when the flag says port 0). */
@@ -95,6 +141,7 @@ public final class WebServer implements AutoCloseable {
   @Override
   public void close() {
     if (server != null) {
+      reloader.shutdownNow();
       server.stop(0);
       executor.shutdownNow();
     }

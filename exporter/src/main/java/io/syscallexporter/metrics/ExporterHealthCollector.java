@@ -14,6 +14,7 @@ import io.syscallexporter.bpf.Layouts;
 import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.SlowEventLog;
 import io.syscallexporter.collect.TimeoutScanner;
+import io.syscallexporter.config.WebConfigSource;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.util.List;
 
@@ -25,13 +26,16 @@ public final class ExporterHealthCollector implements MultiCollector {
   private final KernelSource kernel;
   private final LabelBudget budget;
   private final HistogramTotals totals;
+  private final WebConfigSource webConfig;
   private final TimeoutScanner scanner;
   private final SlowEventLog slowLog;
   private final String arch;
 
   @Inject
   public ExporterHealthCollector(KernelSource kernel, LabelBudget budget, HistogramTotals totals,
-      TimeoutScanner scanner, SlowEventLog slowLog, SyscallTable syscalls) {
+      TimeoutScanner scanner, SlowEventLog slowLog, SyscallTable syscalls,
+      WebConfigSource webConfig) {
+    this.webConfig = webConfig;
     this.kernel = kernel;
     this.budget = budget;
     this.totals = totals;
@@ -120,6 +124,12 @@ public final class ExporterHealthCollector implements MultiCollector {
         GaugeSnapshot.builder().name("syscall_exporter_drain_duration_seconds").unit(Unit.SECONDS)
             .help("Time the last drain took, waiting for running BPF programs included.")
             .dataPoint(gauge(Labels.EMPTY, totals.lastDrainSeconds())).build(),
+        CounterSnapshot.builder().name("syscall_exporter_web_config_reloads")
+            .help("Reloads of --web.config.file after it changed, by result (on failure the"
+                + " last good config stays).")
+            .dataPoint(counter(Labels.of("result", "success"), webConfig.reloads()))
+            .dataPoint(counter(Labels.of("result", "failure"), webConfig.reloadFailures()))
+            .build(),
         CounterSnapshot.builder().name("syscall_exporter_slow_event_poll_errors")
             .help("Failed polls of the slow-event ring buffer; the poller retries each second.")
             .dataPoint(counter(Labels.EMPTY, kernel.slowEventPollErrors())).build(),

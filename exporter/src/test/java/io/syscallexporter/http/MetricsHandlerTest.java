@@ -8,6 +8,7 @@ import io.syscallexporter.collect.FakeKernel;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
+import io.syscallexporter.config.WebConfigSource;
 import io.syscallexporter.process.KernelSymbols;
 import io.syscallexporter.process.ProcFs;
 import io.syscallexporter.syscalls.SyscallTable;
@@ -43,7 +44,7 @@ class MetricsHandlerTest {
     Counter.builder().name("second_total").help("b").register(registry).inc(5);
     TimeoutScanner scanner = new TimeoutScanner(new FakeKernel(),
         SyscallTable.forArch("x86_64"), new ProcFs(), new KernelSymbols(), config);
-    try (WebServer web = new WebServer(config, registry, scanner)) {
+    try (WebServer web = new WebServer(config, registry, scanner, WebConfigSource.none())) {
       web.start();
       String base = "http://127.0.0.1:" + web.port();
 

@@ -28,18 +28,30 @@ final class ExporterProcess implements AutoCloseable {
   private final Path log;
   private Path configFile;
   final int port;
-  private final HttpClient http = HttpClient.newBuilder()
-      .connectTimeout(Duration.ofSeconds(5)).build();
+  /** How the tests reach it: plain HTTP, or TLS and basic auth as its web config asks. */
+  private final Client client;
 
-  private ExporterProcess(Process process, Path log, int port) {
+  /** The scheme, client and Authorization header (or null) to reach the exporter with. */
+  record Client(String scheme, HttpClient http, String authorization) {
+    static final Client PLAIN = new Client("http", HttpClient.newBuilder()
+        .connectTimeout(Duration.ofSeconds(5)).build(), null);
+  }
+
+  private ExporterProcess(Process process, Path log, int port, Client client) {
     this.process = process;
     this.log = log;
     this.port = port;
+    this.client = client;
   }
 
   /** Starts the exporter on a free loopback port and waits until its programs are attached. */
   static ExporterProcess start(String... flags) throws Exception {
-    return start(List.of(), JVM_OPTIONS, JAR, flags);
+    return start(List.of(), JVM_OPTIONS, JAR, Client.PLAIN, flags);
+  }
+
+  /** Starts the exporter with flags that need another client (a --web.config.file). */
+  static ExporterProcess start(Client client, String... flags) throws Exception {
+    return start(List.of(), JVM_OPTIONS, JAR, client, flags);
   }
 
   /**
@@ -57,11 +69,11 @@ final class ExporterProcess implements AutoCloseable {
     String caps = "-all,+bpf,+perfmon";
     return start(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
         "--inh-caps=" + caps, "--ambient-caps=" + caps, "--bounding-set=" + caps), options, jar,
-        flags);
+        Client.PLAIN, flags);
   }
 
   private static ExporterProcess start(List<String> prefix, Path jvmOptions, Path jar,
-      String... flags) throws Exception {
+      Client client, String... flags) throws Exception {
     int port = freePort();
     Path log = Files.createTempFile("syscall-exporter-it", ".log");
     // With the JVM options scripts/run.sh uses, so the tests run what users run.
@@ -71,7 +83,7 @@ final class ExporterProcess implements AutoCloseable {
     cmd.addAll(List.of(flags));
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(log.toFile()).start();
-    ExporterProcess e = new ExporterProcess(p, log, port);
+    ExporterProcess e = new ExporterProcess(p, log, port, client);
     e.awaitAttached();
     return e;
   }
@@ -143,15 +155,25 @@ final class ExporterProcess implements AutoCloseable {
   }
 
   HttpResponse<String> get(String path, String accept) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Accept", accept).timeout(Duration.ofSeconds(30)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    return client.http().send(request(path, accept), HttpResponse.BodyHandlers.ofString());
   }
 
   InputStream getBytes(String path, String accept) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .header("Accept", accept).timeout(Duration.ofSeconds(30)).build(),
-        HttpResponse.BodyHandlers.ofInputStream()).body();
+    return client.http().send(request(path, accept), HttpResponse.BodyHandlers.ofInputStream())
+        .body();
+  }
+
+  private HttpRequest request(String path, String accept) {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path)))
+        .header("Accept", accept).timeout(Duration.ofSeconds(30));
+    if (client.authorization() != null) {
+      b.header("Authorization", client.authorization());
+    }
+    return b.build();
+  }
+
+  String url(String path) {
+    return client.scheme() + "://127.0.0.1:" + port + path;
   }
 
   String log() throws IOException {
