@@ -8,7 +8,7 @@ packages=(clang libbpf-dev libbpf1 bpftool make)
 case "${1:-}" in
   --stack) packages+=(prometheus prometheus-alertmanager) ;;
   --bench) packages+=(gcc libc6-dev bpftrace python3 bc curl) ;;
-  --test) packages+=(gcc libc6-dev pkg-config libfuse3-dev fuse3 prometheus prometheus-alertmanager chromium openssl) ;;
+  --test) packages+=(gcc libc6-dev pkg-config libfuse3-dev fuse3 prometheus prometheus-alertmanager chromium openssl systemd) ;;
 esac
 
 missing=()

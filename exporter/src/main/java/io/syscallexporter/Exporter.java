@@ -1,6 +1,7 @@
 package io.syscallexporter;
 
 import com.google.inject.Inject;
+import io.syscallexporter.bpf.Capabilities;
 import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.SlowEventLog;
 import io.syscallexporter.collect.TimeoutScanner;
@@ -50,6 +51,10 @@ public final class Exporter implements AutoCloseable {
   }
 
   public void start() throws IOException {
+    // Attached: from here on the exporter needs only what its scans need. Capabilities are per
+    // thread in Linux, so this comes before any thread that reads the kernel or serves HTTP.
+    Log.info("dropped capabilities", "kept", String.join(",", Capabilities.dropAllButNeeded()),
+        "no_new_privs", true);
     kernel.onSlowEvent(slowLog);
     long interval = config.scanInterval().toNanos();
     scanThread.scheduleAtFixedRate(() -> safely("in-flight scan failed", scanner::scan),

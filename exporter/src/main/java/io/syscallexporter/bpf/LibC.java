@@ -15,6 +15,9 @@ public interface LibC {
 
   int malloc_trim(@size_t long pad);
 
+  @SaveError
+  int prctl(int option, long arg2, long arg3, long arg4, long arg5);
+
   /** syscall(2) with three arguments, for calls glibc has no wrapper for (membarrier). */
   @SaveError
   long syscall(long number, long a, long b, long c);

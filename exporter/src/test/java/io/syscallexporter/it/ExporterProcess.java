@@ -54,9 +54,13 @@ final class ExporterProcess implements AutoCloseable {
     return start(List.of(), JVM_OPTIONS, JAR, client, flags);
   }
 
+  /** The systemd unit whose user and capabilities the unprivileged tests run with. */
+  static final Path UNIT = Path.of("../deploy/systemd/syscall_exporter.service").toAbsolutePath();
+
   /**
-   * Starts the exporter as user nobody with only CAP_BPF and CAP_PERFMON, the README's
-   * unprivileged setup, from world-readable copies of the jar and its JVM options.
+   * Starts the exporter as the systemd unit runs it: an unprivileged user (nobody, standing in
+   * for DynamicUser) with exactly the unit's AmbientCapabilities and no new privileges, from
+   * world-readable copies of the jar and its JVM options.
    */
   static ExporterProcess startUnprivileged(String... flags) throws Exception {
     Path dir = Files.createTempDirectory("syscall-exporter-nobody");
@@ -66,10 +70,21 @@ final class ExporterProcess implements AutoCloseable {
     for (Path p : List.of(jar, options)) {
       Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
     }
-    String caps = "-all,+bpf,+perfmon";
+    String caps = "-all," + unitCapabilities();
     return start(List.of("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups",
-        "--inh-caps=" + caps, "--ambient-caps=" + caps, "--bounding-set=" + caps), options, jar,
-        Client.PLAIN, flags);
+        "--no-new-privs", "--inh-caps=" + caps, "--ambient-caps=" + caps,
+        "--bounding-set=" + caps), options, jar, Client.PLAIN, flags);
+  }
+
+  /** The unit's AmbientCapabilities as setpriv writes them: "+bpf,+perfmon,...". */
+  static String unitCapabilities() throws IOException {
+    String line = Files.readAllLines(UNIT).stream()
+        .filter(l -> l.startsWith("AmbientCapabilities=")).findFirst().orElseThrow();
+    List<String> caps = new ArrayList<>();
+    for (String cap : line.substring(line.indexOf('=') + 1).trim().split("\\s+")) {
+      caps.add("+" + cap.toLowerCase().replaceFirst("^cap_", ""));
+    }
+    return String.join(",", caps);
   }
 
   private static ExporterProcess start(List<String> prefix, Path jvmOptions, Path jar,

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +48,33 @@ class LifecycleIT {
     assertThat(exporter.signal("TERM")).isZero();
     assertThat(exporter.log()).contains("detaching BPF programs");
     assertThat(stillLoaded(loaded)).as("programs still loaded after SIGTERM").isEmpty();
+  }
+
+  @Test
+  void startedAsRootItKeepsOnlyWhatTheScansNeed() throws Exception {
+    KernelRequired.check();
+    try (ExporterProcess exporter = ExporterProcess.start()) {
+      exporter.scrape(); // an HTTP worker exists
+      assertThat(exporter.log()).contains("msg=\"dropped capabilities\""
+          + " kept=CAP_BPF,CAP_PERFMON,CAP_SYSLOG no_new_privs=true");
+      long kept = (1L << 39) | (1L << 38) | (1L << 34);
+      int checked = 0;
+      try (var tasks = Files.list(Path.of("/proc/" + exporter.pid() + "/task"))) {
+        for (Path task : tasks.toList()) {
+          String name = Files.readString(task.resolve("comm")).trim();
+          if (!List.of("http", "HTTP-Dispatcher", "inflight-scan", "histogram-drain",
+              "ringbuf-slow_ev").contains(name)) {
+            continue; // the JVM's own threads, started before the drop
+          }
+          String status = Files.readString(task.resolve("status"));
+          assertThat(Long.parseUnsignedLong(status.replaceAll("(?s).*CapEff:\\s+(\\w+).*", "$1"),
+              16)).as("%s's effective capabilities", name).isEqualTo(kept);
+          assertThat(status).as(name).containsPattern("NoNewPrivs:\\s+1");
+          checked++;
+        }
+      }
+      assertThat(checked).as("threads that read the kernel and serve HTTP").isGreaterThanOrEqualTo(4);
+    }
   }
 
   @Test
