@@ -1,5 +1,7 @@
 package io.syscallexporter.config;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -8,6 +10,8 @@ import java.util.regex.Pattern;
 public final class Durations {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 
+  private static final BigDecimal MAX_NANOS = BigDecimal.valueOf(Long.MAX_VALUE);
+
   private Durations() {}
 
   public static Duration parse(String text) {
@@ -15,10 +19,12 @@ public final class Durations {
       throw new IllegalArgumentException("empty duration");
     }
     Matcher m = PART.matcher(text);
-    double nanos = 0;
+    // Exact decimal arithmetic: a double would round large nanosecond counts.
+    BigDecimal nanos = BigDecimal.ZERO;
     int end = 0;
     while (m.lookingAt()) {
-      nanos += Double.parseDouble(m.group(1)) * unitNanos(m.group(2));
+      nanos = nanos.add(new BigDecimal(m.group(1)).multiply(BigDecimal.valueOf(
+          unitNanos(m.group(2)))));
       end = m.end();
       m.region(end, text.length());
     }
@@ -26,7 +32,12 @@ public final class Durations {
       throw new IllegalArgumentException("not a duration: \"" + text
           + "\" (use a number and a unit: ns, us, ms, s, m, h; e.g. 500ms or 1m30s)");
     }
-    return Duration.ofNanos(Math.round(nanos));
+    BigDecimal whole = nanos.setScale(0, RoundingMode.HALF_UP);
+    if (whole.compareTo(MAX_NANOS) > 0) {
+      throw new IllegalArgumentException("duration too long: \"" + text + "\" (at most "
+          + format(Duration.ofNanos(Long.MAX_VALUE)) + ")");
+    }
+    return Duration.ofNanos(whole.longValueExact());
   }
 
   /** The shortest Go-style text for a duration, for usage and logs. */

@@ -11,8 +11,8 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.YAMLException;
 
 /**
- * One YAML file being read: plain data only (no tags, no objects), and errors that name the
- * file and the key path they are about.
+ * One YAML file being read: plain data only (no tags, no objects, no duplicate keys), and
+ * errors that name the file and the key path they are about.
  */
 final class YamlFile {
   private final Path file;
@@ -31,11 +31,14 @@ final class YamlFile {
   /** The top-level mapping; an empty file is an empty mapping. */
   Map<String, Object> read() throws UsageException {
     Object root;
+    LoaderOptions options = new LoaderOptions();
+    options.setAllowDuplicateKeys(false); // the last one winning silently hides a mistake
     try {
-      root = new Yaml(new SafeConstructor(new LoaderOptions())).load(Files.readString(file));
+      root = new Yaml(new SafeConstructor(options)).load(Files.readString(file));
     } catch (IOException e) {
       throw new UsageException("cannot read " + what + " " + file + ": " + e.getMessage());
-    } catch (YAMLException e) {
+    } catch (YAMLException | IllegalArgumentException e) {
+      // IllegalArgumentException: a !!binary value that is not base64, and the like.
       throw new UsageException(what + " " + file + " is not valid YAML: " + e.getMessage());
     }
     return root == null ? Map.of() : map(root, "");
