@@ -18,8 +18,8 @@ mvn -B -q -DskipTests package
 
 out=bench/build
 mkdir -p "$out"
-make --no-print-directory -s -C bpf OUTPUT="$PWD/$out"
-clang -g -O2 -target bpf -I"$out" -c bench/floor.bpf.c -o "$out/floor.bpf.o"
+arch=$(uname -m | sed -e s/x86_64/x86/ -e s/aarch64/arm64/)
+clang -g -O2 -target bpf -D__TARGET_ARCH_"$arch" -Ibpf -c bench/floor.bpf.c -o "$out/floor.bpf.o"
 gcc -O2 -Wall -o "$out/loop" bench/loop.c -lpthread
 gcc -O2 -Wall -o "$out/attach" bench/attach.c -lbpf
 # bpftrace's tracepoint probes need tracefs (the exporter's tp_btf programs do not).

@@ -4,12 +4,17 @@
 # with --bench, what bench/run.sh needs; with --test, everything the tests use.
 set -euo pipefail
 
-packages=(clang libbpf-dev libbpf1 bpftool make)
+packages=(clang libbpf-dev libbpf1 make)
 case "${1:-}" in
   --stack) packages+=(prometheus prometheus-alertmanager) ;;
-  --bench) packages+=(gcc libc6-dev bpftrace python3 bc curl) ;;
-  --test) packages+=(gcc libc6-dev pkg-config libfuse3-dev fuse3 prometheus prometheus-alertmanager chromium openssl systemd) ;;
+  --bench) packages+=(gcc libc6-dev bpftrace python3 bc curl bpftool) ;;
+  --test) packages+=(gcc libc6-dev pkg-config libfuse3-dev fuse3 prometheus prometheus-alertmanager chromium openssl systemd bpftool strace) ;;
 esac
+
+# The manifests' schema check runs on node and npm; a node from elsewhere (nodesource) will do.
+if [[ "${1:-}" == --test ]] && ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,7 @@ import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.SlowEvent;
 import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.policy.SyscallPolicy;
+import io.syscallexporter.syscalls.SyscallTable;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +32,8 @@ import java.util.regex.Pattern;
  * detaches every program.
  */
 public final class SyscallTracer implements KernelSource, AutoCloseable {
-  static final String OBJECT_RESOURCE = "/bpf/syscall_exporter.bpf.o";
+  /** One CO-RE object per architecture, named as SyscallTable names the architecture. */
+  static final String OBJECT_RESOURCE = "/bpf/syscall_exporter.%s.bpf.o";
   /** The programs attached to tracepoints; the iterators run on demand. */
   static final List<String> PROGRAMS = List.of("sys_enter", "sys_exit", "thread_exit");
   private static final Path VMLINUX_BTF = Path.of("/sys/kernel/btf/vmlinux");
@@ -135,10 +137,11 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   }
 
   private static byte[] readObject() {
-    try (InputStream in = SyscallTracer.class.getResourceAsStream(OBJECT_RESOURCE)) {
+    String resource = String.format(OBJECT_RESOURCE, SyscallTable.forThisMachine().arch());
+    try (InputStream in = SyscallTracer.class.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new BpfException(OBJECT_RESOURCE + " is missing from the jar: rebuild with mvn"
-            + " package (it needs clang and bpftool)", 0);
+        throw new BpfException(resource + " is missing from the jar: rebuild with mvn package"
+            + " (it needs clang)", 0);
       }
       return in.readAllBytes();
     } catch (IOException e) {

@@ -169,6 +169,13 @@ class SyscallLatencyIT {
   }
 
   @Test
+  void reportsTheMavenVersion() throws Exception {
+    assertThat(exporter.scrape().samples("syscall_exporter_build_info")).singleElement()
+        .satisfies(s -> assertThat(s.labels()).containsEntry("version",
+            System.getProperty("exporter.version")));
+  }
+
+  @Test
   void servesTheLandingPageAndHealth() throws Exception {
     assertThat(exporter.get("/", "text/html").body()).contains("href=\"/metrics\"");
     assertThat(exporter.get("/-/healthy", "*/*").statusCode()).isEqualTo(200);
