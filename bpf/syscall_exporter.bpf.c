@@ -201,6 +201,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		.pid = cfg.per_pid ? bpf_get_current_pid_tgid() >> 32 : 0,
 		.nr = e->nr,
 		.gen = *gen,
+		.cgroup = cfg.per_cgroup ? bpf_get_current_cgroup_id() : 0,
 	};
 	e->start_ns = 0;
 
@@ -333,6 +334,8 @@ int scan_inflight(struct bpf_iter__task *ctx)
 	c->fd_kind = fd_arg ? fd_kind_of(task, arg0) : FD_NONE;
 	__builtin_memcpy(c->thread, task->comm, sizeof(c->thread));
 	__builtin_memcpy(c->process, task->group_leader->comm, sizeof(c->process));
+	/* The same id bpf_get_current_cgroup_id gives sys_exit: the task's cgroup v2 directory. */
+	c->cgroup = cfg.per_cgroup ? BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id) : 0;
 	__u64 depth = 0;
 	if (e->reported_ns != start) {
 		long bytes = bpf_get_task_stack(task, c->stack, sizeof(c->stack), 0);

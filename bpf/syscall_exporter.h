@@ -66,7 +66,7 @@ enum exporter_error {
 struct exporter_config {
 	unsigned long long slow_threshold_ns;
 	unsigned int per_pid;      /* 1: histogram keys carry the pid */
-	unsigned int pad;
+	unsigned int per_cgroup;   /* 1: histogram keys and stuck calls carry the cgroup v2 id */
 	unsigned long long default_timeout_ns; /* for calls numbered past POLICY_SLOTS */
 	unsigned long long bounds_ns[BOUNDS_SLOTS];
 	unsigned long long timeout_ns[POLICY_SLOTS];
@@ -96,6 +96,7 @@ struct hist_key {
 	unsigned int nr;
 	unsigned int gen;       /* drain generation: user space removes a generation it drained */
 	unsigned int pad;
+	unsigned long long cgroup; /* cgroup v2 id (the cgroup directory's inode); 0 unless per_cgroup */
 };
 
 /*
@@ -152,6 +153,7 @@ struct scan_call {
 	unsigned int stack_depth; /* frames that follow; 0: sent by an earlier scan */
 	char thread[COMM_LEN];
 	char process[COMM_LEN];
+	unsigned long long cgroup; /* 0 unless per_cgroup */
 	unsigned long long stack[STACK_DEPTH]; /* innermost first; only stack_depth are written */
 };
 

@@ -12,6 +12,7 @@ import io.syscallexporter.metrics.ExporterHealthCollector;
 import io.syscallexporter.metrics.SyscallLatencyCollector;
 import io.syscallexporter.metrics.TimedOutCollector;
 import io.syscallexporter.policy.SyscallPolicy;
+import io.syscallexporter.process.CgroupPaths;
 import io.syscallexporter.process.ProcFs;
 import io.syscallexporter.syscalls.SyscallTable;
 
@@ -38,13 +39,15 @@ public final class ExporterModule extends AbstractModule {
     bind(SyscallPolicy.class).toInstance(policy);
     bind(WebConfigSource.class).toInstance(web);
     bind(ProcFs.class).toInstance(new ProcFs());
+    bind(CgroupPaths.class).toInstance(config.cgroupRoot() != null
+        ? new CgroupPaths(config.cgroupRoot(), System::nanoTime) : CgroupPaths.ofThisMachine());
   }
 
   @Provides
   @Singleton
   KernelSource kernel() {
     return SyscallTracer.start(new SyscallTracer.Settings(config.slowThreshold(),
-        config.perPidLabels(), policy.kernelTables(syscalls)));
+        config.perPidLabels(), config.cgroupLabels(), policy.kernelTables(syscalls)));
   }
 
   @Provides

@@ -44,6 +44,7 @@ public final class Layouts {
   public static final class Config {
     public static final int SLOW_THRESHOLD_NS = 0;
     public static final int PER_PID = 8;
+    public static final int PER_CGROUP = 12;
     public static final int DEFAULT_TIMEOUT_NS = 16;
     public static final int BOUNDS_NS = 24;
     public static final int TIMEOUT_NS = BOUNDS_NS + 8 * BOUNDS_SLOTS;
@@ -72,7 +73,8 @@ public final class Layouts {
     public static final int PID = 16;
     public static final int NR = 20;
     public static final int GEN = 24;
-    public static final int SIZE = 32;
+    public static final int CGROUP = 32;
+    public static final int SIZE = 40;
 
     private HistKey() {}
   }
@@ -114,7 +116,8 @@ public final class Layouts {
     public static final int STACK_DEPTH = 36;
     public static final int THREAD = 40;
     public static final int PROCESS = 56;
-    public static final int STACK = 72;
+    public static final int CGROUP = 72;
+    public static final int STACK = 80;
     public static final int SIZE = STACK + 8 * Layouts.STACK_DEPTH;
 
     private ScanCall() {}

@@ -57,7 +57,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private volatile RingBufferPoller slowEvents;
 
   /** Load-time settings of the BPF programs. */
-  public record Settings(Duration slowThreshold, boolean perPid,
+  public record Settings(Duration slowThreshold, boolean perPid, boolean perCgroup,
       SyscallPolicy.KernelTables policy) {}
 
   private SyscallTracer(BpfObject object, int possibleCpus) {
@@ -122,6 +122,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     SyscallPolicy.KernelTables policy = settings.policy();
     b.putLong(Layouts.Config.SLOW_THRESHOLD_NS, settings.slowThreshold().toNanos());
     b.putInt(Layouts.Config.PER_PID, settings.perPid() ? 1 : 0);
+    b.putInt(Layouts.Config.PER_CGROUP, settings.perCgroup() ? 1 : 0);
     b.putLong(Layouts.Config.DEFAULT_TIMEOUT_NS, policy.defaultTimeoutNanos());
     long[] bounds = LatencyBuckets.kernelBoundTable();
     for (int k = 0; k < bounds.length; k++) {
@@ -189,7 +190,8 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
           buckets[k] = value.getLong(Layouts.HistValue.BUCKETS + 8 * k);
         }
         HistogramEntry e = new HistogramEntry(new SeriesKey(comm(key, Layouts.HistKey.PROCESS),
-            key.getInt(Layouts.HistKey.PID), key.getInt(Layouts.HistKey.NR)),
+            key.getInt(Layouts.HistKey.PID), key.getInt(Layouts.HistKey.NR),
+            key.getLong(Layouts.HistKey.CGROUP)),
             value.getLong(Layouts.HistValue.SUM_NS), value.getLong(Layouts.HistValue.SLOW),
             buckets);
         if (key.getInt(Layouts.HistKey.GEN) == drained) {
@@ -247,7 +249,8 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
       stuck.add(new StuckCall(c.getInt(Layouts.ScanCall.TID), c.getInt(Layouts.ScanCall.PID),
           c.getInt(Layouts.ScanCall.NR), c.getLong(Layouts.ScanCall.START_NS),
           c.getLong(Layouts.ScanCall.ARG0), FdKind.of(c.getInt(Layouts.ScanCall.FD_KIND)),
-          comm(c, Layouts.ScanCall.THREAD), comm(c, Layouts.ScanCall.PROCESS), stack));
+          comm(c, Layouts.ScanCall.THREAD), comm(c, Layouts.ScanCall.PROCESS),
+          c.getLong(Layouts.ScanCall.CGROUP), stack));
       at += Layouts.ScanCall.STACK + 8 * depth;
     }
     return new InflightScan(stuck, inSyscall);

@@ -106,7 +106,7 @@ public final class TimeoutScanner {
     boolean hasFd = c.fdKind() != FdKind.NONE;
     String file = hasFd ? kernel.fdPath(c.pid(), c.tid(), c.arg0()).orElse(null) : null;
     List<String> stack = Arrays.stream(c.kernelStack()).mapToObj(names::get).toList();
-    SeriesKey key = new SeriesKey(c.process(), perPid ? c.pid() : 0, c.nr());
+    SeriesKey key = new SeriesKey(c.process(), perPid ? c.pid() : 0, c.nr(), c.cgroup());
     return new TimedOutCall(key, syscalls.name(c.nr()), c.tid(), c.pid(), c.process(),
         c.thread(), c.startNanos(), hasFd ? c.arg0() : null, file,
         proc.wchan(c.pid(), c.tid()).orElse(null), stack);

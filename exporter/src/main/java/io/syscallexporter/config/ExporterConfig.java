@@ -5,7 +5,7 @@ import java.time.Duration;
 
 /**
  * Everything the command line sets; see {@link Flags} for the defaults and meaning.
- * {@code configFile} and {@code webConfigFile} are null when none is given.
+ * {@code configFile}, {@code webConfigFile} and {@code cgroupRoot} are null when none is given.
  */
 public record ExporterConfig(
     String listenHost,
@@ -19,6 +19,8 @@ public record ExporterConfig(
     Duration scanInterval,
     Duration drainInterval,
     boolean perPidLabels,
+    boolean cgroupLabels,
+    Path cgroupRoot,
     int labelLimit,
     Duration labelIdleTimeout,
     int logRateLimit,

@@ -59,6 +59,14 @@ public final class Flags {
     add(new Flag("labels.pid", null, "false",
         "Add a pid label to per-process metrics (one series per process: high cardinality).",
         (b, v) -> b.perPid = Boolean.parseBoolean(v)));
+    add(new Flag("labels.cgroup", null, "false",
+        "Add a cgroup label: the calling process's cgroup v2 path, e.g."
+            + " /system.slice/nginx.service.",
+        (b, v) -> b.cgroup = Boolean.parseBoolean(v)));
+    add(new Flag("labels.cgroup-root", "path", "",
+        "Where the host's cgroup2 tree is mounted, for --labels.cgroup (empty: the cgroup2"
+            + " mount in /proc/self/mountinfo; in a container, mount the host's there).",
+        (b, v) -> b.cgroupRoot = v.isEmpty() ? null : Path.of(v)));
     add(new Flag("labels.limit", "n", "5000",
         "Most (syscall, process) label sets exported at once; while that many are held, new"
             + " ones are summed into process=\"_other\".",
@@ -195,6 +203,8 @@ public final class Flags {
     Duration scanInterval;
     Duration drainInterval;
     boolean perPid;
+    boolean cgroup;
+    Path cgroupRoot;
     int labelLimit;
     Duration labelIdleTimeout;
     int logRateLimit;
@@ -238,7 +248,8 @@ public final class Flags {
       }
       return new ExporterConfig(host, port, telemetryPath, webConfigFile, timedOutView,
           slowThreshold, slowAll, syscallTimeout,
-          scanInterval, drainInterval, perPid, labelLimit, labelIdleTimeout, logRateLimit,
+          scanInterval, drainInterval, perPid, cgroup, cgroupRoot, labelLimit, labelIdleTimeout,
+          logRateLimit,
           configFile);
     }
   }

@@ -15,6 +15,7 @@ import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.SlowEventLog;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.WebConfigSource;
+import io.syscallexporter.process.CgroupPaths;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.util.List;
 
@@ -27,6 +28,7 @@ public final class ExporterHealthCollector implements MultiCollector {
   private final LabelBudget budget;
   private final HistogramTotals totals;
   private final WebConfigSource webConfig;
+  private final CgroupPaths cgroups;
   private final TimeoutScanner scanner;
   private final SlowEventLog slowLog;
   private final String arch;
@@ -34,8 +36,9 @@ public final class ExporterHealthCollector implements MultiCollector {
   @Inject
   public ExporterHealthCollector(KernelSource kernel, LabelBudget budget, HistogramTotals totals,
       TimeoutScanner scanner, SlowEventLog slowLog, SyscallTable syscalls,
-      WebConfigSource webConfig) {
+      WebConfigSource webConfig, CgroupPaths cgroups) {
     this.webConfig = webConfig;
+    this.cgroups = cgroups;
     this.kernel = kernel;
     this.budget = budget;
     this.totals = totals;
@@ -124,6 +127,10 @@ public final class ExporterHealthCollector implements MultiCollector {
         GaugeSnapshot.builder().name("syscall_exporter_drain_duration_seconds").unit(Unit.SECONDS)
             .help("Time the last drain took, waiting for running BPF programs included.")
             .dataPoint(gauge(Labels.EMPTY, totals.lastDrainSeconds())).build(),
+        GaugeSnapshot.builder().name("syscall_exporter_cgroup_paths")
+            .help("Cgroup paths cached for --labels.cgroup: the cgroups that existed at the"
+                + " last walk of the cgroup2 tree.")
+            .dataPoint(gauge(Labels.EMPTY, cgroups.known())).build(),
         CounterSnapshot.builder().name("syscall_exporter_web_config_reloads")
             .help("Reloads of --web.config.file after it changed, by result (on failure the"
                 + " last good config stays).")

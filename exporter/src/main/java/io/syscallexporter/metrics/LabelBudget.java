@@ -4,6 +4,7 @@ import com.google.inject.Inject;
 import com.google.inject.Singleton;
 import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.config.ExporterConfig;
+import io.syscallexporter.process.CgroupPaths;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -25,6 +26,7 @@ public final class LabelBudget {
 
   private final SyscallTable syscalls;
   private final boolean perPid;
+  private final CgroupPaths cgroups;
   private final int limit;
   private final Map<SeriesKey, LabelSet> assigned = new HashMap<>();
   /** Label sets held, with when they were last used (monotonic ns). */
@@ -33,13 +35,20 @@ public final class LabelBudget {
   private int keysInOther;
 
   @Inject
-  public LabelBudget(SyscallTable syscalls, ExporterConfig config) {
-    this(syscalls, config.perPidLabels(), config.labelLimit());
+  public LabelBudget(SyscallTable syscalls, ExporterConfig config, CgroupPaths cgroups) {
+    this(syscalls, config.perPidLabels(), config.cgroupLabels() ? cgroups : null,
+        config.labelLimit());
   }
 
   public LabelBudget(SyscallTable syscalls, boolean perPid, int limit) {
+    this(syscalls, perPid, null, limit);
+  }
+
+  /** {@code cgroups} null: no cgroup label. */
+  public LabelBudget(SyscallTable syscalls, boolean perPid, CgroupPaths cgroups, int limit) {
     this.syscalls = syscalls;
     this.perPid = perPid;
+    this.cgroups = cgroups;
     this.limit = limit;
   }
 
@@ -48,14 +57,16 @@ public final class LabelBudget {
     LabelSet labels = assigned.get(key);
     if (labels == null) {
       LabelSet wanted = new LabelSet(syscalls.name(key.nr()), key.process(),
-          perPid ? Integer.toUnsignedString(key.pid()) : null);
+          perPid ? Integer.toUnsignedString(key.pid()) : null,
+          cgroups != null ? cgroups.path(key.cgroup()) : null);
       if (lastUsed.containsKey(wanted) || ownHeld < limit) {
         labels = wanted;
         if (!lastUsed.containsKey(wanted)) {
           ownHeld++;
         }
       } else {
-        labels = new LabelSet(wanted.syscall(), OTHER, perPid ? OTHER : null);
+        labels = new LabelSet(wanted.syscall(), OTHER, perPid ? OTHER : null,
+            cgroups != null ? OTHER : null);
         keysInOther++;
       }
       assigned.put(key, labels);

@@ -21,7 +21,7 @@ class HistogramTotalsTest {
 
   private HistogramTotals totals(String... flags) throws Exception {
     var config = Flags.parse(flags);
-    return new HistogramTotals(kernel, new LabelBudget(SyscallTable.forArch("x86_64"), config),
+    return new HistogramTotals(kernel, new LabelBudget(SyscallTable.forArch("x86_64"), config, null),
         config, now::get);
   }
 

@@ -19,7 +19,7 @@ class SyscallLatencyCollectorTest {
   private SyscallLatencyCollector collector(String... flags) throws Exception {
     var config = Flags.parse(flags);
     return new SyscallLatencyCollector(new HistogramTotals(kernel,
-        new LabelBudget(SyscallTable.forArch("x86_64"), config), config), config);
+        new LabelBudget(SyscallTable.forArch("x86_64"), config, null), config), config);
   }
 
   @Test

@@ -60,11 +60,11 @@ public class ScrapeAndScanBenchmark {
     for (int t = 0; t < 5_000; t++) {
       // Calls the kernel reports as stuck, scan after scan (described once, then known).
       kernel.stuck.add(new StuckCall(100_000 + t, 100_000, 257, now - t, 3, FdKind.NONE,
-          "worker", "server", new long[0]));
+          "worker", "server", 0, new long[0]));
     }
     ExporterConfig config = Flags.parse();
     SyscallTable syscalls = SyscallTable.forArch("x86_64");
-    HistogramTotals totals = new HistogramTotals(kernel, new LabelBudget(syscalls, config),
+    HistogramTotals totals = new HistogramTotals(kernel, new LabelBudget(syscalls, config, null),
         config);
     totals.drain(); // the steady state: running totals, little in the kernel since
     registry = new PrometheusRegistry();
@@ -100,7 +100,7 @@ public class ScrapeAndScanBenchmark {
     public void setUp() throws Exception {
       ExporterConfig config = Flags.parse();
       totals = new HistogramTotals(kernel,
-          new LabelBudget(SyscallTable.forArch("x86_64"), config), config);
+          new LabelBudget(SyscallTable.forArch("x86_64"), config, null), config);
     }
 
     @Setup(Level.Invocation)
