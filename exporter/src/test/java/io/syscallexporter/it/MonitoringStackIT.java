@@ -84,7 +84,8 @@ class MonitoringStackIT {
         for (Dashboards.Target t : Dashboards.targets(file)) {
           String expr = t.expr().replace("$__rate_interval", "1m")
               .replace("$job", "syscall_exporter").replace("$instance", instance)
-              .replace("$process", reader.name).replace("$syscall", ".*");
+              .replace("$process", reader.name).replace("$syscall", ".*")
+              .replace("$cgroup", ".*");
           String body = get(prom + "/api/v1/query?query="
               + URLEncoder.encode(expr, StandardCharsets.UTF_8));
           Map<String, Object> r = Json.map(Json.parse(body));
