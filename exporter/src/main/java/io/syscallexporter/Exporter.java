@@ -51,8 +51,9 @@ public final class Exporter implements AutoCloseable {
   }
 
   public void start() throws IOException {
-    // Attached: from here on the exporter needs only what its scans need. Capabilities are per
-    // thread in Linux, so this comes before any thread that reads the kernel or serves HTTP.
+    web.bind(); // first: a port below 1024 needs CAP_NET_BIND_SERVICE
+    // Attached and bound: from here on the exporter needs only what its scans need. Capabilities
+    // are per thread in Linux, so this comes before any thread that reads the kernel or serves.
     Log.info("dropped capabilities", "kept", String.join(",", Capabilities.dropAllButNeeded()),
         "no_new_privs", true);
     kernel.onSlowEvent(slowLog);
@@ -61,7 +62,7 @@ public final class Exporter implements AutoCloseable {
         interval, interval, TimeUnit.NANOSECONDS);
     drainThread.scheduleWithFixedDelay(() -> safely("histogram drain failed",
         totals::drainIfDue), DRAIN_CHECK_MILLIS, DRAIN_CHECK_MILLIS, TimeUnit.MILLISECONDS);
-    web.start();
+    web.serve();
   }
 
   /** One failed run must not end the schedule (a scheduled task stops on a throw). */

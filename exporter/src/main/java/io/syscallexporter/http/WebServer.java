@@ -71,8 +71,18 @@ public final class WebServer implements AutoCloseable {
     this.webConfig = webConfig;
   }
 
-  /** Starts serving, or throws with a sentence saying what to do about it. */
+  /** Binds and starts serving, or throws with a sentence saying what to do about it. */
   public void start() throws IOException {
+    bind();
+    serve();
+  }
+
+  /**
+   * Binds the listening socket, or throws with a sentence saying what to do about it; no thread
+   * starts yet. Separate from {@link #serve} so a privileged port can be bound before
+   * capabilities are dropped, and the serving threads start after.
+   */
+  public void bind() throws IOException {
     InetSocketAddress address = config.listenHost().isEmpty()
         ? new InetSocketAddress(config.listenPort())
         : new InetSocketAddress(config.listenHost(), config.listenPort());
@@ -114,6 +124,10 @@ public final class WebServer implements AutoCloseable {
     pool.allowCoreThreadTimeOut(true);
     executor = pool;
     server.setExecutor(executor);
+  }
+
+  /** Starts the threads that serve, and the web config's reloads; after {@link #bind}. */
+  public void serve() {
     server.start();
     reloader = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "web-config-reload");
@@ -140,8 +154,10 @@ public final class WebServer implements AutoCloseable {
 
   @Override
   public void close() {
-    if (server != null) {
+    if (reloader != null) {
       reloader.shutdownNow();
+    }
+    if (server != null) {
       server.stop(0);
       executor.shutdownNow();
     }

@@ -2,7 +2,12 @@ package io.syscallexporter.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -74,6 +79,41 @@ class LifecycleIT {
         }
       }
       assertThat(checked).as("threads that read the kernel and serve HTTP").isGreaterThanOrEqualTo(4);
+    }
+  }
+
+  @Test
+  void aPortBelow1024IsBoundBeforeCapabilitiesAreDropped() throws Exception {
+    KernelRequired.check();
+    int port = 0;
+    for (int p = 1023; p > 900 && port == 0; p--) {
+      try (ServerSocket probe = new ServerSocket(p, 1, InetAddress.getLoopbackAddress())) {
+        port = p;
+      } catch (IOException taken) {
+        // try the next one
+      }
+    }
+    HttpClient http = HttpClient.newHttpClient();
+    Process p = new ProcessBuilder("java", "@" + ExporterProcess.JVM_OPTIONS, "-jar",
+        ExporterProcess.JAR.toString(), "--web.listen-address=127.0.0.1:" + port)
+        .redirectErrorStream(true).start();
+    try {
+      int status = 0;
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (status != 200 && System.nanoTime() < deadline && p.isAlive()) {
+        Thread.sleep(200);
+        try {
+          status = http.send(HttpRequest.newBuilder(URI.create(
+              "http://127.0.0.1:" + port + "/-/healthy")).build(),
+              HttpResponse.BodyHandlers.discarding()).statusCode();
+        } catch (IOException notYet) {
+          // not listening yet
+        }
+      }
+      assertThat(status).as("serving on port %d", port).isEqualTo(200);
+    } finally {
+      p.destroy();
+      p.waitFor(30, TimeUnit.SECONDS);
     }
   }
 
