@@ -143,20 +143,10 @@ static __always_inline __u32 fd_kind_of(struct task_struct *task, __u64 fd)
 	return FD_OTHER;
 }
 
-/* Whether a call counts under a policy, given what its fd refers to. */
-static __always_inline bool counts(__u8 policy, struct task_struct *task, __u32 nr, __u64 arg0)
+/* Whether an fd's kind is one whose I/O should return promptly. */
+static __always_inline bool is_file(__u32 kind)
 {
-	switch (policy) {
-	case COUNT_NEVER:
-		return false;
-	case COUNT_IF_FILE: {
-		__u32 kind = fd_kind_of(task, arg0);
-
-		return kind == FD_FILE || kind == FD_BLOCK;
-	}
-	default:
-		return true;
-	}
+	return kind == FD_FILE || kind == FD_BLOCK;
 }
 
 SEC("tp_btf/sys_enter")
@@ -236,7 +226,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	__u8 policy = key.nr < POLICY_SLOTS ? cfg.slow_policy[key.nr & (POLICY_SLOTS - 1)]
 					    : COUNT_ALWAYS;
-	if (!counts(policy, task, key.nr, arg0))
+	if (policy == COUNT_NEVER || (policy == COUNT_IF_FILE && !is_file(fd_kind_of(task, arg0))))
 		return 0;
 	__sync_fetch_and_add(&v->slow, 1);
 
@@ -319,7 +309,8 @@ int scan_inflight(struct bpf_iter__task *ctx)
 	/* now < start: the call began on another CPU after this scan read the clock. */
 	if (policy == COUNT_NEVER || now < start || now - start < timeout)
 		return 0;
-	if (!counts(policy, task, nr, arg0))
+	__u32 kind = fd_arg ? fd_kind_of(task, arg0) : FD_NONE;
+	if (policy == COUNT_IF_FILE && !is_file(kind))
 		return 0;
 
 	struct scan_call *c = bpf_map_lookup_elem(&scan_scratch, &zero);
@@ -331,7 +322,7 @@ int scan_inflight(struct bpf_iter__task *ctx)
 	c->nr = nr;
 	c->start_ns = start;
 	c->arg0 = arg0;
-	c->fd_kind = fd_arg ? fd_kind_of(task, arg0) : FD_NONE;
+	c->fd_kind = kind;
 	__builtin_memcpy(c->thread, task->comm, sizeof(c->thread));
 	__builtin_memcpy(c->process, task->group_leader->comm, sizeof(c->process));
 	/* The same id bpf_get_current_cgroup_id gives sys_exit: the task's cgroup v2 directory. */

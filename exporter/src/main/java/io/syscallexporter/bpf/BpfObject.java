@@ -35,12 +35,12 @@ public final class BpfObject implements AutoCloseable {
   private static final int PROG_INFO_RUN_CNT = 200;
 
   private static final LibBpf LIB = loadLibBpf();
-  private static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
+  static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
   private static final long MEMBARRIER_NR = SyscallTable.forThisMachine().number("membarrier")
       .orElse(-1);
   private static final int MEMBARRIER_CMD_GLOBAL = 1;
   private static final long GRACE_FALLBACK_MS = 50;
-  private static final Runtime RUNTIME = Runtime.getRuntime(LIB);
+  static final Runtime RUNTIME = Runtime.getRuntime(LIB);
 
   private final Pointer elf;
   private final Pointer nameString;

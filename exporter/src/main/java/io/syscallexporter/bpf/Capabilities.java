@@ -8,10 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
 import jnr.ffi.Pointer;
-import jnr.ffi.Runtime;
 
 /**
  * The process's capabilities: checked up front, so a missing one is named instead of EPERM,
@@ -59,8 +57,7 @@ public final class Capabilities {
         kept.add(cap.getValue());
       }
     }
-    LibC libc = LibraryLoader.create(LibC.class).load("c");
-    Runtime runtime = Runtime.getRuntime(libc);
+    LibC libc = BpfObject.LIBC;
     if (has(effective, CAP_SETPCAP)) {
       for (int cap = 0; cap <= lastCap(); cap++) {
         if ((keep & (1L << cap)) == 0) {
@@ -71,9 +68,10 @@ public final class Capabilities {
     if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
       throw new BpfException("cannot set no_new_privs", 0);
     }
-    Pointer header = Memory.allocateDirect(runtime, 8, true);
+    Pointer header = Memory.allocateDirect(BpfObject.RUNTIME, 8, true);
     header.putInt(0, LINUX_CAPABILITY_VERSION_3); // pid 0: this thread
-    Pointer data = Memory.allocateDirect(runtime, 24, true); // two {effective, permitted, inh}
+    // Two {effective, permitted, inheritable}: capabilities 0-31, then 32-63.
+    Pointer data = Memory.allocateDirect(BpfObject.RUNTIME, 24, true);
     data.putInt(0, (int) keep);
     data.putInt(4, (int) keep);
     data.putInt(12, (int) (keep >>> 32));

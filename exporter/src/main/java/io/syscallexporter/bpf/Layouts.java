@@ -79,8 +79,6 @@ public final class Layouts {
     private HistKey() {}
   }
 
-
-
   /** struct hist_value. */
   public static final class HistValue {
     public static final int SUM_NS = 0;

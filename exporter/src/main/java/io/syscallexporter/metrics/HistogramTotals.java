@@ -31,6 +31,8 @@ public final class HistogramTotals {
   private final LongSupplier monotonicNanos;
   private final long intervalNanos;
   private final long idleNanos;
+  /** A storm drains early once it has created this many kernel entries since the last drain. */
+  private final long earlyDrainEntries;
   private final Object drainLock = new Object();
   private final Map<LabelSet, Totals> committed = new HashMap<>();
   private long lastDrainNanos;
@@ -51,6 +53,7 @@ public final class HistogramTotals {
     this.monotonicNanos = monotonicNanos;
     this.intervalNanos = config.drainInterval().toNanos();
     this.idleNanos = config.labelIdleTimeout().toNanos();
+    this.earlyDrainEntries = kernel.fill("hist").maxEntries() / EARLY_DRAIN_SHARE;
     this.lastDrainNanos = monotonicNanos.getAsLong();
   }
 
@@ -62,9 +65,8 @@ public final class HistogramTotals {
   public void drainIfDue() {
     long created = kernel.labelSetsCreated();
     long now = monotonicNanos.getAsLong();
-    int capacity = kernel.fill("hist").maxEntries();
     if (now - lastDrainNanos >= intervalNanos
-        || created - createdAtLastDrain >= capacity / EARLY_DRAIN_SHARE) {
+        || created - createdAtLastDrain >= earlyDrainEntries) {
       createdAtLastDrain = created;
       lastDrainNanos = now;
       drain();

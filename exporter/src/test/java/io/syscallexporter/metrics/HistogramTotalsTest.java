@@ -77,8 +77,8 @@ class HistogramTotalsTest {
 
   @Test
   void drainsEarlyWhenAStormOfLabelSetsWouldFillTheMap() throws Exception {
-    HistogramTotals totals = totals("--drain.interval=10s");
     kernel.maxEntries = 100;
+    HistogramTotals totals = totals("--drain.interval=10s");
     totals.drainIfDue();
     assertThat(totals.drains()).isZero();
     kernel.labelSetsCreated = 24;
