@@ -73,6 +73,30 @@ echo "$(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d
 (( rounds == 0 )) || python3 bench/report.py <"$results"
 rm -f "$results"
 
+# Agent mode: the JVM the agent runs in pays for its own calls (a Java Thread.yield loop, one
+# sched_yield each, with and without the agent); every other process only the pid compare at
+# the top of the programs (getppid beside a JVM with the agent, against no tracing).
+agent="-javaagent:exporter/target/syscall-exporter.jar=--web.listen-address=127.0.0.1:0"
+agent_results=$(mktemp)
+for round in $(seq 1 "$rounds"); do
+  echo "jvm-none $(java bench/YieldLoop.java 2000000)" >>"$agent_results"
+  echo "jvm-agent $(java "$agent" bench/YieldLoop.java 2000000 agent 2>/dev/null)" >>"$agent_results"
+  echo "other-none $("$out/loop" getppid 1000000)" >>"$agent_results"
+  java "$agent" bench/YieldLoop.java 0 agent >"$log" 2>&1 & tracer_pid=$!
+  for _ in $(seq 600); do grep -q "agent ready" "$log" && break; sleep 0.1; done
+  grep -q "agent ready" "$log" || { cat "$log" >&2; exit 1; }
+  echo "other-agent $("$out/loop" getppid 1000000)" >>"$agent_results"
+  stop_tracer
+done
+if (( rounds > 0 )); then
+  echo "agent mode, median ns per call:"
+  for c in jvm-none jvm-agent other-none other-agent; do
+    printf '  %-12s %s\n' "$c" "$(awk -v c="$c" '$1 == c {print $2}' "$agent_results" | sort -n \
+      | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')"
+  done
+fi
+rm -f "$agent_results"
+
 # The exporter process itself, at default settings: CPU at rest and under a syscall storm,
 # resident memory, and the real scrape of 5,000 label sets, gzip-compressed as Prometheus asks
 # for it (kernel map read included).

@@ -108,6 +108,16 @@ static __always_inline void count_error(__u32 which)
 		*n += 1;
 }
 
+/*
+ * Agent mode measures one process: every other one leaves at the first
+ * instruction. cfg is constant at load, so without a target the verifier
+ * removes the test altogether.
+ */
+static __always_inline bool untargeted(struct task_struct *task)
+{
+	return cfg.target_tgid && task->tgid != cfg.target_tgid;
+}
+
 /* Index of the first bucket whose upper bound is >= ns (lower_bound). */
 static __always_inline __u32 bucket_of(__u64 ns)
 {
@@ -153,10 +163,12 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	/* -1: a call a tracer (ptrace, seccomp) skipped; it never runs, so it has no latency. */
-	if (id < 0)
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (untargeted(task) || id < 0)
 		return 0;
 
-	struct inflight *e = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0,
+	struct inflight *e = bpf_task_storage_get(&inflight, task, 0,
 						  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!e) {
 		count_error(ERR_INFLIGHT_UPDATE);
@@ -173,6 +185,10 @@ SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (untargeted(task))
+		return 0;
+
 	struct inflight *e = bpf_task_storage_get(&inflight, task, 0, 0);
 
 	/* No start seen: the call began before we attached, or a tracer skipped it. */
@@ -199,8 +215,13 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 * Plain loads through the BTF-typed task, not bpf_probe_read_kernel: the verifier turns
 	 * them into fault-safe loads, and they save a helper call on every syscall (~30 ns here).
 	 */
-	struct task_struct *leader = task->group_leader;
-	__builtin_memcpy(key.process, leader->comm, sizeof(key.process));
+	if (cfg.per_thread) {
+		/* A Java thread's comm is its name's first 15 bytes: user space names its pool. */
+		__builtin_memcpy(key.process, task->comm, sizeof(key.process));
+	} else {
+		struct task_struct *leader = task->group_leader;
+		__builtin_memcpy(key.process, leader->comm, sizeof(key.process));
+	}
 
 	struct hist_value *v = bpf_map_lookup_elem(&hist, &key);
 	if (!v) {
@@ -257,7 +278,12 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(thread_exit)
 {
-	struct inflight *e = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+	struct task_struct *task = bpf_get_current_task_btf();
+
+	if (untargeted(task))
+		return 0;
+
+	struct inflight *e = bpf_task_storage_get(&inflight, task, 0, 0);
 
 	if (e)
 		e->start_ns = 0;

@@ -8,6 +8,7 @@ import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.http.WebServer;
 import io.syscallexporter.metrics.HistogramTotals;
+import io.syscallexporter.metrics.JmxPublisher;
 import java.io.IOException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -20,26 +21,32 @@ import java.util.concurrent.TimeUnit;
 public final class Exporter implements AutoCloseable {
   /** How often to check whether a drain is due: one map read. */
   static final long DRAIN_CHECK_MILLIS = 100;
+  /** How often agent mode's JMX values are brought up to date. */
+  static final long JMX_REFRESH_MILLIS = 1000;
 
   private final ExporterConfig config;
+  private final Mode mode;
   private final KernelSource kernel;
   private final TimeoutScanner scanner;
   private final HistogramTotals totals;
   private final SlowEventLog slowLog;
   private final WebServer web;
+  private final JmxPublisher jmx;
   private final ScheduledExecutorService scanThread = daemonScheduler("inflight-scan");
   private final ScheduledExecutorService drainThread = daemonScheduler("histogram-drain");
   private boolean closed;
 
   @Inject
-  Exporter(ExporterConfig config, KernelSource kernel, TimeoutScanner scanner,
-      HistogramTotals totals, SlowEventLog slowLog, WebServer web) {
+  Exporter(ExporterConfig config, Mode mode, KernelSource kernel, TimeoutScanner scanner,
+      HistogramTotals totals, SlowEventLog slowLog, WebServer web, JmxPublisher jmx) {
     this.config = config;
+    this.mode = mode;
     this.kernel = kernel;
     this.scanner = scanner;
     this.totals = totals;
     this.slowLog = slowLog;
     this.web = web;
+    this.jmx = jmx;
   }
 
   private static ScheduledExecutorService daemonScheduler(String name) {
@@ -52,16 +59,24 @@ public final class Exporter implements AutoCloseable {
 
   public void start() throws IOException {
     web.bind(); // first: a port below 1024 needs CAP_NET_BIND_SERVICE
-    // Attached and bound: from here on the exporter needs only what its scans need. Capabilities
-    // are per thread in Linux, so this comes before any thread that reads the kernel or serves.
-    Log.info("dropped capabilities", "kept", String.join(",", Capabilities.dropAllButNeeded()),
-        "no_new_privs", true);
+    if (mode == Mode.HOST) {
+      // Attached and bound: from here on the exporter needs only what its scans need.
+      // Capabilities are per thread in Linux, so this comes before any thread that reads the
+      // kernel or serves. A guest in a service leaves the service's capabilities alone.
+      Log.info("dropped capabilities", "kept",
+          String.join(",", Capabilities.dropAllButNeeded()), "no_new_privs", true);
+    }
     kernel.onSlowEvent(slowLog);
     long interval = config.scanInterval().toNanos();
     scanThread.scheduleAtFixedRate(() -> safely("in-flight scan failed", scanner::scan),
         interval, interval, TimeUnit.NANOSECONDS);
     drainThread.scheduleWithFixedDelay(() -> safely("histogram drain failed",
         totals::drainIfDue), DRAIN_CHECK_MILLIS, DRAIN_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    if (mode == Mode.AGENT) {
+      jmx.start();
+      drainThread.scheduleWithFixedDelay(() -> safely("JMX refresh failed", jmx::refresh), 0,
+          JMX_REFRESH_MILLIS, TimeUnit.MILLISECONDS);
+    }
     web.serve();
   }
 
@@ -95,6 +110,7 @@ public final class Exporter implements AutoCloseable {
     web.close();
     scanThread.shutdownNow();
     drainThread.shutdownNow();
+    jmx.close();
     if (kernel instanceof AutoCloseable closeable) {
       try {
         closeable.close();

@@ -6,6 +6,7 @@ import com.google.inject.Singleton;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.syscallexporter.bpf.SyscallTracer;
 import io.syscallexporter.collect.KernelSource;
+import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.WebConfigSource;
 import io.syscallexporter.metrics.ExporterHealthCollector;
@@ -22,14 +23,21 @@ public final class ExporterModule extends AbstractModule {
   private final SyscallTable syscalls;
   private final SyscallPolicy policy;
   private final WebConfigSource web;
+  private final Mode mode;
+  private final ThreadNames threads;
 
-  /** The config files are read before this, so their errors end the exporter with exit code 2. */
+  /**
+   * The config files are read before this, so their errors are reported before anything loads.
+   * {@code threads}: {@link ThreadNames#HOST} on a host; in agent mode, the JVM's threads.
+   */
   public ExporterModule(ExporterConfig config, SyscallTable syscalls, SyscallPolicy policy,
-      WebConfigSource web) {
+      WebConfigSource web, Mode mode, ThreadNames threads) {
     this.config = config;
     this.syscalls = syscalls;
     this.policy = policy;
     this.web = web;
+    this.mode = mode;
+    this.threads = threads;
   }
 
   @Override
@@ -38,6 +46,8 @@ public final class ExporterModule extends AbstractModule {
     bind(SyscallTable.class).toInstance(syscalls);
     bind(SyscallPolicy.class).toInstance(policy);
     bind(WebConfigSource.class).toInstance(web);
+    bind(Mode.class).toInstance(mode);
+    bind(ThreadNames.class).toInstance(threads);
     bind(ProcFs.class).toInstance(new ProcFs());
     bind(CgroupPaths.class).toInstance(config.cgroupRoot() != null
         ? new CgroupPaths(config.cgroupRoot(), System::nanoTime) : CgroupPaths.ofThisMachine());
@@ -46,8 +56,12 @@ public final class ExporterModule extends AbstractModule {
   @Provides
   @Singleton
   KernelSource kernel() {
+    // Agent mode measures this JVM only. A pid namespace of its own would hide the kernel's
+    // pid from it: the agent needs the host's (hostPID in Kubernetes).
+    int target = mode == Mode.AGENT ? (int) ProcessHandle.current().pid() : 0;
     return SyscallTracer.start(new SyscallTracer.Settings(config.slowThreshold(),
-        config.perPidLabels(), config.cgroupLabels(), policy.kernelTables(syscalls)));
+        config.perPidLabels(), config.cgroupLabels(), target, threads.byThread(),
+        policy.kernelTables(syscalls)));
   }
 
   @Provides

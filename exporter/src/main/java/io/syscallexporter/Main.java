@@ -3,11 +3,13 @@ package io.syscallexporter;
 import com.google.inject.Guice;
 import com.google.inject.ProvisionException;
 import io.syscallexporter.bpf.BpfException;
+import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.config.ConfigFile;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.config.UsageException;
 import io.syscallexporter.config.WebConfigSource;
+import io.syscallexporter.http.WebServer;
 import io.syscallexporter.policy.SyscallPolicy;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.io.IOException;
@@ -19,6 +21,10 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("attach")) {
+      System.exit(Attach.run(args));
+      return;
+    }
     ExporterConfig config;
     try {
       config = Flags.parse(args);
@@ -43,7 +49,9 @@ public final class Main {
       System.exit(2);
       return;
     }
-    System.exit(run(new ExporterModule(config, syscalls, policy, web), config));
+    WebServer.tuneJdkServer();
+    System.exit(run(new ExporterModule(config, syscalls, policy, web, Mode.HOST,
+        ThreadNames.HOST), config));
   }
 
   static int run(ExporterModule module, ExporterConfig config) {

@@ -45,8 +45,10 @@ public final class Layouts {
     public static final int SLOW_THRESHOLD_NS = 0;
     public static final int PER_PID = 8;
     public static final int PER_CGROUP = 12;
-    public static final int DEFAULT_TIMEOUT_NS = 16;
-    public static final int BOUNDS_NS = 24;
+    public static final int TARGET_TGID = 16;
+    public static final int PER_THREAD = 20;
+    public static final int DEFAULT_TIMEOUT_NS = 24;
+    public static final int BOUNDS_NS = 32;
     public static final int TIMEOUT_NS = BOUNDS_NS + 8 * BOUNDS_SLOTS;
     public static final int SLOW_POLICY = TIMEOUT_NS + 8 * POLICY_SLOTS;
     public static final int TIMEOUT_POLICY = SLOW_POLICY + POLICY_SLOTS;

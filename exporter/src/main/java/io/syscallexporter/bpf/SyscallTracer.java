@@ -56,9 +56,19 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private volatile long threadsInSyscall;
   private volatile RingBufferPoller slowEvents;
 
-  /** Load-time settings of the BPF programs. */
+  /**
+   * Load-time settings of the BPF programs. {@code targetTgid} 0: every process; otherwise
+   * (agent mode) only that one. {@code perThread}: histograms by the thread's own name.
+   */
   public record Settings(Duration slowThreshold, boolean perPid, boolean perCgroup,
-      SyscallPolicy.KernelTables policy) {}
+      int targetTgid, boolean perThread, SyscallPolicy.KernelTables policy) {
+
+    /** The whole host, histograms by process. */
+    public static Settings host(Duration slowThreshold, boolean perPid, boolean perCgroup,
+        SyscallPolicy.KernelTables policy) {
+      return new Settings(slowThreshold, perPid, perCgroup, 0, false, policy);
+    }
+  }
 
   private SyscallTracer(BpfObject object, int possibleCpus) {
     this.object = object;
@@ -72,12 +82,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
 
   /** Loads and attaches the programs, or throws a BpfException that says what to do. */
   public static SyscallTracer start(Settings settings) {
-    requireKernel(readOsRelease());
-    if (!Files.isReadable(VMLINUX_BTF)) {
-      throw new BpfException("this kernel has no BTF (" + VMLINUX_BTF + " is missing): run a"
-          + " kernel built with CONFIG_DEBUG_INFO_BTF=y (most distributions since 2020 are)", 0);
-    }
-    Capabilities.requireBpf();
+    preflight();
     BpfObject object = BpfObject.open("syscall_exporter", readObject());
     try {
       object.setRodata(rodata(settings));
@@ -89,6 +94,19 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
       object.close();
       throw e;
     }
+  }
+
+  /**
+   * The quick checks of what loading needs (kernel version, BTF, capabilities), each failing
+   * with a BpfException that says what to do.
+   */
+  public static void preflight() {
+    requireKernel(readOsRelease());
+    if (!Files.isReadable(VMLINUX_BTF)) {
+      throw new BpfException("this kernel has no BTF (" + VMLINUX_BTF + " is missing): run a"
+          + " kernel built with CONFIG_DEBUG_INFO_BTF=y (most distributions since 2020 are)", 0);
+    }
+    Capabilities.requireBpf();
   }
 
   private static String readOsRelease() {
@@ -123,6 +141,8 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     b.putLong(Layouts.Config.SLOW_THRESHOLD_NS, settings.slowThreshold().toNanos());
     b.putInt(Layouts.Config.PER_PID, settings.perPid() ? 1 : 0);
     b.putInt(Layouts.Config.PER_CGROUP, settings.perCgroup() ? 1 : 0);
+    b.putInt(Layouts.Config.TARGET_TGID, settings.targetTgid());
+    b.putInt(Layouts.Config.PER_THREAD, settings.perThread() ? 1 : 0);
     b.putLong(Layouts.Config.DEFAULT_TIMEOUT_NS, policy.defaultTimeoutNanos());
     long[] bounds = LatencyBuckets.kernelBoundTable();
     for (int k = 0; k < bounds.length; k++) {

@@ -3,6 +3,7 @@ package io.syscallexporter.collect;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * Passes at most {@code perSecond} lines a second to its output (a token bucket holding one
@@ -26,8 +27,13 @@ public final class RateLimitedLog implements Consumer<String> {
 
   @Override
   public void accept(String line) {
+    accept(() -> line);
+  }
+
+  /** Builds the line only when it will be written. */
+  public void accept(Supplier<String> line) {
     if (takeToken()) {
-      out.accept(line);
+      out.accept(line.get());
     } else {
       suppressed.incrementAndGet();
     }

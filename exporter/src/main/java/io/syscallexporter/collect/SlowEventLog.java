@@ -13,30 +13,33 @@ import java.util.function.Consumer;
 @Singleton
 public final class SlowEventLog implements Consumer<SlowEvent> {
   private final SyscallTable syscalls;
+  private final ThreadNames threads;
   private final RateLimitedLog out;
   private final AtomicLong received = new AtomicLong();
 
   @Inject
-  public SlowEventLog(SyscallTable syscalls, ExporterConfig config) {
-    this(syscalls, new RateLimitedLog(config.logRateLimit(), System::nanoTime,
+  public SlowEventLog(SyscallTable syscalls, ThreadNames threads, ExporterConfig config) {
+    this(syscalls, threads, new RateLimitedLog(config.logRateLimit(), System::nanoTime,
         System.err::println));
   }
 
-  public SlowEventLog(SyscallTable syscalls, RateLimitedLog out) {
+  public SlowEventLog(SyscallTable syscalls, ThreadNames threads, RateLimitedLog out) {
     this.syscalls = syscalls;
+    this.threads = threads;
     this.out = out;
   }
 
   @Override
   public void accept(SlowEvent e) {
     received.incrementAndGet();
-    out.accept(Log.line("warn", "slow syscall",
+    // The Java thread name may cost a look at the JVM's threads: only for lines written.
+    out.accept(() -> Log.line("warn", "slow syscall",
         "syscall", syscalls.name(e.nr()),
         "latency_seconds", String.format(Locale.ROOT, "%.6f", e.latencyNanos() / 1e9),
         "tid", Integer.toUnsignedString(e.tid()),
         "pid", Integer.toUnsignedString(e.pid()),
         "process", e.process(),
-        "thread", e.thread()));
+        "thread", threads.nameOf(e.tid(), e.thread(), false)));
   }
 
   /** Slow events received from the kernel. */

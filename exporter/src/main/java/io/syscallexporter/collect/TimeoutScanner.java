@@ -33,6 +33,7 @@ public final class TimeoutScanner {
   private final SyscallTable syscalls;
   private final ProcFs proc;
   private final KernelSymbols symbols;
+  private final ThreadNames threads;
   private final boolean perPid;
   private final LongSupplier monotonicNanos;
   private final RateLimitedLog log;
@@ -46,19 +47,20 @@ public final class TimeoutScanner {
 
   @Inject
   public TimeoutScanner(KernelSource kernel, SyscallTable syscalls, ProcFs proc,
-      KernelSymbols symbols, ExporterConfig config) {
+      KernelSymbols symbols, ThreadNames threads, ExporterConfig config) {
     // bpf_ktime_get_ns and System.nanoTime both read CLOCK_MONOTONIC on Linux.
-    this(kernel, syscalls, proc, symbols, config, System::nanoTime,
+    this(kernel, syscalls, proc, symbols, threads, config, System::nanoTime,
         new RateLimitedLog(config.logRateLimit(), System::nanoTime, System.err::println));
   }
 
   public TimeoutScanner(KernelSource kernel, SyscallTable syscalls, ProcFs proc,
-      KernelSymbols symbols, ExporterConfig config, LongSupplier monotonicNanos,
-      RateLimitedLog log) {
+      KernelSymbols symbols, ThreadNames threads, ExporterConfig config,
+      LongSupplier monotonicNanos, RateLimitedLog log) {
     this.kernel = kernel;
     this.syscalls = syscalls;
     this.proc = proc;
     this.symbols = symbols;
+    this.threads = threads;
     this.perPid = config.perPidLabels();
     this.monotonicNanos = monotonicNanos;
     this.log = log;
@@ -106,10 +108,12 @@ public final class TimeoutScanner {
     boolean hasFd = c.fdKind() != FdKind.NONE;
     String file = hasFd ? kernel.fdPath(c.pid(), c.tid(), c.arg0()).orElse(null) : null;
     List<String> stack = Arrays.stream(c.kernelStack()).mapToObj(names::get).toList();
-    SeriesKey key = new SeriesKey(c.process(), perPid ? c.pid() : 0, c.nr(), c.cgroup());
+    // The same key the histograms have, so the call lands in the same label set.
+    SeriesKey key = new SeriesKey(threads.byThread() ? c.thread() : c.process(),
+        perPid ? c.pid() : 0, c.nr(), c.cgroup());
     return new TimedOutCall(key, syscalls.name(c.nr()), c.tid(), c.pid(), c.process(),
-        c.thread(), c.startNanos(), hasFd ? c.arg0() : null, file,
-        proc.wchan(c.pid(), c.tid()).orElse(null), stack);
+        threads.nameOf(c.tid(), c.thread(), true), c.startNanos(), hasFd ? c.arg0() : null,
+        file, proc.wchan(c.pid(), c.tid()).orElse(null), stack, threads.javaStack(c.tid()));
   }
 
   private static Object[] fields(TimedOutCall c, String ageKey, long now) {
@@ -125,6 +129,9 @@ public final class TimeoutScanner {
     }
     if (!c.kernelStack().isEmpty()) {
       f.addAll(List.of("kernel_stack", String.join(";", c.kernelStack())));
+    }
+    if (!c.javaStack().isEmpty()) {
+      f.addAll(List.of("java_stack", String.join(";", c.javaStack())));
     }
     return f.toArray();
   }

@@ -28,7 +28,8 @@ final class TimedOutView {
     } else {
       s.append("<table id=\"timed-out\">\n<thead><tr><th>Age (s)</th><th>Syscall</th>")
           .append("<th>Process</th><th>PID</th><th>Thread</th><th>TID</th><th>File</th>")
-          .append("<th>Kernel wait</th><th>Kernel stack</th></tr></thead>\n<tbody>\n");
+          .append("<th>Kernel wait</th><th>Kernel stack</th><th>Java stack</th></tr></thead>\n")
+          .append("<tbody>\n");
       for (TimedOutCall c : calls) {
         s.append("<tr><td class=\"age\">").append(age(c, nowNanos)).append("</td><td><code>")
             .append(escape(c.syscall())).append("</code></td><td>").append(escape(c.process()))
@@ -39,7 +40,9 @@ final class TimedOutView {
                 + escape(String.valueOf(c.file())) + "</code>")
             .append("</td><td><code>").append(c.wchan() == null ? "" : escape(c.wchan()))
             .append("</code></td><td class=\"stack\"><code>")
-            .append(escape(String.join("\n", c.kernelStack()))).append("</code></td></tr>\n");
+            .append(escape(String.join("\n", c.kernelStack())))
+            .append("</code></td><td class=\"stack\"><code>")
+            .append(escape(String.join("\n", c.javaStack()))).append("</code></td></tr>\n");
       }
       s.append("</tbody>\n</table>\n");
     }
@@ -59,13 +62,21 @@ final class TimedOutView {
           .append(",\"fd\":").append(c.fd() == null ? "null" : c.fd().toString())
           .append(",\"file\":").append(c.file() == null ? "null" : quote(c.file()))
           .append(",\"wchan\":").append(c.wchan() == null ? "null" : quote(c.wchan()))
-          .append(",\"kernel_stack\":[");
-      for (int f = 0; f < c.kernelStack().size(); f++) {
-        s.append(f == 0 ? "" : ",").append(quote(c.kernelStack().get(f)));
-      }
-      s.append("]}");
+          .append(",\"kernel_stack\":");
+      array(s, c.kernelStack());
+      s.append(",\"java_stack\":");
+      array(s, c.javaStack());
+      s.append('}');
     }
     return s.append("]}\n").toString();
+  }
+
+  private static void array(StringBuilder s, List<String> items) {
+    s.append('[');
+    for (int i = 0; i < items.size(); i++) {
+      s.append(i == 0 ? "" : ",").append(quote(items.get(i)));
+    }
+    s.append(']');
   }
 
   private static String age(TimedOutCall c, long nowNanos) {

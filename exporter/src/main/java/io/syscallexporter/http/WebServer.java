@@ -40,8 +40,12 @@ public final class WebServer implements AutoCloseable {
   /** Connections open at once; beyond, new ones are closed at accept. */
   static final int MAX_CONNECTIONS = 1024;
 
-  static {
-    // Read once by the JDK's server, when the first one starts.
+  /**
+   * Sets the JDK server's limits, which are system properties read once, when the first server
+   * in the JVM starts. Standalone only: inside a service (agent mode) they would change the
+   * service's own servers too, so there the agent's server runs with the JDK's defaults.
+   */
+  public static void tuneJdkServer() {
     System.setProperty("sun.net.httpserver.maxReqTime", Integer.toString(MAX_REQUEST_SECONDS));
     System.setProperty("sun.net.httpserver.maxRspTime", Integer.toString(MAX_RESPONSE_SECONDS));
     System.setProperty("sun.net.httpserver.idleInterval", Integer.toString(IDLE_SECONDS));
@@ -159,6 +163,8 @@ public final class WebServer implements AutoCloseable {
     }
     if (server != null) {
       server.stop(0);
+    }
+    if (executor != null) {
       executor.shutdownNow();
     }
   }

@@ -3,6 +3,7 @@ package io.syscallexporter.metrics;
 import com.google.inject.Inject;
 import com.google.inject.Singleton;
 import io.syscallexporter.collect.SeriesKey;
+import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.process.CgroupPaths;
 import io.syscallexporter.syscalls.SyscallTable;
@@ -17,8 +18,10 @@ import java.util.Map;
  * A key keeps the label set it was first given for as long as that label set is in use; one
  * idle past {@code --labels.idle-timeout} is released with its keys, which makes room for new
  * ones. While {@code --labels.limit} label sets of their own are held, new keys are summed per
- * syscall into {@code process="_other"}. A key never moves while it is held, so nothing moves
- * between series and no counter goes backwards.
+ * syscall into {@code process="_other"} ({@code thread="_other"} in agent mode). A key never
+ * moves while it is held, so nothing moves between series and no counter goes backwards; a key
+ * idle past the timeout is forgotten even while its label set is in use (many short-lived
+ * processes or threads summed into one).
  */
 @Singleton
 public final class LabelBudget {
@@ -27,52 +30,73 @@ public final class LabelBudget {
   private final SyscallTable syscalls;
   private final boolean perPid;
   private final CgroupPaths cgroups;
+  private final ThreadNames threads;
   private final int limit;
-  private final Map<SeriesKey, LabelSet> assigned = new HashMap<>();
+  private final Map<SeriesKey, Held> assigned = new HashMap<>();
   /** Label sets held, with when they were last used (monotonic ns). */
   private final Map<LabelSet, Long> lastUsed = new HashMap<>();
   private int ownHeld;
   private int keysInOther;
 
+  /** A key's label set and when the key was last used (monotonic ns). */
+  private static final class Held {
+    final LabelSet labels;
+    long lastUsed;
+
+    Held(LabelSet labels) {
+      this.labels = labels;
+    }
+  }
+
   @Inject
-  public LabelBudget(SyscallTable syscalls, ExporterConfig config, CgroupPaths cgroups) {
-    this(syscalls, config.perPidLabels(), config.cgroupLabels() ? cgroups : null,
+  public LabelBudget(SyscallTable syscalls, ExporterConfig config, CgroupPaths cgroups,
+      ThreadNames threads) {
+    this(syscalls, config.perPidLabels(), config.cgroupLabels() ? cgroups : null, threads,
         config.labelLimit());
   }
 
   public LabelBudget(SyscallTable syscalls, boolean perPid, int limit) {
-    this(syscalls, perPid, null, limit);
+    this(syscalls, perPid, null, ThreadNames.HOST, limit);
   }
 
   /** {@code cgroups} null: no cgroup label. */
-  public LabelBudget(SyscallTable syscalls, boolean perPid, CgroupPaths cgroups, int limit) {
+  public LabelBudget(SyscallTable syscalls, boolean perPid, CgroupPaths cgroups,
+      ThreadNames threads, int limit) {
     this.syscalls = syscalls;
     this.perPid = perPid;
     this.cgroups = cgroups;
+    this.threads = threads;
     this.limit = limit;
   }
 
   /** The labels to export a kernel series under; using them keeps them held. */
   public synchronized LabelSet labelsFor(SeriesKey key, long nowNanos) {
-    LabelSet labels = assigned.get(key);
-    if (labels == null) {
-      LabelSet wanted = new LabelSet(syscalls.name(key.nr()), key.process(),
-          perPid ? Integer.toUnsignedString(key.pid()) : null,
-          cgroups != null ? cgroups.path(key.cgroup()) : null);
-      if (lastUsed.containsKey(wanted) || ownHeld < limit) {
-        labels = wanted;
-        if (!lastUsed.containsKey(wanted)) {
-          ownHeld++;
-        }
-      } else {
-        labels = new LabelSet(wanted.syscall(), OTHER, perPid ? OTHER : null,
-            cgroups != null ? OTHER : null);
-        keysInOther++;
-      }
-      assigned.put(key, labels);
+    Held held = assigned.get(key);
+    if (held == null) {
+      held = new Held(assign(key));
+      assigned.put(key, held);
     }
-    lastUsed.put(labels, nowNanos);
-    return labels;
+    held.lastUsed = nowNanos;
+    lastUsed.put(held.labels, nowNanos);
+    return held.labels;
+  }
+
+  private LabelSet assign(SeriesKey key) {
+    // In agent mode the key carries the thread's comm, and the process is the JVM.
+    String thread = threads.poolOf(key.process());
+    LabelSet wanted = new LabelSet(syscalls.name(key.nr()),
+        thread == null ? key.process() : threads.processName(),
+        perPid ? Integer.toUnsignedString(key.pid()) : null,
+        cgroups != null ? cgroups.path(key.cgroup()) : null, thread);
+    if (lastUsed.containsKey(wanted) || ownHeld < limit) {
+      if (!lastUsed.containsKey(wanted)) {
+        ownHeld++;
+      }
+      return wanted;
+    }
+    keysInOther++;
+    return new LabelSet(wanted.syscall(), thread == null ? OTHER : wanted.process(),
+        perPid ? OTHER : null, cgroups != null ? OTHER : null, thread == null ? null : OTHER);
   }
 
   /** Releases the label sets unused for longer than {@code idleNanos}, and returns them. */
@@ -88,14 +112,13 @@ public final class LabelBudget {
         }
       }
     }
-    if (!released.isEmpty()) {
-      for (Iterator<LabelSet> it = assigned.values().iterator(); it.hasNext(); ) {
-        LabelSet l = it.next();
-        if (!lastUsed.containsKey(l)) {
-          it.remove();
-          if (isOther(l)) {
-            keysInOther--;
-          }
+    // A label set is used whenever one of its keys is: a released one has no key left.
+    for (Iterator<Held> it = assigned.values().iterator(); it.hasNext(); ) {
+      Held h = it.next();
+      if (nowNanos - h.lastUsed > idleNanos) {
+        it.remove();
+        if (isOther(h.labels)) {
+          keysInOther--;
         }
       }
     }
@@ -103,7 +126,12 @@ public final class LabelBudget {
   }
 
   private static boolean isOther(LabelSet l) {
-    return OTHER.equals(l.process());
+    return OTHER.equals(l.process()) || OTHER.equals(l.thread());
+  }
+
+  /** Kernel series keys remembered now. */
+  public synchronized int keys() {
+    return assigned.size();
   }
 
   /** Label sets held now, {@code _other} ones included. */

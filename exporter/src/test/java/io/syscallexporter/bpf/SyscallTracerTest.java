@@ -31,12 +31,14 @@ class SyscallTracerTest {
         Map.of("futex", Duration.ofSeconds(3)), Set.of(), Set.of(), Set.of(), false)
         .kernelTables(SyscallTable.forArch("x86_64"));
     ByteBuffer b = ByteBuffer.wrap(SyscallTracer.rodata(
-        new SyscallTracer.Settings(Duration.ofMillis(500), true, true, policy)))
+        SyscallTracer.Settings.host(Duration.ofMillis(500), true, true, policy)))
         .order(ByteOrder.nativeOrder());
     assertThat(b.capacity()).isEqualTo(Layouts.Config.SIZE);
     assertThat(b.getLong(Layouts.Config.SLOW_THRESHOLD_NS)).isEqualTo(500_000_000L);
     assertThat(b.getInt(Layouts.Config.PER_PID)).isEqualTo(1);
     assertThat(b.getInt(Layouts.Config.PER_CGROUP)).isEqualTo(1);
+    assertThat(b.getInt(Layouts.Config.TARGET_TGID)).isZero();
+    assertThat(b.getInt(Layouts.Config.PER_THREAD)).isZero();
     assertThat(b.getLong(Layouts.Config.DEFAULT_TIMEOUT_NS)).isEqualTo(7_000_000_000L);
     assertThat(b.getLong(Layouts.Config.BOUNDS_NS + 8 * 104)).isEqualTo(1_000_000_000L);
     assertThat(b.getLong(Layouts.Config.BOUNDS_NS + 8 * (LatencyBuckets.COUNT - 1))).isEqualTo(-1);

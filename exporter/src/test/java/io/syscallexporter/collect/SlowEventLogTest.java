@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class SlowEventLogTest {
   private final AtomicLong clock = new AtomicLong();
   private final List<String> lines = new ArrayList<>();
-  private final SlowEventLog log = new SlowEventLog(SyscallTable.forArch("x86_64"),
+  private final SlowEventLog log = new SlowEventLog(SyscallTable.forArch("x86_64"), ThreadNames.HOST,
       new RateLimitedLog(2, clock::get, lines::add));
 
   private static SlowEvent event(String thread) {

@@ -37,7 +37,7 @@ class TimeoutScannerTest {
     Files.createDirectories(task);
     Files.writeString(task.resolve("wchan"), "do_fsync");
     return new TimeoutScanner(kernel, X86, new ProcFs(dir.resolve("proc")),
-        new KernelSymbols(dir.resolve("kallsyms")), config, now::get,
+        new KernelSymbols(dir.resolve("kallsyms")), ThreadNames.HOST, config, now::get,
         new RateLimitedLog(logRateLimit, now::get, log::add));
   }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.syscallexporter.collect.FakeKernel;
+import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
@@ -43,7 +44,7 @@ class MetricsHandlerTest {
     Counter.builder().name("first_total").help("a").register(registry).inc(3);
     Counter.builder().name("second_total").help("b").register(registry).inc(5);
     TimeoutScanner scanner = new TimeoutScanner(new FakeKernel(),
-        SyscallTable.forArch("x86_64"), new ProcFs(), new KernelSymbols(), config);
+        SyscallTable.forArch("x86_64"), new ProcFs(), new KernelSymbols(), ThreadNames.HOST, config);
     try (WebServer web = new WebServer(config, registry, scanner, WebConfigSource.none())) {
       web.start();
       String base = "http://127.0.0.1:" + web.port();

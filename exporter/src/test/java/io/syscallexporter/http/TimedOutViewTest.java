@@ -11,14 +11,16 @@ class TimedOutViewTest {
   private static final long SECOND = 1_000_000_000L;
   private final TimedOutCall call = new TimedOutCall(new SeriesKey("db<1>", 0, 0), "read", 11, 10,
       "db<1>", "wal \"writer\"", 0, 5L, "/data/a&b", "request_wait_answer",
-      List.of("request_wait_answer+0x55", "fuse_simple_request+0x1a4"));
+      List.of("request_wait_answer+0x55", "fuse_simple_request+0x1a4"),
+      List.of("com.example.Wal.sync(Wal.java:42)"));
 
   @Test
   void htmlEscapesWhatProcessesNameThemselves() {
     String html = TimedOutView.html(List.of(call), 12 * SECOND);
     assertThat(html).contains("<td class=\"age\">12.0</td>", "db&lt;1&gt;",
         "wal &quot;writer&quot;", "fd 5: <code>/data/a&amp;b</code>", "request_wait_answer",
-        "<code>request_wait_answer+0x55\nfuse_simple_request+0x1a4</code>")
+        "<code>request_wait_answer+0x55\nfuse_simple_request+0x1a4</code>",
+        "<code>com.example.Wal.sync(Wal.java:42)</code>")
         .doesNotContain("db<1>");
     assertThat(TimedOutView.html(List.of(), 0)).contains("No syscall is past its timeout.");
   }
@@ -29,6 +31,6 @@ class TimedOutViewTest {
         + "{\"syscall\":\"read\",\"age_seconds\":12.0,\"pid\":10,\"process\":\"db<1>\",\"tid\":11,"
         + "\"thread\":\"wal \\\"writer\\\"\",\"fd\":5,\"file\":\"/data/a&b\","
         + "\"wchan\":\"request_wait_answer\",\"kernel_stack\":[\"request_wait_answer+0x55\","
-        + "\"fuse_simple_request+0x1a4\"]}]}\n");
+        + "\"fuse_simple_request+0x1a4\"],\"java_stack\":[\"com.example.Wal.sync(Wal.java:42)\"]}]}\n");
   }
 }

@@ -13,14 +13,16 @@ class DashboardsIT {
   void dashboardsAreImportReady() throws Exception {
     List<Path> files = Dashboards.files();
     assertThat(files).extracting(p -> p.getFileName().toString())
-        .containsExactly("overview.json", "process.json");
+        .containsExactly("jvm.json", "overview.json", "process.json");
     for (Path file : files) {
       Map<String, Object> d = Dashboards.load(file);
       assertThat((String) d.get("uid")).as("%s uid", file).startsWith("syscall-exporter-");
       List<Map<String, Object>> vars = Json.list(Json.map(d.get("templating")).get("list"))
           .stream().map(Json::map).toList();
+      // The JVM dashboard is one agent's JVM, by thread pool; the others are by process.
       assertThat(vars).extracting(v -> v.get("name"))
-          .contains("datasource", "job", "instance", "process", "syscall");
+          .contains("datasource", "job", "instance", "syscall",
+              file.endsWith("jvm.json") ? "thread" : "process");
       Map<String, Object> ds = vars.stream().filter(v -> v.get("name").equals("datasource"))
           .findFirst().orElseThrow();
       assertThat(ds.get("type")).isEqualTo("datasource");

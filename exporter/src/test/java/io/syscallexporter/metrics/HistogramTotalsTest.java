@@ -2,6 +2,7 @@ package io.syscallexporter.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.collect.FakeKernel;
 import io.syscallexporter.collect.LatencyBuckets;
 import io.syscallexporter.config.Flags;
@@ -21,7 +22,7 @@ class HistogramTotalsTest {
 
   private HistogramTotals totals(String... flags) throws Exception {
     var config = Flags.parse(flags);
-    return new HistogramTotals(kernel, new LabelBudget(SyscallTable.forArch("x86_64"), config, null),
+    return new HistogramTotals(kernel, new LabelBudget(SyscallTable.forArch("x86_64"), config, null, ThreadNames.HOST),
         config, now::get);
   }
 

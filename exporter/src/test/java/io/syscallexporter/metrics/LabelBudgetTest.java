@@ -3,6 +3,7 @@ package io.syscallexporter.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.syscallexporter.collect.SeriesKey;
+import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.syscalls.SyscallTable;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +52,58 @@ class LabelBudgetTest {
     assertThat(budget.overLimit()).isZero();
     assertThat(budget.labelsFor(new SeriesKey("late", 0, 0), 30 * MINUTE).process())
         .isEqualTo("late");
+  }
+
+  @Test
+  void forgetsIdleKeysEvenWhileTheirLabelSetIsBusy() {
+    LabelBudget budget = new LabelBudget(X86, false, 1);
+    budget.labelsFor(new SeriesKey("own", 0, 0), 0);
+    // A week of short-lived names, each seen once, all summed into a busy _other.
+    for (int i = 0; i < 10_000; i++) {
+      budget.labelsFor(new SeriesKey("short-lived-" + i, 0, 0), i * MINUTE / 100);
+    }
+    assertThat(budget.keys()).isEqualTo(10_001);
+    budget.releaseIdle(100 * MINUTE, 10 * MINUTE);
+    assertThat(budget.keys()).isLessThan(1_001);
+    assertThat(budget.overLimit()).isEqualTo(budget.keys());
+    assertThat(budget.held()).isEqualTo(1); // _other is still in use; "own" went idle
+  }
+
+  @Test
+  void inAgentModeLabelsByThreadPoolUnderTheJvm() {
+    ThreadNames pools = new ThreadNames() {
+      @Override
+      public boolean byThread() {
+        return true;
+      }
+
+      @Override
+      public String processName() {
+        return "java";
+      }
+
+      @Override
+      public String poolOf(String comm) {
+        return comm.replaceFirst("\\d+$", "*");
+      }
+
+      @Override
+      public String nameOf(int tid, String comm, boolean urgent) {
+        return comm;
+      }
+
+      @Override
+      public java.util.List<String> javaStack(int tid) {
+        return java.util.List.of();
+      }
+    };
+    LabelBudget budget = new LabelBudget(X86, false, null, pools, 1);
+    assertThat(budget.labelsFor(new SeriesKey("io-worker-1", 0, 0), 0))
+        .isEqualTo(new LabelSet("read", "java", null, null, "io-worker-*"));
+    assertThat(budget.labelsFor(new SeriesKey("io-worker-2", 0, 0), 0))
+        .isEqualTo(new LabelSet("read", "java", null, null, "io-worker-*"));
+    assertThat(budget.labelsFor(new SeriesKey("http-1", 0, 0), 0))
+        .isEqualTo(new LabelSet("read", "java", null, null, "_other"));
   }
 
   @Test

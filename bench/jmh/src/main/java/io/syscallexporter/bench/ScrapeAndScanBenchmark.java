@@ -9,6 +9,7 @@ import io.syscallexporter.collect.HistogramEntry;
 import io.syscallexporter.collect.LatencyBuckets;
 import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.StuckCall;
+import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
@@ -64,12 +65,13 @@ public class ScrapeAndScanBenchmark {
     }
     ExporterConfig config = Flags.parse();
     SyscallTable syscalls = SyscallTable.forArch("x86_64");
-    HistogramTotals totals = new HistogramTotals(kernel, new LabelBudget(syscalls, config, null),
+    HistogramTotals totals = new HistogramTotals(kernel, new LabelBudget(syscalls, config, null, ThreadNames.HOST),
         config);
     totals.drain(); // the steady state: running totals, little in the kernel since
     registry = new PrometheusRegistry();
     registry.register(new SyscallLatencyCollector(totals, config));
-    scanner = new TimeoutScanner(kernel, syscalls, new ProcFs(), new KernelSymbols(), config);
+    scanner = new TimeoutScanner(kernel, syscalls, new ProcFs(), new KernelSymbols(),
+        ThreadNames.HOST, config);
   }
 
   /** 500 processes x 10 syscalls, each with ~12 populated buckets. */
@@ -100,7 +102,7 @@ public class ScrapeAndScanBenchmark {
     public void setUp() throws Exception {
       ExporterConfig config = Flags.parse();
       totals = new HistogramTotals(kernel,
-          new LabelBudget(SyscallTable.forArch("x86_64"), config, null), config);
+          new LabelBudget(SyscallTable.forArch("x86_64"), config, null, ThreadNames.HOST), config);
     }
 
     @Setup(Level.Invocation)

@@ -1,0 +1,36 @@
+/**
+ * Agent-mode benchmark: ns per Thread.yield() (one sched_yield(2) each) in this JVM, best of 3.
+ * Usage: java [-javaagent:...] bench/YieldLoop.java CALLS [agent]; with "agent" it first waits
+ * until the agent serves; CALLS 0 only waits (the JVM a process outside it runs beside).
+ */
+public class YieldLoop {
+  public static void main(String[] args) throws Exception {
+    long n = Long.parseLong(args[0]);
+    if (args.length > 1 && args[1].equals("agent")) {
+      long deadline = System.nanoTime() + 60_000_000_000L;
+      while (!String.valueOf(System.getProperty("syscall_exporter.agent.running"))
+          .matches(".*:[0-9]+")) {
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("the agent did not start");
+        }
+        Thread.sleep(50);
+      }
+      System.err.println("agent ready");
+    }
+    if (n == 0) {
+      Thread.sleep(Long.MAX_VALUE);
+    }
+    for (int i = 0; i < 200_000; i++) {
+      Thread.yield();
+    }
+    long best = Long.MAX_VALUE;
+    for (int rep = 0; rep < 3; rep++) {
+      long t0 = System.nanoTime();
+      for (long i = 0; i < n; i++) {
+        Thread.yield();
+      }
+      best = Math.min(best, System.nanoTime() - t0);
+    }
+    System.out.printf("%.1f%n", (double) best / n);
+  }
+}

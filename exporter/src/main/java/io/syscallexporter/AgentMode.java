@@ -1,0 +1,106 @@
+package io.syscallexporter;
+
+import com.google.inject.Guice;
+import io.syscallexporter.bpf.BpfException;
+import io.syscallexporter.bpf.SyscallTracer;
+import io.syscallexporter.config.ConfigFile;
+import io.syscallexporter.config.ExporterConfig;
+import io.syscallexporter.config.Flags;
+import io.syscallexporter.config.UsageException;
+import io.syscallexporter.config.WebConfigSource;
+import io.syscallexporter.jvm.JavaThreads;
+import io.syscallexporter.policy.SyscallPolicy;
+import io.syscallexporter.syscalls.SyscallTable;
+import java.util.Arrays;
+
+/**
+ * The exporter inside a Java service: this JVM only, by Java thread pool, on its own port. It
+ * starts on a daemon thread, so the service's start is not held up by loading the programs, and
+ * every thread it starts inherits that (the JDK's HTTP dispatcher included): it never keeps the
+ * service alive. Any failure is one warning line; the service runs on without it.
+ */
+public final class AgentMode {
+  /** Set while an agent runs in this JVM: a second attach is refused. */
+  static final String RUNNING = "syscall_exporter.agent.running";
+
+  private AgentMode() {}
+
+  /**
+   * Called through reflection by {@link Agent}, in the agent's own class loader. The flags and
+   * the quick checks (privileges, BTF) run here, so that even a service that ends at once has
+   * the warning in its log; loading runs on a daemon thread.
+   */
+  public static void start(String args) {
+    ExporterConfig config;
+    try {
+      config = Flags.parse(flags(args));
+      SyscallTracer.preflight();
+    } catch (Flags.HelpRequested e) {
+      System.err.print(Flags.usage());
+      return;
+    } catch (UsageException | RuntimeException e) {
+      notStarted(e);
+      return;
+    }
+    synchronized (System.getProperties()) {
+      if (System.getProperty(RUNNING) != null) {
+        notStarted(new IllegalStateException("an agent already runs in this JVM, on "
+            + System.getProperty(RUNNING)));
+        return;
+      }
+      System.setProperty(RUNNING, "starting");
+    }
+    Thread starter = new Thread(() -> run(config), "syscall-exporter-start");
+    starter.setDaemon(true);
+    starter.setContextClassLoader(AgentMode.class.getClassLoader());
+    starter.start();
+  }
+
+  /** The agent's flags: the standalone flags, comma separated. */
+  static String[] flags(String args) {
+    if (args == null || args.isBlank()) {
+      return new String[0];
+    }
+    return Arrays.stream(args.split(",")).map(String::strip).filter(s -> !s.isEmpty())
+        .toArray(String[]::new);
+  }
+
+  private static void run(ExporterConfig config) {
+    Exporter exporter = null;
+    try {
+      SyscallTable syscalls = SyscallTable.forThisMachine();
+      SyscallPolicy policy = ConfigFile.policy(config, syscalls);
+      WebConfigSource web = config.webConfigFile() == null ? WebConfigSource.none()
+          : WebConfigSource.load(config.webConfigFile());
+      JavaThreads threads = JavaThreads.ofThisJvm();
+      exporter = Guice.createInjector(new ExporterModule(config, syscalls, policy, web,
+          Mode.AGENT, threads)).getInstance(Exporter.class);
+      Exporter started = exporter;
+      Runtime.getRuntime().addShutdownHook(new Thread(started::close, "syscall-exporter-detach"));
+      exporter.start();
+      threads.learnLiveThreads(); // this starting thread too, before it ends
+      System.setProperty(RUNNING, config.listenHost() + ":" + exporter.port());
+      Log.info("syscall_exporter agent started", "address",
+          config.listenHost() + ":" + exporter.port(), "pid", ProcessHandle.current().pid(),
+          "tls", exporter.tls());
+    } catch (Throwable e) { // a guest: nothing may escape into the service
+      if (exporter != null) {
+        exporter.close();
+      }
+      System.clearProperty(RUNNING);
+      notStarted(e);
+    }
+  }
+
+  /** The one line a failed start leaves in the service's log. */
+  static void notStarted(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getCause() != cause
+        && !(cause instanceof BpfException)) {
+      cause = cause.getCause();
+    }
+    String why = cause.getMessage() != null ? cause.getMessage() : cause.toString();
+    Log.warn("syscall_exporter agent not started; the service runs on without it",
+        "err", why);
+  }
+}

@@ -1,0 +1,35 @@
+package io.syscallexporter.jvm;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Which Java thread runs on which kernel thread, from the JVM's own thread dump (the
+ * DiagnosticCommand {@code Thread.print}): the only supported source of a thread's native id.
+ * Each Java thread's header line carries {@code #<java id>} and {@code nid=<tid>}: hex up to
+ * JDK 18, decimal since JDK 19.
+ */
+final class ThreadDump {
+  /** The name is greedy: it may itself contain quotes; what follows its closing quote does not. */
+  private static final Pattern HEADER =
+      Pattern.compile("^\"(.*)\" #(\\d+) .*?\\bnid=(0x[0-9a-fA-F]+|\\d+)\\b");
+
+  private ThreadDump() {}
+
+  /** Java thread id by kernel thread id; the JVM's own threads, which have no Java id, are left out. */
+  static Map<Integer, Long> javaIdsByTid(String dump) {
+    Map<Integer, Long> out = new HashMap<>();
+    for (String line : dump.split("\n")) {
+      Matcher m = HEADER.matcher(line);
+      if (m.find()) {
+        String nid = m.group(3);
+        int tid = nid.startsWith("0x") ? Integer.parseUnsignedInt(nid.substring(2), 16)
+            : Integer.parseUnsignedInt(nid);
+        out.put(tid, Long.parseLong(m.group(2)));
+      }
+    }
+    return out;
+  }
+}

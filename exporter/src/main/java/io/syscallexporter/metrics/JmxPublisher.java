@@ -1,0 +1,187 @@
+package io.syscallexporter.metrics;
+
+import com.codahale.metrics.Counter;
+import com.codahale.metrics.Gauge;
+import com.codahale.metrics.Histogram;
+import com.codahale.metrics.Metric;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Reservoir;
+import com.codahale.metrics.Snapshot;
+import com.codahale.metrics.jmx.JmxReporter;
+import com.codahale.metrics.jmx.ObjectNameFactory;
+import com.google.inject.Inject;
+import com.google.inject.Singleton;
+import io.syscallexporter.collect.TimeoutScanner;
+import java.util.HashMap;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.management.MalformedObjectNameException;
+import javax.management.ObjectName;
+
+/**
+ * Agent mode's bridge into a Java shop's JMX tools: each (syscall, thread pool) label set as
+ * Dropwizard metrics in a {@link MetricRegistry}, published by Dropwizard's {@link JmxReporter}
+ * in the platform MBeanServer under the domain {@value #DOMAIN}, e.g.
+ * {@code syscall_exporter:metric=syscall_duration_nanoseconds,syscall=read,thread="io-worker-*"}.
+ * The latency histogram's snapshot comes from the exact kernel buckets ({@link BucketSnapshot}).
+ * Values are as of the last {@link #refresh}, which also adds and removes label sets as they come
+ * and go.
+ */
+@Singleton
+public final class JmxPublisher implements AutoCloseable {
+  public static final String DOMAIN = "syscall_exporter";
+  static final String DURATION = "syscall_duration_nanoseconds";
+  static final String SLOW = "syscall_slow";
+  static final String TIMED_OUT = "syscall_timed_out";
+
+  private final HistogramTotals totals;
+  private final TimeoutScanner scanner;
+  private final LabelBudget budget;
+  private final MetricRegistry registry = new MetricRegistry();
+  /** Each registered metric's name, by label set; and back, for the object names. */
+  private final Map<LabelSet, String> names = new HashMap<>();
+  private final Map<String, LabelSet> labelsByName = new ConcurrentHashMap<>();
+  private volatile Map<LabelSet, Totals> latest = Map.of();
+  private volatile Map<LabelSet, Integer> timedOut = Map.of();
+  private JmxReporter reporter;
+  private long registered;
+
+  @Inject
+  public JmxPublisher(HistogramTotals totals, TimeoutScanner scanner, LabelBudget budget) {
+    this.totals = totals;
+    this.scanner = scanner;
+    this.budget = budget;
+  }
+
+  public synchronized void start() {
+    reporter = JmxReporter.forRegistry(registry).inDomain(DOMAIN)
+        .createsObjectNamesWith(objectNames()).build();
+    reporter.start();
+  }
+
+  /** Takes the current values, and registers and removes label sets to match. */
+  public synchronized void refresh() {
+    Map<LabelSet, Totals> now = new HashMap<>();
+    totals.forEach((labels, t) -> now.put(labels, new Totals().plus(t)));
+    Map<LabelSet, Integer> stuck = new HashMap<>();
+    long nanos = System.nanoTime();
+    scanner.timedOut().forEach(c -> stuck.merge(budget.labelsFor(c.series(), nanos), 1,
+        Integer::sum));
+    latest = now;
+    timedOut = stuck;
+    for (LabelSet labels : now.keySet()) {
+      if (!names.containsKey(labels)) {
+        register(labels);
+      }
+    }
+    names.entrySet().removeIf(e -> {
+      if (now.containsKey(e.getKey())) {
+        return false;
+      }
+      String base = e.getValue();
+      registry.removeMatching((name, metric) -> name.startsWith(base + "."));
+      labelsByName.keySet().removeIf(n -> n.startsWith(base + "."));
+      return true;
+    });
+  }
+
+  private void register(LabelSet labels) {
+    String base = "s" + registered++;
+    names.put(labels, base);
+    labelsByName.put(base + "." + DURATION, labels);
+    labelsByName.put(base + "." + SLOW, labels);
+    labelsByName.put(base + "." + TIMED_OUT, labels);
+    registry.register(base + "." + DURATION, new BucketHistogram(labels));
+    registry.register(base + "." + SLOW, new Counter() {
+      @Override
+      public long getCount() {
+        Totals t = latest.get(labels);
+        return t == null ? 0 : t.slow();
+      }
+    });
+    registry.register(base + "." + TIMED_OUT, (Gauge<Integer>) () ->
+        timedOut.getOrDefault(labels, 0));
+  }
+
+  /** A histogram that reads the exact kernel buckets; update() is never called. */
+  private final class BucketHistogram extends Histogram {
+    private final LabelSet labels;
+
+    BucketHistogram(LabelSet labels) {
+      super(new Reservoir() {
+        @Override
+        public int size() {
+          return 0;
+        }
+
+        @Override
+        public void update(long value) {}
+
+        @Override
+        public Snapshot getSnapshot() {
+          return null; // never used: getSnapshot() below answers
+        }
+      });
+      this.labels = labels;
+    }
+
+    private Totals totals() {
+      Totals t = latest.get(labels);
+      return t == null ? new Totals() : t;
+    }
+
+    @Override
+    public long getCount() {
+      return totals().count();
+    }
+
+    @Override
+    public Snapshot getSnapshot() {
+      return new BucketSnapshot(totals());
+    }
+  }
+
+  /** Object names that carry the labels as keys, so JMX tools can filter and relabel by them. */
+  private ObjectNameFactory objectNames() {
+    return (type, domain, name) -> {
+      LabelSet labels = labelsByName.get(name);
+      Hashtable<String, String> keys = new Hashtable<>();
+      keys.put("metric", name.substring(name.indexOf('.') + 1));
+      keys.put("syscall", labels.syscall());
+      keys.put("process", value(labels.process()));
+      if (labels.thread() != null) {
+        keys.put("thread", value(labels.thread()));
+      }
+      if (labels.pid() != null) {
+        keys.put("pid", labels.pid());
+      }
+      if (labels.cgroup() != null) {
+        keys.put("cgroup", value(labels.cgroup()));
+      }
+      try {
+        return new ObjectName(domain, keys);
+      } catch (MalformedObjectNameException e) {
+        throw new IllegalArgumentException(e);
+      }
+    };
+  }
+
+  /** An object name value: quoted when it holds a character with a meaning there. */
+  static String value(String v) {
+    return v.chars().anyMatch(c -> ",=:\"*?\\\n".indexOf(c) >= 0) ? ObjectName.quote(v) : v;
+  }
+
+  /** The registry, for tests. */
+  Map<String, Metric> metrics() {
+    return registry.getMetrics();
+  }
+
+  @Override
+  public synchronized void close() {
+    if (reporter != null) {
+      reporter.close();
+      reporter = null;
+    }
+  }
+}

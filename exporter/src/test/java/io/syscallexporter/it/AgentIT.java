@@ -1,0 +1,191 @@
+package io.syscallexporter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.tools.attach.VirtualMachine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Agent mode in a real JVM: a plain Java service, with its own older versions of client_java,
+ * Guice, SnakeYAML and Dropwizard on its class path, measured per Java thread pool by the
+ * agent, through /metrics and through JMX, loaded at start or attached later; and left alone
+ * when the agent cannot run.
+ */
+class AgentIT {
+  static final String POOL = "io-worker-*";
+  static final String LONG_POOL = "an-io-thread-named-longer-than-fifteen-*";
+
+  @TempDir
+  static Path dir;
+  static Path file;
+
+  @BeforeAll
+  static void kernelAndFile() throws IOException {
+    KernelRequired.check();
+    file = dir.resolve("data");
+    Files.write(file, new byte[1 << 16]);
+  }
+
+  @Test
+  void countsEachPoolExactlyAndNothingOutsideTheJvm() throws Exception {
+    int port = ExporterProcess.freePort();
+    try (JavaService service = JavaService.start("--web.listen-address=127.0.0.1:" + port)) {
+      service.awaitAgent(port);
+      // Another process on the host calls away meanwhile: it must not appear.
+      Workload.run(Workload.uniqueName("other"), "getppid", "1000");
+      service.command("io 4 1000 " + file, "io done");
+      service.command("long 10 " + file, "long done");
+
+      MetricsText m = service.scrape(port);
+      assertThat(m.value("syscall_duration_seconds_count", "process", "java", "syscall", "read",
+          "thread", POOL)).isEqualTo(4000);
+      assertThat(m.value("syscall_duration_seconds_count", "process", "java", "syscall", "read",
+          "thread", LONG_POOL)).isEqualTo(10);
+      assertThat(m.samples("syscall_duration_seconds_count")).allSatisfy(s -> {
+        assertThat(s.labels()).containsEntry("process", "java").containsKey("thread");
+      });
+      assertThat(m.samples("syscall_duration_seconds_count").stream()
+          .map(s -> s.labels().get("thread"))).contains("main").noneMatch(t -> t.matches(".*\\d$"));
+
+      // The same counts over JMX, read from this JVM as a JMX tool would.
+      Map<String, Object> read = jmx(service.pid(), "syscall_duration_nanoseconds", POOL,
+          "Count", 4000L);
+      assertThat((Double) read.get("Mean")).isPositive();
+      assertThat((Double) read.get("99thPercentile"))
+          .isGreaterThanOrEqualTo((Double) read.get("50thPercentile")).isPositive();
+
+      assertThat(service.exit()).isZero();
+      assertThat(service.stderr()).contains("syscall_exporter agent started");
+    }
+  }
+
+  @Test
+  void showsTheJavaStackOfACallStuckOnAHungFile() throws Exception {
+    Path mnt = Files.createDirectories(dir.resolve("mnt"));
+    Process fs = new ProcessBuilder(TestBinaries.compile("hangfs", "fuse3").toString(), "3600",
+        mnt.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("fs.log").toFile())
+        .start();
+    int port = ExporterProcess.freePort();
+    JavaService service = JavaService.start("--web.listen-address=127.0.0.1:" + port
+        + ",--syscall.timeout=1s,--scan.interval=200ms");
+    try {
+      awaitTrue("hangfs mounted", () -> Files.readString(Path.of("/proc/mounts"))
+          .contains(" " + mnt + " fuse"));
+      service.awaitAgent(port);
+      service.command("hang " + mnt.resolve("slow"), "hang started");
+
+      awaitTrue("the stuck read listed", () -> service.get(port, "/api/v1/timed-out")
+          .contains("fuse-reader-1"));
+      Map<String, Object> call = Json.list(Json.map(Json.parse(
+          service.get(port, "/api/v1/timed-out"))).get("timed_out")).stream().map(Json::map)
+          .filter(c -> "fuse-reader-1".equals(c.get("thread"))).findFirst().orElseThrow();
+      assertThat(call).containsEntry("syscall", "read");
+      assertThat(Json.list(call.get("java_stack"))).anySatisfy(frame ->
+          assertThat((String) frame).startsWith("IoService.readHungFile("));
+      assertThat(service.scrape(port).value("syscall_timed_out", "process", "java",
+          "syscall", "read", "thread", "fuse-reader-*")).isEqualTo(1);
+      assertThat(service.stderr()).contains("thread=fuse-reader-1", "java_stack=");
+      Prometheus.assertPanelsHaveData(Path.of("../grafana-dashboards/jvm.json"), port, dir);
+    } finally {
+      // First the FUSE server: until it goes, the stuck read holds off even SIGKILL.
+      fs.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
+      service.close();
+    }
+  }
+
+  @Test
+  void attachesToARunningService() throws Exception {
+    int port = ExporterProcess.freePort();
+    try (JavaService service = JavaService.start(null)) {
+      service.command("io 4 1000 " + file, "io done"); // before the attach: not counted
+      ExporterProcess.Exit attach = ExporterProcess.runToExit("attach",
+          Long.toString(service.pid()), "--web.listen-address=127.0.0.1:" + port);
+      assertThat(attach.code()).as(attach.stderr()).isZero();
+      assertThat(attach.stdout()).contains("agent running in JVM " + service.pid());
+      service.awaitAgent(port);
+      service.command("io 4 1000 " + file, "io done");
+      assertThat(service.scrape(port).value("syscall_duration_seconds_count", "process", "java",
+          "syscall", "read", "thread", POOL)).isEqualTo(4000);
+
+      // A second attach finds it running and starts nothing.
+      ExporterProcess.Exit again = ExporterProcess.runToExit("attach",
+          Long.toString(service.pid()), "--web.listen-address=127.0.0.1:" + port);
+      assertThat(again.stdout()).contains("serving on 127.0.0.1:" + port);
+      assertThat(service.exit()).isZero();
+    }
+  }
+
+  @Test
+  void anUnprivilegedServiceRunsOnWithOneWarning() throws Exception {
+    try (JavaService service = JavaService.start(List.of("setpriv", "--reuid=nobody",
+        "--regid=nogroup", "--clear-groups", "--inh-caps=-all"),
+        "--web.listen-address=127.0.0.1:" + ExporterProcess.freePort())) {
+      service.command("io 1 10 /etc/os-release", "io done"); // readable by nobody
+      assertThat(service.exit()).isZero();
+      List<String> lines = service.stderr().lines().toList();
+      assertThat(lines).hasSize(1);
+      assertThat(lines.get(0)).contains("level=warn", "syscall_exporter agent not started",
+          "CAP_BPF");
+    }
+  }
+
+  /** Attributes of one MBean, read over a JMX connection from this JVM once Count is right. */
+  private static Map<String, Object> jmx(long pid, String metric, String thread, String attr,
+      Object expected) throws Exception {
+    VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
+    String address;
+    try {
+      address = vm.startLocalManagementAgent();
+    } finally {
+      vm.detach();
+    }
+    try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
+      MBeanServerConnection server = c.getMBeanServerConnection();
+      ObjectName name = new ObjectName("syscall_exporter:metric=" + metric + ",process=java,"
+          + "syscall=read,thread=" + ObjectName.quote(thread));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (System.nanoTime() < deadline) {
+        Set<ObjectName> names = server.queryNames(new ObjectName("syscall_exporter:*"), null);
+        if (names.contains(name) && expected.equals(server.getAttribute(name, attr))) {
+          return Map.of("Count", server.getAttribute(name, "Count"),
+              "Mean", server.getAttribute(name, "Mean"),
+              "50thPercentile", server.getAttribute(name, "50thPercentile"),
+              "99thPercentile", server.getAttribute(name, "99thPercentile"));
+        }
+        Thread.sleep(200);
+      }
+      throw new AssertionError(name + " " + attr + " never " + expected + "; the domain holds "
+          + server.queryNames(new ObjectName("syscall_exporter:*"), null));
+    }
+  }
+
+  interface Check {
+    boolean ok() throws Exception;
+  }
+
+  private static void awaitTrue(String what, Check check) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      if (check.ok()) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError(what + ": not within 30 s");
+  }
+}

@@ -1,0 +1,150 @@
+package io.syscallexporter.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Writer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The plain Java service of src/test/resources/service, run from source with its own old
+ * versions of the agent's libraries on its class path, optionally with the agent. Commands go
+ * to its stdin; its stdout lines are awaited; its stderr is kept.
+ */
+final class JavaService implements AutoCloseable {
+  static final Path SOURCE = Path.of("src/test/resources/service/IoService.java").toAbsolutePath();
+  static final String DEPS = System.getProperty("service.deps", "target/service-deps") + "/*";
+
+  private final Process process;
+  private final Writer stdin;
+  private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
+  private final Path stderr;
+  private final HttpClient http = HttpClient.newHttpClient();
+
+  private JavaService(Process process, Path stderr) {
+    this.process = process;
+    this.stderr = stderr;
+    this.stdin = process.outputWriter(StandardCharsets.UTF_8);
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          stdout.add(line);
+        }
+      } catch (IOException ignored) {
+        // the process is gone
+      }
+    }, "service-stdout");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /** {@code agentFlags} null: no agent; else the -javaagent options. {@code prefix}: e.g. setpriv. */
+  static JavaService start(List<String> prefix, String agentFlags) throws Exception {
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    if (agentFlags != null) {
+      cmd.add("-javaagent:" + ExporterProcess.JAR + "=" + agentFlags);
+    }
+    cmd.addAll(List.of("-cp", DEPS, SOURCE.toString()));
+    Path err = Files.createTempFile("service", ".err");
+    err.toFile().setReadable(true, false);
+    Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
+    JavaService s = new JavaService(p, err);
+    s.awaitLine("service ready", 60);
+    return s;
+  }
+
+  static JavaService start(String agentFlags) throws Exception {
+    return start(List.of(), agentFlags);
+  }
+
+  /** Sends a command and waits for the line that says it is done. */
+  void command(String command, String doneLine) throws Exception {
+    stdin.write(command + "\n");
+    stdin.flush();
+    if (doneLine != null) {
+      awaitLine(doneLine, 60);
+    }
+  }
+
+  String awaitLine(String prefix, int seconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < deadline) {
+      String line = stdout.poll(100, TimeUnit.MILLISECONDS);
+      if (line != null && line.startsWith(prefix)) {
+        return line;
+      }
+      if (line == null && !process.isAlive() && stdout.isEmpty()) {
+        break;
+      }
+    }
+    throw new AssertionError("service did not print \"" + prefix + "\"; stderr:\n" + stderr());
+  }
+
+  /** Waits until the agent's port answers. */
+  void awaitAgent(int port) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (System.nanoTime() < deadline) {
+      try {
+        scrape(port);
+        return;
+      } catch (IOException notYet) {
+        assertThat(process.isAlive()).as("service alive; stderr:\n%s", stderr()).isTrue();
+        Thread.sleep(100);
+      }
+    }
+    throw new AssertionError("agent did not serve on " + port + "; stderr:\n" + stderr());
+  }
+
+  MetricsText scrape(int port) throws IOException, InterruptedException {
+    return new MetricsText(get(port, "/metrics"));
+  }
+
+  String get(int port, String path) throws IOException, InterruptedException {
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(path).isEqualTo(200);
+    return r.body();
+  }
+
+  long pid() {
+    return process.pid();
+  }
+
+  String stderr() throws IOException {
+    return Files.readString(stderr, StandardCharsets.UTF_8);
+  }
+
+  /** Ends the service the way it ends itself; returns its exit status. */
+  int exit() throws Exception {
+    command("exit", "bye");
+    stdin.close();
+    assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("service exits").isTrue();
+    return process.exitValue();
+  }
+
+  @Override
+  public void close() throws Exception {
+    if (process.isAlive()) {
+      process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+    Files.deleteIfExists(stderr);
+  }
+}

@@ -1,0 +1,49 @@
+package io.syscallexporter.jvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class ThreadPoolsTest {
+  @Test
+  void aPoolIsTheNameWithoutItsTrailingNumber() {
+    assertThat(ThreadPools.poolOf("http-nio-8080-exec-12")).isEqualTo("http-nio-8080-exec-*");
+    assertThat(ThreadPools.poolOf("GC Thread#0")).isEqualTo("GC Thread#*");
+    assertThat(ThreadPools.poolOf("main")).isEqualTo("main");
+  }
+
+  @Test
+  void theCommIsTheFirstFifteenBytes() {
+    assertThat(ThreadPools.commOf("io-worker-1")).isEqualTo("io-worker-1");
+    assertThat(ThreadPools.commOf("http-nio-8080-exec-12")).isEqualTo("http-nio-8080-e");
+    // Cut inside a two-byte character, as the kernel cuts it, read back with a replacement.
+    assertThat(ThreadPools.commOf("fourteen-bytesé-1")).isEqualTo("fourteen-bytes\uFFFD");
+  }
+
+  @Test
+  void aLongNameIsFoundAmongTheLiveThreads() throws Exception {
+    AtomicLong clock = new AtomicLong();
+    JavaThreads threads = new JavaThreads("java", clock::get);
+    Thread t = new Thread(() -> sleep(), "a-pool-with-a-long-name-7");
+    t.setDaemon(true);
+    t.start();
+    try {
+      assertThat(threads.poolOf("a-pool-with-a-l")).isEqualTo("a-pool-with-a-long-name-*");
+      assertThat(threads.poolOf("short-3")).isEqualTo("short-*");
+      // The launcher's main thread keeps the process's comm.
+      assertThat(threads.poolOf("java")).isEqualTo("main");
+      assertThat(threads.nameOf(-1, "fallback", false)).isEqualTo("fallback");
+    } finally {
+      t.interrupt();
+    }
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(60_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,112 @@
+import com.codahale.metrics.MetricRegistry;
+import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import io.prometheus.metrics.core.metrics.Counter;
+import java.io.BufferedReader;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * A plain Java service for the agent-mode tests, run from source with its own (older) versions
+ * of Guice, client_java, SnakeYAML and Dropwizard Metrics on its class path. It reads commands
+ * from stdin, so a test can attach an agent between them:
+ *   io N CALLS FILE   N threads io-worker-1..N, each making CALLS read(2)s of FILE
+ *   long CALLS FILE   one thread with a name longer than 15 bytes does the same, then waits
+ *   hang FILE         thread fuse-reader-1 reads FILE, which may never return
+ *   exit              returns from main
+ */
+public class IoService {
+  static final String LONG_NAME = "an-io-thread-named-longer-than-fifteen-1";
+  static final CountDownLatch EXIT = new CountDownLatch(1);
+
+  public static void main(String[] args) throws Exception {
+    // The service's own libraries still work with the agent in the JVM.
+    String yaml = String.valueOf(((Map<?, ?>) new Yaml().load("version: 1.33")).get("version"));
+    Counter requests = Counter.builder().name("requests_total").help("requests").register();
+    requests.inc();
+    MetricRegistry dropwizard = new MetricRegistry();
+    dropwizard.counter("requests").inc(2);
+    String guice = Guice.createInjector(new AbstractModule() {}).getClass().getName();
+    System.out.println("service ready yaml=" + yaml + " prometheus="
+        + (long) requests.collect().getDataPoints().get(0).getValue()
+        + " dropwizard=" + dropwizard.counter("requests").getCount() + " guice=" + guice);
+    BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
+    String line;
+    while ((line = in.readLine()) != null) {
+      String[] cmd = line.trim().split(" ");
+      switch (cmd[0]) {
+        case "io" -> {
+          List<Thread> workers = new ArrayList<>();
+          for (int i = 1; i <= Integer.parseInt(cmd[1]); i++) {
+            workers.add(new Thread(() -> readFile(cmd[3], Integer.parseInt(cmd[2])),
+                "io-worker-" + i));
+          }
+          workers.forEach(Thread::start);
+          for (Thread t : workers) {
+            t.join();
+          }
+          System.out.println("io done");
+        }
+        case "long" -> {
+          CountDownLatch done = new CountDownLatch(1);
+          Thread t = new Thread(() -> {
+            readFile(cmd[2], Integer.parseInt(cmd[1]));
+            done.countDown();
+            awaitExit();
+          }, LONG_NAME);
+          t.setDaemon(true);
+          t.start();
+          done.await();
+          System.out.println("long done");
+        }
+        case "hang" -> {
+          Thread t = new Thread(() -> readHungFile(cmd[1]), "fuse-reader-1");
+          t.setDaemon(true);
+          t.start();
+          System.out.println("hang started");
+        }
+        case "exit" -> {
+          System.out.println("bye");
+          EXIT.countDown();
+          return;
+        }
+        default -> System.out.println("unknown command " + cmd[0]);
+      }
+    }
+  }
+
+  /** Exactly {@code calls} read(2)s: FileInputStream.read(byte[]) is one each. */
+  static void readFile(String path, int calls) {
+    byte[] buf = new byte[16];
+    try (FileInputStream f = new FileInputStream(path)) {
+      for (int i = 0; i < calls; i++) {
+        f.read(buf);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void readHungFile(String path) {
+    try (FileInputStream f = new FileInputStream(path)) {
+      f.read(new byte[16]);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void awaitExit() {
+    try {
+      EXIT.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
