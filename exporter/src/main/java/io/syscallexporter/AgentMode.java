@@ -50,8 +50,7 @@ public final class AgentMode {
       }
       System.setProperty(RUNNING, "starting");
     }
-    Thread starter = new Thread(() -> run(config), "syscall-exporter-start");
-    starter.setDaemon(true);
+    Thread starter = Threads.factory("start").newThread(() -> run(config));
     starter.setContextClassLoader(AgentMode.class.getClassLoader());
     starter.start();
   }
@@ -76,9 +75,8 @@ public final class AgentMode {
       exporter = Guice.createInjector(new ExporterModule(config, syscalls, policy, web,
           Mode.AGENT, threads)).getInstance(Exporter.class);
       Exporter started = exporter;
-      Runtime.getRuntime().addShutdownHook(new Thread(started::close, "syscall-exporter-detach"));
+      Runtime.getRuntime().addShutdownHook(new Thread(started::close, "sysexp-detach"));
       exporter.start();
-      threads.learnLiveThreads(); // this starting thread too, before it ends
       System.setProperty(RUNNING, config.listenHost() + ":" + exporter.port());
       Log.info("syscall_exporter agent started", "address",
           config.listenHost() + ":" + exporter.port(), "pid", ProcessHandle.current().pid(),

@@ -10,7 +10,6 @@ import io.syscallexporter.http.WebServer;
 import io.syscallexporter.metrics.HistogramTotals;
 import io.syscallexporter.metrics.JmxPublisher;
 import java.io.IOException;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -32,8 +31,8 @@ public final class Exporter implements AutoCloseable {
   private final SlowEventLog slowLog;
   private final WebServer web;
   private final JmxPublisher jmx;
-  private final ScheduledExecutorService scanThread = daemonScheduler("inflight-scan");
-  private final ScheduledExecutorService drainThread = daemonScheduler("histogram-drain");
+  private final ScheduledExecutorService scanThread = Threads.scheduler("scan");
+  private final ScheduledExecutorService drainThread = Threads.scheduler("drain");
   private boolean closed;
 
   @Inject
@@ -49,13 +48,6 @@ public final class Exporter implements AutoCloseable {
     this.jmx = jmx;
   }
 
-  private static ScheduledExecutorService daemonScheduler(String name) {
-    return Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    });
-  }
 
   public void start() throws IOException {
     web.bind(); // first: a port below 1024 needs CAP_NET_BIND_SERVICE

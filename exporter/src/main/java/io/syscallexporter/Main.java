@@ -68,7 +68,7 @@ public final class Main {
       Log.error(cause instanceof BpfException ? cause.getMessage() : "cannot start: " + cause);
       return 1;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(exporter::close, "detach"));
+    Runtime.getRuntime().addShutdownHook(new Thread(exporter::close, "sysexp-detach"));
     try {
       exporter.start();
     } catch (IOException | RuntimeException e) {

@@ -106,6 +106,14 @@ public final class BpfObject implements AutoCloseable {
     data.put(0, contents, 0, contents.length);
   }
 
+  /** Sets a map's capacity; before {@link #load}. */
+  public void setMaxEntries(String mapName, int maxEntries) {
+    Pointer map = LIB.bpf_object__find_map_by_name(obj, mapName);
+    if (map == null || LIB.bpf_map__set_max_entries(map, maxEntries) != 0) {
+      throw new BpfException("cannot size map " + mapName, 0);
+    }
+  }
+
   /** Verifies and loads every program and creates every map. */
   public void load() {
     int rc = LIB.bpf_object__load(obj);

@@ -29,6 +29,8 @@ public interface LibBpf {
 
   int bpf_map__max_entries(Pointer map);
 
+  int bpf_map__set_max_entries(Pointer map, int maxEntries);
+
   @SaveError
   Pointer bpf_program__attach(Pointer prog);
 

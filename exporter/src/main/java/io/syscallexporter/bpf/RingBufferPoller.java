@@ -1,5 +1,6 @@
 package io.syscallexporter.bpf;
 
+import io.syscallexporter.Threads;
 import io.syscallexporter.Log;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -49,9 +50,7 @@ public final class RingBufferPoller implements AutoCloseable {
       throw new BpfException("cannot open ring buffer " + name + ": " + Errno.describe(errno),
           errno);
     }
-    this.thread = new Thread(this::run, "ringbuf-" + name);
-    thread.setDaemon(true);
-    thread.start();
+    this.thread = Threads.start("ringbuf", this::run);
   }
 
   private void run() {

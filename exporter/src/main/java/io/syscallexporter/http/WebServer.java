@@ -4,6 +4,7 @@ import com.google.inject.Inject;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.syscallexporter.Threads;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.WebConfig;
@@ -13,7 +14,6 @@ import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -120,11 +120,8 @@ public final class WebServer implements AutoCloseable {
     server.createContext(config.telemetryPath(),
         new MetricsHandler(config.telemetryPath(), registry)).getFilters().add(access);
     ThreadPoolExecutor pool = new ThreadPoolExecutor(HTTP_THREADS, HTTP_THREADS,
-        THREAD_KEEPALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-          Thread t = new Thread(r, "http");
-          t.setDaemon(true);
-          return t;
-        });
+        THREAD_KEEPALIVE_SECONDS, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+        Threads.factory("http"));
     pool.allowCoreThreadTimeOut(true);
     executor = pool;
     server.setExecutor(executor);
@@ -133,11 +130,7 @@ public final class WebServer implements AutoCloseable {
   /** Starts the threads that serve, and the web config's reloads; after {@link #bind}. */
   public void serve() {
     server.start();
-    reloader = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "web-config-reload");
-      t.setDaemon(true);
-      return t;
-    });
+    reloader = Threads.scheduler("webcfg");
     reloader.scheduleWithFixedDelay(webConfig::reloadIfChanged, RELOAD_CHECK_SECONDS,
         RELOAD_CHECK_SECONDS, TimeUnit.SECONDS);
   }

@@ -68,21 +68,16 @@ public final class JavaThreads implements ThreadNames {
       return pool;
     }
     if (ThreadPools.mayBeCut(comm) || comm.equals(processName)) {
-      enumerate(false);
+      enumerate();
       pool = poolByComm.get(comm);
     }
     return pool != null ? pool : ThreadPools.poolOf(comm);
   }
 
-  /** Learns the comm of every live Java thread now. */
-  public void learnLiveThreads() {
-    enumerate(true);
-  }
-
   /** Learns the comm of every live Java thread; at most once per {@link #ENUMERATE_EVERY_NANOS}. */
-  synchronized void enumerate(boolean force) {
+  private synchronized void enumerate() {
     long now = monotonicNanos.getAsLong();
-    if (!force && now - lastEnumeration < ENUMERATE_EVERY_NANOS) {
+    if (now - lastEnumeration < ENUMERATE_EVERY_NANOS) {
       return;
     }
     lastEnumeration = now;

@@ -43,8 +43,12 @@ class AgentIT {
   @Test
   void countsEachPoolExactlyAndNothingOutsideTheJvm() throws Exception {
     int port = ExporterProcess.freePort();
+    Set<Integer> before = LifecycleIT.ourPrograms();
     try (JavaService service = JavaService.start("--web.listen-address=127.0.0.1:" + port)) {
       service.awaitAgent(port);
+      Set<Integer> loaded = LifecycleIT.ourPrograms();
+      loaded.removeAll(before);
+      assertThat(loaded).as("programs the agent loaded").hasSize(5);
       // Another process on the host calls away meanwhile: it must not appear.
       Workload.run(Workload.uniqueName("other"), "getppid", "1000");
       service.command("io 4 1000 " + file, "io done");
@@ -68,8 +72,13 @@ class AgentIT {
       assertThat((Double) read.get("99thPercentile"))
           .isGreaterThanOrEqualTo((Double) read.get("50thPercentile")).isPositive();
 
+      // One JVM's map: a fifth of a host's.
+      assertThat(m.value("syscall_exporter_map_max_entries", "map", "hist")).isEqualTo(2048);
+
       assertThat(service.exit()).isZero();
       assertThat(service.stderr()).contains("syscall_exporter agent started");
+      assertThat(LifecycleIT.stillLoaded(loaded)).as("programs left after the JVM's exit")
+          .isEmpty();
     }
   }
 

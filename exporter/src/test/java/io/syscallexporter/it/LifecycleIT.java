@@ -67,8 +67,8 @@ class LifecycleIT {
       try (var tasks = Files.list(Path.of("/proc/" + exporter.pid() + "/task"))) {
         for (Path task : tasks.toList()) {
           String name = Files.readString(task.resolve("comm")).trim();
-          if (!List.of("http", "HTTP-Dispatcher", "inflight-scan", "histogram-drain",
-              "ringbuf-slow_ev").contains(name)) {
+          if (!List.of("sysexp-http", "HTTP-Dispatcher", "sysexp-scan", "sysexp-drain",
+              "sysexp-ringbuf").contains(name)) {
             continue; // the JVM's own threads, started before the drop
           }
           String status = Files.readString(task.resolve("status"));
@@ -173,7 +173,7 @@ class LifecycleIT {
   }
 
   /** Which of {@code ids} are still loaded once the kernel has had 10 s to free them. */
-  private static Set<Integer> stillLoaded(Set<Integer> ids) throws Exception {
+  static Set<Integer> stillLoaded(Set<Integer> ids) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     Set<Integer> left = ourPrograms();
     left.retainAll(ids);
@@ -186,7 +186,7 @@ class LifecycleIT {
   }
 
   /** IDs of loaded programs named like ours, from bpftool. */
-  private static Set<Integer> ourPrograms() throws Exception {
+  static Set<Integer> ourPrograms() throws Exception {
     Process p = new ProcessBuilder("bpftool", "prog", "show").redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
     assertThat(p.waitFor()).as("bpftool prog show: %s", out).isZero();
