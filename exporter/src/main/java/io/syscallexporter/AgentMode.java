@@ -66,6 +66,7 @@ public final class AgentMode {
 
   private static void run(ExporterConfig config) {
     Exporter exporter = null;
+    Thread detach = null;
     try {
       SyscallTable syscalls = SyscallTable.forThisMachine();
       SyscallPolicy policy = ConfigFile.policy(config, syscalls);
@@ -74,8 +75,8 @@ public final class AgentMode {
       JavaThreads threads = JavaThreads.ofThisJvm();
       exporter = Guice.createInjector(new ExporterModule(config, syscalls, policy, web,
           Mode.AGENT, threads)).getInstance(Exporter.class);
-      Exporter started = exporter;
-      Runtime.getRuntime().addShutdownHook(new Thread(started::close, "sysexp-detach"));
+      detach = new Thread(exporter::close, "sysexp-detach");
+      Runtime.getRuntime().addShutdownHook(detach);
       exporter.start();
       System.setProperty(RUNNING, config.listenHost() + ":" + exporter.port());
       Log.info("syscall_exporter agent started", "address",
@@ -84,6 +85,13 @@ public final class AgentMode {
     } catch (Throwable e) { // a guest: nothing may escape into the service
       if (exporter != null) {
         exporter.close();
+      }
+      if (detach != null) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(detach);
+        } catch (IllegalStateException exiting) {
+          // the JVM is already shutting down: the hook runs, harmlessly
+        }
       }
       System.clearProperty(RUNNING);
       notStarted(e);

@@ -75,14 +75,16 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     }
   }
 
-  private SyscallTracer(BpfObject object, int possibleCpus) {
+  private SyscallTracer(BpfObject object, int possibleCpus, int targetTgid) {
     this.object = object;
     this.possibleCpus = possibleCpus;
     this.hist = object.map("hist", Layouts.HistKey.SIZE, Layouts.HistValue.SIZE);
     this.errors = object.map("errors", 4, 8 * possibleCpus);
     this.pathQuery = object.map("path_query", 4, 4);
     this.drain = object.map("drain", 4, 8);
-    this.scan = object.attachIterator("scan_inflight", 0);
+    // Agent mode scans the JVM's threads only, not the host's (task storage exists only for
+    // them anyway: on kernels that ignore the pid the scan's result is the same).
+    this.scan = object.attachIterator("scan_inflight", targetTgid);
   }
 
   /** Loads and attaches the programs, or throws a BpfException that says what to do. */
@@ -95,7 +97,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
         object.setMaxEntries("hist", AGENT_HIST_ENTRIES);
       }
       object.load();
-      SyscallTracer tracer = new SyscallTracer(object, possibleCpus());
+      SyscallTracer tracer = new SyscallTracer(object, possibleCpus(), settings.targetTgid());
       PROGRAMS.forEach(object::attach);
       return tracer;
     } catch (RuntimeException e) {

@@ -88,6 +88,9 @@ public final class JavaThreads implements ThreadNames {
       String name = t.getName();
       // The launcher's main thread keeps the process's comm: Java never renames it.
       String comm = name.equals("main") ? processName : ThreadPools.commOf(name);
+      if (comm.equals(name)) {
+        continue; // a short name is its own comm: nothing to remember
+      }
       String pool = ThreadPools.poolOf(name);
       String known = poolByComm.putIfAbsent(comm, pool);
       if (known != null && !known.equals(pool) && !known.equals(ThreadPools.poolOf(comm))) {

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import javax.management.MBeanServerConnection;
 import javax.management.ObjectName;
 import javax.management.remote.JMXConnector;
@@ -38,6 +40,20 @@ class AgentIT {
     KernelRequired.check();
     file = dir.resolve("data");
     Files.write(file, new byte[1 << 16]);
+  }
+
+  @Test
+  void everyClassOfTheJarIsOursOrRelocated() throws Exception {
+    try (JarFile jar = new JarFile(ExporterProcess.JAR.toFile())) {
+      List<String> foreign = jar.stream().map(JarEntry::getName)
+          .filter(n -> n.endsWith(".class"))
+          // jffi keeps its name: its native library binds JNI functions by class name.
+          .filter(n -> !n.startsWith("io/syscallexporter/") && !n.startsWith("com/kenai/jffi/"))
+          .toList();
+      assertThat(foreign).isEmpty();
+      assertThat(jar.getManifest().getMainAttributes().getValue("Premain-Class"))
+          .isEqualTo("io.syscallexporter.Agent");
+    }
   }
 
   @Test
