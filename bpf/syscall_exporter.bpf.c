@@ -118,6 +118,35 @@ static __always_inline bool untargeted(struct task_struct *task)
 	return cfg.target_tgid && task->tgid != cfg.target_tgid;
 }
 
+/*
+ * Agent mode keys histograms by thread pool: the thread's comm with its
+ * trailing number replaced by '*' ("churn-4711" -> "churn-*"), so threads
+ * that come and go share one entry instead of filling the map. Constant
+ * indexes only; the bytes after the '*' are zeroed, as the key is hashed whole.
+ */
+static __always_inline void comm_to_pool(char *c)
+{
+	int len = COMM_LEN - 1, start = 0;
+
+#pragma unroll
+	for (int i = COMM_LEN - 1; i >= 0; i--)
+		if (!c[i])
+			len = i;
+#pragma unroll
+	for (int i = 0; i < COMM_LEN; i++)
+		if (i < len && (c[i] < '0' || c[i] > '9'))
+			start = i + 1;
+	if (start == len)
+		return; /* no trailing number */
+#pragma unroll
+	for (int i = 0; i < COMM_LEN; i++) {
+		if (i == start)
+			c[i] = '*';
+		else if (i > start)
+			c[i] = 0;
+	}
+}
+
 /* Index of the first bucket whose upper bound is >= ns (lower_bound). */
 static __always_inline __u32 bucket_of(__u64 ns)
 {
@@ -218,6 +247,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (cfg.per_thread) {
 		/* A Java thread's comm is its name's first 15 bytes: user space names its pool. */
 		__builtin_memcpy(key.process, task->comm, sizeof(key.process));
+		comm_to_pool(key.process);
 	} else {
 		struct task_struct *leader = task->group_leader;
 		__builtin_memcpy(key.process, leader->comm, sizeof(key.process));

@@ -19,6 +19,7 @@ import org.yaml.snakeyaml.Yaml;
  * from stdin, so a test can attach an agent between them:
  *   io N CALLS FILE   N threads io-worker-1..N, each making CALLS read(2)s of FILE
  *   long CALLS FILE   one thread with a name longer than 15 bytes does the same, then waits
+ *   churn N FILE      N short-lived threads churn-1..N, 100 at a time, one read(2) each
  *   hang FILE         thread fuse-reader-1 reads FILE, which may never return
  *   exit              returns from main
  */
@@ -65,6 +66,20 @@ public class IoService {
           t.start();
           done.await();
           System.out.println("long done");
+        }
+        case "churn" -> {
+          int n = Integer.parseInt(cmd[1]);
+          for (int first = 1; first <= n; first += 100) {
+            List<Thread> batch = new ArrayList<>();
+            for (int i = first; i < first + 100 && i <= n; i++) {
+              batch.add(new Thread(() -> readFile(cmd[2], 1), "churn-" + i));
+            }
+            batch.forEach(Thread::start);
+            for (Thread t : batch) {
+              t.join();
+            }
+          }
+          System.out.println("churn done");
         }
         case "hang" -> {
           Thread t = new Thread(() -> readHungFile(cmd[1]), "fuse-reader-1");

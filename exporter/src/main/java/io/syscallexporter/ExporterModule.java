@@ -60,7 +60,7 @@ public final class ExporterModule extends AbstractModule {
     // pid from it: the agent needs the host's (hostPID in Kubernetes).
     int target = mode == Mode.AGENT ? (int) ProcessHandle.current().pid() : 0;
     return SyscallTracer.start(new SyscallTracer.Settings(config.slowThreshold(),
-        config.perPidLabels(), config.cgroupLabels(), target, threads.byThread(),
+        config.perPidLabels(), config.cgroupLabels(), target, mode == Mode.AGENT,
         policy.kernelTables(syscalls)));
   }
 

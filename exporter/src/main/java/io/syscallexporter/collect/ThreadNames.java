@@ -4,16 +4,17 @@ import java.util.List;
 
 /**
  * How threads are named in labels, logs and the on-call view. On a host there is no thread
- * label and a thread is its comm. In agent mode the kernel keys histograms by the thread's own
- * comm, and a series is labelled by Java thread pool.
+ * label and a thread is its comm. In agent mode the kernel keys histograms by the thread's pool
+ * as its comm shows it (the number at its end replaced by {@code *}), and a series is labelled
+ * by Java thread pool.
  */
 public interface ThreadNames {
 
   /** On a host: series by process, threads by comm. */
   ThreadNames HOST = new ThreadNames() {
     @Override
-    public boolean byThread() {
-      return false;
+    public String seriesName(String process, String thread) {
+      return process;
     }
 
     @Override
@@ -37,14 +38,17 @@ public interface ThreadNames {
     }
   };
 
-  /** Whether series keys carry the thread's comm instead of the process's. */
-  boolean byThread();
+  /**
+   * The name a series key carries for a thread in {@code process} whose comm is {@code thread},
+   * as the kernel writes it into histogram keys.
+   */
+  String seriesName(String process, String thread);
 
-  /** The process label of every series when {@link #byThread()}; null otherwise. */
+  /** The process label of every series in agent mode; null on a host. */
   String processName();
 
-  /** The thread label of a series whose key carries this comm; null: no thread label. */
-  String poolOf(String comm);
+  /** The thread label of a series whose key carries this name; null: no thread label. */
+  String poolOf(String seriesName);
 
   /**
    * The name to show for one thread: its full Java name when known, else its comm. {@code

@@ -109,7 +109,7 @@ public final class TimeoutScanner {
     String file = hasFd ? kernel.fdPath(c.pid(), c.tid(), c.arg0()).orElse(null) : null;
     List<String> stack = Arrays.stream(c.kernelStack()).mapToObj(names::get).toList();
     // The same key the histograms have, so the call lands in the same label set.
-    SeriesKey key = new SeriesKey(threads.byThread() ? c.thread() : c.process(),
+    SeriesKey key = new SeriesKey(threads.seriesName(c.process(), c.thread()),
         perPid ? c.pid() : 0, c.nr(), c.cgroup());
     return new TimedOutCall(key, syscalls.name(c.nr()), c.tid(), c.pid(), c.process(),
         threads.nameOf(c.tid(), c.thread(), true), c.startNanos(), hasFd ? c.arg0() : null,

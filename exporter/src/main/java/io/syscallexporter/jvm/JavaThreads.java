@@ -14,9 +14,9 @@ import javax.management.JMException;
 import javax.management.ObjectName;
 
 /**
- * The threads of the JVM the agent runs in. A series' thread label comes from the comm in its
- * kernel key: a comm shorter than 15 bytes is the thread's whole name; a longer name is found
- * among the live Java threads, whose enumeration is cheap (no safepoint). A single thread, by
+ * The threads of the JVM the agent runs in. A series' thread label comes from its kernel key,
+ * the pool of the thread's comm: for a name of up to 15 bytes that is the name's pool; a
+ * longer name is found among the live Java threads, whose enumeration is cheap (no safepoint). A single thread, by
  * kernel tid, is found through the JVM's thread dump, which costs a safepoint: it is taken only
  * for a thread not yet known, and at most once per {@link #DUMP_EVERY_NANOS} unless a stuck
  * call asks.
@@ -25,12 +25,12 @@ public final class JavaThreads implements ThreadNames {
   static final long ENUMERATE_EVERY_NANOS = 100_000_000L;
   static final long DUMP_EVERY_NANOS = 10_000_000_000L;
   static final long URGENT_DUMP_EVERY_NANOS = 1_000_000_000L;
-  /** Comms remembered; past this (names made unique per thread), the memory starts over. */
-  static final int MAX_COMMS = 10_000;
+  /** Keys remembered; past this (long names made unique per thread), the memory starts over. */
+  static final int MAX_KEYS = 10_000;
 
   private final String processName;
   private final LongSupplier monotonicNanos;
-  private final Map<String, String> poolByComm = new ConcurrentHashMap<>();
+  private final Map<String, String> poolByKey = new ConcurrentHashMap<>();
   private volatile Map<Integer, Long> javaIdByTid = Map.of();
   private long lastEnumeration = Long.MIN_VALUE / 2;
   private long lastDump = Long.MIN_VALUE / 2;
@@ -52,8 +52,8 @@ public final class JavaThreads implements ThreadNames {
   }
 
   @Override
-  public boolean byThread() {
-    return true;
+  public String seriesName(String process, String thread) {
+    return ThreadPools.poolOf(thread);
   }
 
   @Override
@@ -61,41 +61,43 @@ public final class JavaThreads implements ThreadNames {
     return processName;
   }
 
+  /** {@code key}: a thread's comm as the kernel keys it, its number replaced by {@code *}. */
   @Override
-  public String poolOf(String comm) {
-    String pool = poolByComm.get(comm);
-    if (pool != null) {
-      return pool;
-    }
-    if (ThreadPools.mayBeCut(comm) || comm.equals(processName)) {
+  public String poolOf(String key) {
+    String pool = poolByKey.get(key);
+    if (pool == null) {
       enumerate();
-      pool = poolByComm.get(comm);
+      pool = poolByKey.get(key);
     }
-    return pool != null ? pool : ThreadPools.poolOf(comm);
+    // Not found: a short name, which is its own key, or a long one gone before it was seen.
+    return pool != null ? pool : key;
   }
 
-  /** Learns the comm of every live Java thread; at most once per {@link #ENUMERATE_EVERY_NANOS}. */
+  /**
+   * Learns the key of every live Java thread whose key is not its pool (a name the kernel cuts,
+   * and the main thread); at most once per {@link #ENUMERATE_EVERY_NANOS}.
+   */
   private synchronized void enumerate() {
     long now = monotonicNanos.getAsLong();
     if (now - lastEnumeration < ENUMERATE_EVERY_NANOS) {
       return;
     }
     lastEnumeration = now;
-    if (poolByComm.size() > MAX_COMMS) {
-      poolByComm.clear();
+    if (poolByKey.size() > MAX_KEYS) {
+      poolByKey.clear();
     }
     for (Thread t : liveThreads()) {
       String name = t.getName();
       // The launcher's main thread keeps the process's comm: Java never renames it.
-      String comm = name.equals("main") ? processName : ThreadPools.commOf(name);
-      if (comm.equals(name)) {
-        continue; // a short name is its own comm: nothing to remember
-      }
+      String key = ThreadPools.keyOf(name.equals("main") ? processName : name);
       String pool = ThreadPools.poolOf(name);
-      String known = poolByComm.putIfAbsent(comm, pool);
-      if (known != null && !known.equals(pool) && !known.equals(ThreadPools.poolOf(comm))) {
-        // Two pools cut to the same comm: neither name is right, the comm is.
-        poolByComm.put(comm, ThreadPools.poolOf(comm));
+      if (key.equals(pool)) {
+        continue; // nothing to learn
+      }
+      String known = poolByKey.putIfAbsent(key, pool);
+      if (known != null && !known.equals(pool) && !known.equals(key)) {
+        // Two pools cut to the same key: neither name is right, the key is.
+        poolByKey.put(key, key);
       }
     }
   }

@@ -33,8 +33,12 @@ public final class ThreadPools {
     return new String(Arrays.copyOf(utf8, COMM_BYTES), StandardCharsets.UTF_8);
   }
 
-  /** Whether a comm may be a longer name cut by the kernel. */
-  static boolean mayBeCut(String comm) {
-    return comm.getBytes(StandardCharsets.UTF_8).length >= COMM_BYTES;
+  /**
+   * What agent mode's histogram keys carry for a thread: the pool of its comm, as the kernel
+   * computes it (comm_to_pool in the BPF program). For a name of up to 15 bytes that is the
+   * name's pool; for a longer one, the pool of its first 15 bytes.
+   */
+  public static String keyOf(String threadName) {
+    return poolOf(commOf(threadName));
   }
 }

@@ -99,6 +99,26 @@ class AgentIT {
   }
 
   @Test
+  void threadsThatComeAndGoStayOneLabelSetEach() throws Exception {
+    int port = ExporterProcess.freePort();
+    try (JavaService service = JavaService.start("--web.listen-address=127.0.0.1:" + port
+        + ",--drain.interval=200ms")) {
+      service.awaitAgent(port);
+      service.command("churn 5000 " + file, "churn done");
+      MetricsText m = service.scrape(port);
+      assertThat(m.value("syscall_duration_seconds_count", "process", "java", "syscall", "read",
+          "thread", "churn-*")).isEqualTo(5000);
+      // 5,000 threads: a handful of label sets (one per syscall a thread makes), not thousands.
+      long churnSets = m.samples("syscall_duration_seconds_count").stream()
+          .filter(s -> "churn-*".equals(s.labels().get("thread"))).count();
+      assertThat(churnSets).isBetween(1L, 40L);
+      assertThat(m.value("syscall_exporter_label_sets")).isLessThan(400);
+      assertThat(m.value("syscall_exporter_map_update_failures_total", "map", "hist")).isZero();
+      assertThat(service.exit()).isZero();
+    }
+  }
+
+  @Test
   void showsTheJavaStackOfACallStuckOnAHungFile() throws Exception {
     Path mnt = Files.createDirectories(dir.resolve("mnt"));
     Process fs = new ProcessBuilder(TestBinaries.compile("hangfs", "fuse3").toString(), "3600",

@@ -22,21 +22,37 @@ class ThreadPoolsTest {
   }
 
   @Test
+  void theKernelKeyIsThePoolOfTheComm() {
+    assertThat(ThreadPools.keyOf("churn-4711")).isEqualTo("churn-*");
+    assertThat(ThreadPools.keyOf("http-nio-8080-exec-12")).isEqualTo("http-nio-8080-e");
+    assertThat(ThreadPools.keyOf("worker-pool-123-thread-4")).isEqualTo("worker-pool-*");
+  }
+
+  @Test
   void aLongNameIsFoundAmongTheLiveThreads() throws Exception {
     AtomicLong clock = new AtomicLong();
     JavaThreads threads = new JavaThreads("java", clock::get);
-    Thread t = new Thread(() -> sleep(), "a-pool-with-a-long-name-7");
-    t.setDaemon(true);
-    t.start();
+    Thread a = daemon("a-pool-with-a-long-name-7");
+    Thread b = daemon("worker-pool-123-thread-4");
     try {
       assertThat(threads.poolOf("a-pool-with-a-l")).isEqualTo("a-pool-with-a-long-name-*");
-      assertThat(threads.poolOf("short-3")).isEqualTo("short-*");
+      assertThat(threads.poolOf("worker-pool-*")).isEqualTo("worker-pool-123-thread-*");
+      assertThat(threads.poolOf("short-*")).isEqualTo("short-*");
       // The launcher's main thread keeps the process's comm.
       assertThat(threads.poolOf("java")).isEqualTo("main");
+      assertThat(threads.seriesName("java", "io-worker-12")).isEqualTo("io-worker-*");
       assertThat(threads.nameOf(-1, "fallback", false)).isEqualTo("fallback");
     } finally {
-      t.interrupt();
+      a.interrupt();
+      b.interrupt();
     }
+  }
+
+  private static Thread daemon(String name) {
+    Thread t = new Thread(ThreadPoolsTest::sleep, name);
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   private static void sleep() {

@@ -73,8 +73,8 @@ class LabelBudgetTest {
   void inAgentModeLabelsByThreadPoolUnderTheJvm() {
     ThreadNames pools = new ThreadNames() {
       @Override
-      public boolean byThread() {
-        return true;
+      public String seriesName(String process, String thread) {
+        return thread;
       }
 
       @Override
@@ -83,8 +83,8 @@ class LabelBudgetTest {
       }
 
       @Override
-      public String poolOf(String comm) {
-        return comm.replaceFirst("\\d+$", "*");
+      public String poolOf(String key) {
+        return key;
       }
 
       @Override
@@ -98,11 +98,9 @@ class LabelBudgetTest {
       }
     };
     LabelBudget budget = new LabelBudget(X86, false, null, pools, 1);
-    assertThat(budget.labelsFor(new SeriesKey("io-worker-1", 0, 0), 0))
+    assertThat(budget.labelsFor(new SeriesKey("io-worker-*", 0, 0), 0))
         .isEqualTo(new LabelSet("read", "java", null, null, "io-worker-*"));
-    assertThat(budget.labelsFor(new SeriesKey("io-worker-2", 0, 0), 0))
-        .isEqualTo(new LabelSet("read", "java", null, null, "io-worker-*"));
-    assertThat(budget.labelsFor(new SeriesKey("http-1", 0, 0), 0))
+    assertThat(budget.labelsFor(new SeriesKey("http-*", 0, 0), 0))
         .isEqualTo(new LabelSet("read", "java", null, null, "_other"));
   }
 
