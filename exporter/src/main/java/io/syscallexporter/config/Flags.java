@@ -142,8 +142,11 @@ public final class Flags {
   }
 
   public static String usage() {
-    StringBuilder s = new StringBuilder("usage: syscall_exporter [flags]\n\n"
-        + "Exports per-process, per-syscall latency measured in the kernel with eBPF.\n"
+    StringBuilder s = new StringBuilder("usage: syscall_exporter [flags]\n"
+        + "       java -jar syscall-exporter.jar attach PID [flags]\n"
+        + "       java -javaagent:syscall-exporter.jar=flag,flag,... ...\n\n"
+        + "Exports per-process, per-syscall latency measured in the kernel with eBPF; as a Java\n"
+        + "agent (at start, or attached to a running JVM), that JVM's by Java thread pool.\n"
         + "Needs root, or CAP_BPF and CAP_PERFMON, and a kernel with BTF.\n\nFlags:\n");
     s.append(String.format("  %-32s %s%n", "-h, --help", "Show this help and exit."));
     for (Flag f : FLAGS.values()) {

@@ -20,14 +20,17 @@ public final class Pages implements HttpHandler {
   static final String TIMED_OUT_JSON = "/api/v1/timed-out";
   static final String HEALTHY = "/-/healthy";
 
+  private final String about;
   private final String telemetryPath;
   private final boolean timedOutView;
   private final TimeoutScanner scanner;
   private final LongSupplier monotonicNanos;
 
   /** {@code timedOutView} false: the on-call view is a 404 (--no-web.timed-out-view). */
-  public Pages(String telemetryPath, boolean timedOutView, TimeoutScanner scanner,
+  /** {@code about}: one sentence on what this exporter measures, for the landing page. */
+  public Pages(String about, String telemetryPath, boolean timedOutView, TimeoutScanner scanner,
       LongSupplier monotonicNanos) {
+    this.about = about;
     this.telemetryPath = telemetryPath;
     this.timedOutView = timedOutView;
     this.scanner = scanner;
@@ -71,7 +74,7 @@ public final class Pages implements HttpHandler {
     List<TimedOutCall> stuck = scanner.timedOut();
     return "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
         + "<title>syscall_exporter</title></head>\n<body>\n<h1>syscall_exporter</h1>\n"
-        + "<p>Per-process, per-syscall latency measured in the kernel with eBPF.</p>\n<ul>\n"
+        + "<p>" + TimedOutView.escape(about) + "</p>\n<ul>\n"
         + "<li><a href=\"" + TimedOutView.escape(telemetryPath) + "\">Metrics</a></li>\n"
         + (timedOutView ? "<li><a href=\"" + TIMED_OUT + "\">Syscalls stuck past their"
             + " timeout</a> (" + stuck.size() + " now; <a href=\"" + TIMED_OUT_JSON

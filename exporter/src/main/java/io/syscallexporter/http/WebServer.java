@@ -4,6 +4,7 @@ import com.google.inject.Inject;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsServer;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.syscallexporter.Mode;
 import io.syscallexporter.Threads;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
@@ -59,6 +60,7 @@ public final class WebServer implements AutoCloseable {
   static final long RELOAD_CHECK_SECONDS = 5;
 
   private final ExporterConfig config;
+  private final Mode mode;
   private final PrometheusRegistry registry;
   private final TimeoutScanner scanner;
   private final WebConfigSource webConfig;
@@ -67,9 +69,10 @@ public final class WebServer implements AutoCloseable {
   private ScheduledExecutorService reloader;
 
   @Inject
-  public WebServer(ExporterConfig config, PrometheusRegistry registry, TimeoutScanner scanner,
-      WebConfigSource webConfig) {
+  public WebServer(ExporterConfig config, Mode mode, PrometheusRegistry registry,
+      TimeoutScanner scanner, WebConfigSource webConfig) {
     this.config = config;
+    this.mode = mode;
     this.registry = registry;
     this.scanner = scanner;
     this.webConfig = webConfig;
@@ -115,8 +118,12 @@ public final class WebServer implements AutoCloseable {
       }
       access.update(next);
     });
-    server.createContext("/", new Pages(config.telemetryPath(), config.timedOutView(), scanner,
-        System::nanoTime)).getFilters().add(access);
+    String about = mode == Mode.AGENT
+        ? "Syscall latency of this JVM (pid " + ProcessHandle.current().pid()
+            + "), by Java thread pool, measured in the kernel with eBPF."
+        : "Per-process, per-syscall latency measured in the kernel with eBPF.";
+    server.createContext("/", new Pages(about, config.telemetryPath(), config.timedOutView(),
+        scanner, System::nanoTime)).getFilters().add(access);
     server.createContext(config.telemetryPath(),
         new MetricsHandler(config.telemetryPath(), registry)).getFilters().add(access);
     ThreadPoolExecutor pool = new ThreadPoolExecutor(HTTP_THREADS, HTTP_THREADS,

@@ -25,6 +25,11 @@ public final class JavaThreads implements ThreadNames {
   static final long ENUMERATE_EVERY_NANOS = 100_000_000L;
   static final long DUMP_EVERY_NANOS = 10_000_000_000L;
   static final long URGENT_DUMP_EVERY_NANOS = 1_000_000_000L;
+  /**
+   * Frames kept of a stuck thread's Java stack, innermost first: the waiting line of the
+   * service's code is near the top, and each stuck call keeps its stack while it is stuck.
+   */
+  static final int STACK_FRAMES = 64;
   /** Keys remembered; past this (long names made unique per thread), the memory starts over. */
   static final int MAX_KEYS = 10_000;
 
@@ -114,7 +119,8 @@ public final class JavaThreads implements ThreadNames {
     if (t == null) {
       return List.of();
     }
-    return Arrays.stream(t.getStackTrace()).map(StackTraceElement::toString).toList();
+    return Arrays.stream(t.getStackTrace()).limit(STACK_FRAMES).map(StackTraceElement::toString)
+        .toList();
   }
 
   private Thread byTid(int tid, boolean urgent) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.syscallexporter.collect.FakeKernel;
+import io.syscallexporter.Mode;
 import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
@@ -45,7 +46,8 @@ class MetricsHandlerTest {
     Counter.builder().name("second_total").help("b").register(registry).inc(5);
     TimeoutScanner scanner = new TimeoutScanner(new FakeKernel(),
         SyscallTable.forArch("x86_64"), new ProcFs(), new KernelSymbols(), ThreadNames.HOST, config);
-    try (WebServer web = new WebServer(config, registry, scanner, WebConfigSource.none())) {
+    try (WebServer web = new WebServer(config, Mode.HOST, registry, scanner,
+        WebConfigSource.none())) {
       web.start();
       String base = "http://127.0.0.1:" + web.port();
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.syscallexporter.collect.FakeKernel;
+import io.syscallexporter.Mode;
 import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
@@ -30,7 +31,7 @@ class PagesTest {
     ExporterConfig config = Flags.parse(flags);
     TimeoutScanner scanner = new TimeoutScanner(new FakeKernel(),
         SyscallTable.forArch("x86_64"), new ProcFs(), new KernelSymbols(), ThreadNames.HOST, config);
-    WebServer web = new WebServer(config, new PrometheusRegistry(), scanner,
+    WebServer web = new WebServer(config, Mode.HOST, new PrometheusRegistry(), scanner,
         WebConfigSource.none());
     web.start();
     return web;

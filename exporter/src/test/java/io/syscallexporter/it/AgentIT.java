@@ -88,6 +88,7 @@ class AgentIT {
       assertThat((Double) read.get("99thPercentile"))
           .isGreaterThanOrEqualTo((Double) read.get("50thPercentile")).isPositive();
 
+      assertThat(service.get(port, "/")).contains("this JVM (pid " + service.pid() + ")");
       // One JVM's map: a fifth of a host's.
       assertThat(m.value("syscall_exporter_map_max_entries", "map", "hist")).isEqualTo(2048);
 
