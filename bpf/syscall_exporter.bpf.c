@@ -294,7 +294,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	ev->nr = key.nr;
 	ev->pad = 0;
 	bpf_get_current_comm(ev->thread, sizeof(ev->thread));
-	__builtin_memcpy(ev->process, key.process, sizeof(ev->process));
+	/* Not key.process: in agent mode that is the thread's pool. */
+	__builtin_memcpy(ev->process, task->group_leader->comm, sizeof(ev->process));
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
 }

@@ -155,6 +155,33 @@ class AgentIT {
   }
 
   @Test
+  void aSlowCallIsLoggedWithTheFullJavaThreadName() throws Exception {
+    Path mnt = Files.createDirectories(dir.resolve("slow-mnt"));
+    Process fs = new ProcessBuilder(TestBinaries.compile("hangfs", "fuse3").toString(), "2",
+        mnt.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("fs2.log").toFile())
+        .start();
+    int port = ExporterProcess.freePort();
+    try (JavaService service = JavaService.start("--web.listen-address=127.0.0.1:" + port
+        + ",--slow.threshold=1s")) {
+      awaitTrue("hangfs mounted", () -> Files.readString(Path.of("/proc/mounts"))
+          .contains(" " + mnt + " fuse"));
+      service.awaitAgent(port);
+      service.command("long 1 " + mnt.resolve("slow"), "long done"); // one 2 s read
+      awaitTrue("the slow-call line", () -> service.stderr().contains("msg=\"slow syscall\""));
+      String line = service.stderr().lines().filter(l -> l.contains("msg=\"slow syscall\""))
+          .findFirst().orElseThrow();
+      assertThat(line).contains("syscall=read", "process=java",
+          "thread=" + LONG_POOL.replace("*", "1"));
+      assertThat(service.scrape(port).value("syscall_slow_total", "process", "java",
+          "syscall", "read", "thread", LONG_POOL)).isEqualTo(1);
+      assertThat(service.exit()).isZero();
+    } finally {
+      fs.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
+    }
+  }
+
+  @Test
   void attachesToARunningService() throws Exception {
     int port = ExporterProcess.freePort();
     try (JavaService service = JavaService.start(null)) {
