@@ -121,18 +121,13 @@ class AgentIT {
 
   @Test
   void showsTheJavaStackOfACallStuckOnAHungFile() throws Exception {
-    Path mnt = Files.createDirectories(dir.resolve("mnt"));
-    Process fs = new ProcessBuilder(TestBinaries.compile("hangfs", "fuse3").toString(), "3600",
-        mnt.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("fs.log").toFile())
-        .start();
+    HangFs fs = HangFs.mount(3600);
     int port = ExporterProcess.freePort();
     JavaService service = JavaService.start("--web.listen-address=127.0.0.1:" + port
         + ",--syscall.timeout=1s,--scan.interval=200ms");
     try {
-      awaitTrue("hangfs mounted", () -> Files.readString(Path.of("/proc/mounts"))
-          .contains(" " + mnt + " fuse"));
       service.awaitAgent(port);
-      service.command("hang " + mnt.resolve("slow"), "hang started");
+      service.command("hang " + fs.slowFile(), "hang started");
 
       awaitTrue("the stuck read listed", () -> service.get(port, "/api/v1/timed-out")
           .contains("fuse-reader-1"));
@@ -148,25 +143,19 @@ class AgentIT {
       Prometheus.assertPanelsHaveData(Path.of("../grafana-dashboards/jvm.json"), port, dir);
     } finally {
       // First the FUSE server: until it goes, the stuck read holds off even SIGKILL.
-      fs.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
+      fs.close();
       service.close();
     }
   }
 
   @Test
   void aSlowCallIsLoggedWithTheFullJavaThreadName() throws Exception {
-    Path mnt = Files.createDirectories(dir.resolve("slow-mnt"));
-    Process fs = new ProcessBuilder(TestBinaries.compile("hangfs", "fuse3").toString(), "2",
-        mnt.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("fs2.log").toFile())
-        .start();
     int port = ExporterProcess.freePort();
-    try (JavaService service = JavaService.start("--web.listen-address=127.0.0.1:" + port
-        + ",--slow.threshold=1s")) {
-      awaitTrue("hangfs mounted", () -> Files.readString(Path.of("/proc/mounts"))
-          .contains(" " + mnt + " fuse"));
+    try (HangFs fs = HangFs.mount(2);
+        JavaService service = JavaService.start("--web.listen-address=127.0.0.1:" + port
+            + ",--slow.threshold=1s")) {
       service.awaitAgent(port);
-      service.command("long 1 " + mnt.resolve("slow"), "long done"); // one 2 s read
+      service.command("long 1 " + fs.slowFile(), "long done"); // one 2 s read
       awaitTrue("the slow-call line", () -> service.stderr().contains("msg=\"slow syscall\""));
       String line = service.stderr().lines().filter(l -> l.contains("msg=\"slow syscall\""))
           .findFirst().orElseThrow();
@@ -175,9 +164,6 @@ class AgentIT {
       assertThat(service.scrape(port).value("syscall_slow_total", "process", "java",
           "syscall", "read", "thread", LONG_POOL)).isEqualTo(1);
       assertThat(service.exit()).isZero();
-    } finally {
-      fs.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
     }
   }
 

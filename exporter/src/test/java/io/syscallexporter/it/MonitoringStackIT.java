@@ -35,7 +35,7 @@ class MonitoringStackIT {
     Path work = Files.createTempDirectory("stack");
     int promPort = ExporterProcess.freePort();
     int amPort = ExporterProcess.freePort();
-    Path mnt = Files.createDirectories(work.resolve("mnt"));
+    HangFs fs = HangFs.mount(3600);
     List<Process> processes = new ArrayList<>();
     try (ExporterProcess exporter = ExporterProcess.start("--syscall.timeout=2s",
         "--scan.interval=500ms")) {
@@ -56,11 +56,8 @@ class MonitoringStackIT {
       String am = "http://127.0.0.1:" + amPort;
 
       // A read that hangs until the FUSE server goes away.
-      Process fs = start(work.resolve("hangfs.log"),
-          TestBinaries.compile("hangfs", "fuse3").toString(), "3600", mnt.toString());
-      processes.add(fs);
-      awaitTrue("hangfs mounted", 10, () -> read("/proc/mounts").contains(" " + mnt + " fuse"));
-      Workload reader = Workload.start(Workload.uniqueName("st"), "read", mnt + "/slow");
+      Workload reader = Workload.start(Workload.uniqueName("st"), "read",
+          fs.slowFile().toString());
       Workload.run(Workload.uniqueName("sb"), "getppid", "1000");
 
       // Two scrapes of the stuck call, the rule's `for: 30s`, and Alertmanager's group_wait.
@@ -101,7 +98,7 @@ class MonitoringStackIT {
 
       // The hang ends: the FUSE server dies, the kernel aborts its requests and the read
       // fails. The gauge drops to 0 and the alert resolves.
-      fs.destroyForcibly().waitFor();
+      fs.kill();
       assertThat(reader.exitsWithin(30)).as("the read returned").isTrue();
       awaitTrue("SyscallsTimedOut resolved", 90,
           () -> !get(am + "/api/v2/alerts?active=true").contains(reader.name));
@@ -110,7 +107,7 @@ class MonitoringStackIT {
         p.destroyForcibly();
         p.waitFor(10, TimeUnit.SECONDS);
       }
-      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
+      fs.close();
     }
   }
 
@@ -123,14 +120,6 @@ class MonitoringStackIT {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url))
           .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
       return r.body();
-    } catch (Exception e) {
-      return "";
-    }
-  }
-
-  private static String read(String file) {
-    try {
-      return Files.readString(Path.of(file));
     } catch (Exception e) {
       return "";
     }

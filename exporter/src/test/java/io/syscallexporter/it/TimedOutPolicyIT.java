@@ -38,12 +38,10 @@ class TimedOutPolicyIT {
 
   @Test
   void hungFileReadCountsAndWaitsByDesignDoNot() throws Exception {
-    Path mnt = Files.createTempDirectory("hangfs");
-    Process fs = new ProcessBuilder(TestBinaries.compile("hangfs", "fuse3").toString(), "8",
-        mnt.toString()).redirectErrorStream(true).start();
+    HangFs fs = HangFs.mount(8);
+    Path mnt = fs.mnt;
     List<Workload> waiters = new ArrayList<>();
     try {
-      awaitMounted(mnt);
       Map<String, Set<String>> waits = new LinkedHashMap<>();
       waits.put("epoll", Set.of("epoll_wait", "epoll_pwait"));
       waits.put("futex", Set.of("futex"));
@@ -113,20 +111,17 @@ class TimedOutPolicyIT {
       for (Workload w : waiters) {
         w.kill();
       }
-      fs.destroyForcibly().waitFor();
-      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
+      fs.close();
     }
   }
 
   @Test
   void worksAsTheSystemdUnitsUserWithItsCapabilities() throws Exception {
-    Path mnt = Files.createTempDirectory("hangfs");
-    Process fs = new ProcessBuilder(TestBinaries.compile("hangfs", "fuse3").toString(), "6",
-        mnt.toString()).redirectErrorStream(true).start();
+    HangFs fs = HangFs.mount(6);
+    Path mnt = fs.mnt;
     Workload piper = null;
     try (ExporterProcess nobody = ExporterProcess.startUnprivileged("--syscall.timeout=1s",
         "--scan.interval=250ms")) {
-      awaitMounted(mnt);
       // Root's processes: their /proc fd links are closed to nobody, the kernel is not.
       piper = Workload.start(Workload.uniqueName("np"), "block", "pipe");
       Workload reader = Workload.start(Workload.uniqueName("nr"), "read", mnt + "/slow");
@@ -150,8 +145,7 @@ class TimedOutPolicyIT {
       if (piper != null) {
         piper.kill();
       }
-      fs.destroyForcibly().waitFor();
-      new ProcessBuilder("umount", "-l", mnt.toString()).start().waitFor();
+      fs.close();
     }
   }
 
@@ -195,14 +189,4 @@ class TimedOutPolicyIT {
     assertThat(exit.stderr()).contains("config file " + config + ": " + expected);
   }
 
-  private static void awaitMounted(Path mnt) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (System.nanoTime() < deadline) {
-      if (Files.readString(Path.of("/proc/mounts")).contains(" " + mnt + " fuse")) {
-        return;
-      }
-      Thread.sleep(50);
-    }
-    throw new AssertionError("hangfs did not mount on " + mnt);
-  }
 }
