@@ -23,7 +23,7 @@ import javax.management.ObjectName;
  * Agent mode's bridge into a Java shop's JMX tools: each (syscall, thread pool) label set as
  * Dropwizard metrics in a {@link MetricRegistry}, published by Dropwizard's {@link JmxReporter}
  * in the platform MBeanServer under the domain {@value #DOMAIN}, e.g.
- * {@code syscall_exporter:metric=syscall_duration_nanoseconds,syscall=read,thread="io-worker-*"}.
+ * {@code syscall_exporter:metric=syscall_duration_nanoseconds,syscall=read,thread="io-worker-\*"}.
  * The latency histogram's snapshot comes from the exact kernel buckets ({@link BucketSnapshot}).
  * Values are as of the last {@link #refresh}, which also adds and removes label sets as they come
  * and go.

@@ -2,9 +2,9 @@ package io.syscallexporter.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.collect.FakeKernel;
 import io.syscallexporter.collect.LatencyBuckets;
+import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.util.HashMap;
@@ -22,8 +22,9 @@ class HistogramTotalsTest {
 
   private HistogramTotals totals(String... flags) throws Exception {
     var config = Flags.parse(flags);
-    return new HistogramTotals(kernel, new LabelBudget(SyscallTable.forArch("x86_64"), config, null, ThreadNames.HOST),
-        config, now::get);
+    return new HistogramTotals(kernel,
+        new LabelBudget(SyscallTable.forArch("x86_64"), config, null, ThreadNames.HOST), config,
+        now::get);
   }
 
   private Map<String, Long> counts(HistogramTotals totals) {

@@ -6,8 +6,8 @@ import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
-import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.collect.FakeKernel;
+import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.io.ByteArrayOutputStream;
@@ -20,7 +20,8 @@ class SyscallLatencyCollectorTest {
   private SyscallLatencyCollector collector(String... flags) throws Exception {
     var config = Flags.parse(flags);
     return new SyscallLatencyCollector(new HistogramTotals(kernel,
-        new LabelBudget(SyscallTable.forArch("x86_64"), config, null, ThreadNames.HOST), config), config);
+        new LabelBudget(SyscallTable.forArch("x86_64"), config, null, ThreadNames.HOST), config),
+        config);
   }
 
   @Test

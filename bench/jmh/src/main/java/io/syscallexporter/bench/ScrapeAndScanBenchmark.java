@@ -65,8 +65,8 @@ public class ScrapeAndScanBenchmark {
     }
     ExporterConfig config = Flags.parse();
     SyscallTable syscalls = SyscallTable.forArch("x86_64");
-    HistogramTotals totals = new HistogramTotals(kernel, new LabelBudget(syscalls, config, null, ThreadNames.HOST),
-        config);
+    HistogramTotals totals = new HistogramTotals(kernel,
+        new LabelBudget(syscalls, config, null, ThreadNames.HOST), config);
     totals.drain(); // the steady state: running totals, little in the kernel since
     registry = new PrometheusRegistry();
     registry.register(new SyscallLatencyCollector(totals, config));
