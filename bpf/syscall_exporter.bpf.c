@@ -191,9 +191,9 @@ static __always_inline bool is_file(__u32 kind)
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	/* -1: a call a tracer (ptrace, seccomp) skipped; it never runs, so it has no latency. */
 	struct task_struct *task = bpf_get_current_task_btf();
 
+	/* -1: a call a tracer (ptrace, seccomp) skipped; it never runs, so it has no latency. */
 	if (untargeted(task) || id < 0)
 		return 0;
 
@@ -245,7 +245,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 * them into fault-safe loads, and they save a helper call on every syscall (~30 ns here).
 	 */
 	if (cfg.per_thread) {
-		/* A Java thread's comm is its name's first 15 bytes: user space names its pool. */
+		/* A Java thread's comm is its name's first 15 bytes; user space maps the pool back. */
 		__builtin_memcpy(key.process, task->comm, sizeof(key.process));
 		comm_to_pool(key.process);
 	} else {

@@ -68,7 +68,7 @@ struct exporter_config {
 	unsigned int per_pid;      /* 1: histogram keys carry the pid */
 	unsigned int per_cgroup;   /* 1: histogram keys and stuck calls carry the cgroup v2 id */
 	unsigned int target_tgid;  /* agent mode: only this process is measured; 0: every process */
-	unsigned int per_thread;   /* agent mode: histogram keys carry the thread's pool (its comm, number as '*') */
+	unsigned int per_thread;   /* agent mode: histogram keys carry the thread's pool */
 	unsigned long long default_timeout_ns; /* for calls numbered past POLICY_SLOTS */
 	unsigned long long bounds_ns[BOUNDS_SLOTS];
 	unsigned long long timeout_ns[POLICY_SLOTS];

@@ -48,7 +48,6 @@ public final class Exporter implements AutoCloseable {
     this.jmx = jmx;
   }
 
-
   public void start() throws IOException {
     web.bind(); // first: a port below 1024 needs CAP_NET_BIND_SERVICE
     if (mode == Mode.HOST) {

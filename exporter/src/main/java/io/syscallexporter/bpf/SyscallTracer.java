@@ -63,7 +63,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
 
   /**
    * Load-time settings of the BPF programs. {@code targetTgid} 0: every process; otherwise
-   * (agent mode) only that one. {@code perThread}: histograms by the thread's own name.
+   * (agent mode) only that one. {@code perThread}: histograms by thread pool, not process.
    */
   public record Settings(Duration slowThreshold, boolean perPid, boolean perCgroup,
       int targetTgid, boolean perThread, SyscallPolicy.KernelTables policy) {

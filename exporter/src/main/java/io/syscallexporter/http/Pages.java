@@ -26,8 +26,10 @@ public final class Pages implements HttpHandler {
   private final TimeoutScanner scanner;
   private final LongSupplier monotonicNanos;
 
-  /** {@code timedOutView} false: the on-call view is a 404 (--no-web.timed-out-view). */
-  /** {@code about}: one sentence on what this exporter measures, for the landing page. */
+  /**
+   * {@code about}: one sentence on what this exporter measures, for the landing page. {@code
+   * timedOutView} false: the on-call view is a 404 (--no-web.timed-out-view).
+   */
   public Pages(String about, String telemetryPath, boolean timedOutView, TimeoutScanner scanner,
       LongSupplier monotonicNanos) {
     this.about = about;

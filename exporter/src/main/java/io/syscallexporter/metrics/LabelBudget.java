@@ -82,7 +82,8 @@ public final class LabelBudget {
   }
 
   private LabelSet assign(SeriesKey key) {
-    // In agent mode the key carries the thread's comm, and the process is the JVM.
+    // In agent mode the key carries the thread's pool as the kernel sees it, and the process
+    // is the JVM.
     String thread = threads.poolOf(key.process());
     LabelSet wanted = new LabelSet(syscalls.name(key.nr()),
         thread == null ? key.process() : threads.processName(),

@@ -39,6 +39,10 @@ class SyscallTracerTest {
     assertThat(b.getInt(Layouts.Config.PER_CGROUP)).isEqualTo(1);
     assertThat(b.getInt(Layouts.Config.TARGET_TGID)).isZero();
     assertThat(b.getInt(Layouts.Config.PER_THREAD)).isZero();
+    ByteBuffer agent = ByteBuffer.wrap(SyscallTracer.rodata(new SyscallTracer.Settings(
+        Duration.ofMillis(500), false, false, 4242, true, policy))).order(ByteOrder.nativeOrder());
+    assertThat(agent.getInt(Layouts.Config.TARGET_TGID)).isEqualTo(4242);
+    assertThat(agent.getInt(Layouts.Config.PER_THREAD)).isEqualTo(1);
     assertThat(b.getLong(Layouts.Config.DEFAULT_TIMEOUT_NS)).isEqualTo(7_000_000_000L);
     assertThat(b.getLong(Layouts.Config.BOUNDS_NS + 8 * 104)).isEqualTo(1_000_000_000L);
     assertThat(b.getLong(Layouts.Config.BOUNDS_NS + 8 * (LatencyBuckets.COUNT - 1))).isEqualTo(-1);
