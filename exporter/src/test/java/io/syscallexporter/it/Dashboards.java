@@ -32,6 +32,24 @@ final class Dashboards {
     return out;
   }
 
+  /**
+   * The panel queries, and each query variable's {@code label_values(selector, label)} as a
+   * query of its selector (the panel is the variable's name).
+   */
+  static List<Target> queries(Path file) throws Exception {
+    Map<String, Object> d = load(file);
+    List<Target> out = new ArrayList<>(targets(file));
+    for (Object v : Json.list(Json.map(d.get("templating")).get("list"))) {
+      Map<String, Object> var = Json.map(v);
+      if ("query".equals(var.get("type"))) {
+        String q = (String) Json.map(var.get("query")).get("query");
+        String selector = q.substring("label_values(".length(), q.lastIndexOf(','));
+        out.add(new Target((String) d.get("uid"), "$" + var.get("name"), selector));
+      }
+    }
+    return out;
+  }
+
   static List<Target> targets(Path file) throws Exception {
     Map<String, Object> d = load(file);
     List<Target> out = new ArrayList<>();

@@ -20,8 +20,8 @@ final class Prometheus {
   private Prometheus() {}
 
   /**
-   * Scrapes the target on {@code port} and asserts that every panel query of {@code dashboard}
-   * returns data, with every variable matching all.
+   * Scrapes the target on {@code port} and asserts that every panel query of {@code dashboard},
+   * and every variable's, returns data, with every variable matching all.
    */
   static void assertPanelsHaveData(Path dashboard, int port, Path work) throws Exception {
     int promPort = ExporterProcess.freePort();
@@ -40,7 +40,7 @@ final class Prometheus {
     try {
       String api = "http://127.0.0.1:" + promPort + "/api/v1/query?query=";
       String instance = "127.0.0.1:" + port;
-      List<Dashboards.Target> targets = Dashboards.targets(dashboard);
+      List<Dashboards.Target> targets = Dashboards.queries(dashboard);
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
       for (Dashboards.Target t : targets) {
         String expr = t.expr().replace("$__rate_interval", "1m")
