@@ -16,10 +16,10 @@ import javax.management.ObjectName;
 /**
  * The threads of the JVM the agent runs in. A series' thread label comes from its kernel key,
  * the pool of the thread's comm: for a name of up to 15 bytes that is the name's pool; a
- * longer name is found among the live Java threads, whose enumeration is cheap (no safepoint). A single thread, by
- * kernel tid, is found through the JVM's thread dump, which costs a safepoint: it is taken only
- * for a thread not yet known, and at most once per {@link #DUMP_EVERY_NANOS} unless a stuck
- * call asks.
+ * longer name is found among the live Java threads, whose enumeration is cheap (no
+ * safepoint). A single thread, by kernel tid, is found through the JVM's thread dump, which
+ * costs a safepoint: it is taken only for a thread not yet known, and at most once per {@link
+ * #DUMP_EVERY_NANOS} unless a stuck call asks.
  */
 public final class JavaThreads implements ThreadNames {
   static final long ENUMERATE_EVERY_NANOS = 100_000_000L;

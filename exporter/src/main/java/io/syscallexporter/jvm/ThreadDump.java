@@ -18,7 +18,10 @@ final class ThreadDump {
 
   private ThreadDump() {}
 
-  /** Java thread id by kernel thread id; the JVM's own threads, which have no Java id, are left out. */
+  /**
+   * Java thread id by kernel thread id; the JVM's own threads, which have no Java id, are left
+   * out.
+   */
   static Map<Integer, Long> javaIdsByTid(String dump) {
     Map<Integer, Long> out = new HashMap<>();
     for (String line : dump.split("\n")) {

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 class SlowEventLogTest {
   private final AtomicLong clock = new AtomicLong();
   private final List<String> lines = new ArrayList<>();
-  private final SlowEventLog log = new SlowEventLog(SyscallTable.forArch("x86_64"), ThreadNames.HOST,
-      new RateLimitedLog(2, clock::get, lines::add));
+  private final SlowEventLog log = new SlowEventLog(SyscallTable.forArch("x86_64"),
+      ThreadNames.HOST, new RateLimitedLog(2, clock::get, lines::add));
 
   private static SlowEvent event(String thread) {
     return new SlowEvent(3_000_123_456L, 12, 10, 74, thread, "db");

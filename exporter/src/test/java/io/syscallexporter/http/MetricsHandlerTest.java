@@ -45,7 +45,8 @@ class MetricsHandlerTest {
     Counter.builder().name("first_total").help("a").register(registry).inc(3);
     Counter.builder().name("second_total").help("b").register(registry).inc(5);
     TimeoutScanner scanner = new TimeoutScanner(new FakeKernel(),
-        SyscallTable.forArch("x86_64"), new ProcFs(), new KernelSymbols(), ThreadNames.HOST, config);
+        SyscallTable.forArch("x86_64"), new ProcFs(), new KernelSymbols(), ThreadNames.HOST,
+        config);
     try (WebServer web = new WebServer(config, Mode.HOST, registry, scanner,
         WebConfigSource.none())) {
       web.start();

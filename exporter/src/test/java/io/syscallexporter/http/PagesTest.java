@@ -30,7 +30,8 @@ class PagesTest {
   private WebServer server(String... flags) throws Exception {
     ExporterConfig config = Flags.parse(flags);
     TimeoutScanner scanner = new TimeoutScanner(new FakeKernel(),
-        SyscallTable.forArch("x86_64"), new ProcFs(), new KernelSymbols(), ThreadNames.HOST, config);
+        SyscallTable.forArch("x86_64"), new ProcFs(), new KernelSymbols(), ThreadNames.HOST,
+        config);
     WebServer web = new WebServer(config, Mode.HOST, new PrometheusRegistry(), scanner,
         WebConfigSource.none());
     web.start();

@@ -31,6 +31,7 @@ class TimedOutViewTest {
         + "{\"syscall\":\"read\",\"age_seconds\":12.0,\"pid\":10,\"process\":\"db<1>\",\"tid\":11,"
         + "\"thread\":\"wal \\\"writer\\\"\",\"fd\":5,\"file\":\"/data/a&b\","
         + "\"wchan\":\"request_wait_answer\",\"kernel_stack\":[\"request_wait_answer+0x55\","
-        + "\"fuse_simple_request+0x1a4\"],\"java_stack\":[\"com.example.Wal.sync(Wal.java:42)\"]}]}\n");
+        + "\"fuse_simple_request+0x1a4\"],"
+        + "\"java_stack\":[\"com.example.Wal.sync(Wal.java:42)\"]}]}\n");
   }
 }

@@ -54,7 +54,10 @@ final class JavaService implements AutoCloseable {
     reader.start();
   }
 
-  /** {@code agentFlags} null: no agent; else the -javaagent options. {@code prefix}: e.g. setpriv. */
+  /**
+   * {@code agentFlags} null: no agent; else the -javaagent options. {@code prefix}: e.g.
+   * setpriv.
+   */
   static JavaService start(List<String> prefix, String agentFlags) throws Exception {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
