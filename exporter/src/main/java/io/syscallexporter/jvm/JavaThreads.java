@@ -18,13 +18,13 @@ import javax.management.ObjectName;
  * the pool of the thread's comm: for a name of up to 15 bytes that is the name's pool; a
  * longer name is found among the live Java threads, whose enumeration is cheap (no
  * safepoint). A single thread, by kernel tid, is found through the JVM's thread dump, which
- * costs a safepoint: it is taken only for a thread not yet known, and at most once per {@link
- * #DUMP_EVERY_NANOS} unless a stuck call asks.
+ * costs a safepoint: it is taken only for a stuck call's thread not yet known, and at most once
+ * per {@link #DUMP_EVERY_NANOS}.
  */
 public final class JavaThreads implements ThreadNames {
   static final long ENUMERATE_EVERY_NANOS = 100_000_000L;
-  static final long DUMP_EVERY_NANOS = 10_000_000_000L;
-  static final long URGENT_DUMP_EVERY_NANOS = 1_000_000_000L;
+  /** Dumps are for stuck calls only, which are rare: this bounds their safepoints anyway. */
+  static final long DUMP_EVERY_NANOS = 1_000_000_000L;
   /**
    * Frames kept of a stuck thread's Java stack, innermost first: the waiting line of the
    * service's code is near the top, and each stuck call keeps its stack while it is stuck.
@@ -107,10 +107,30 @@ public final class JavaThreads implements ThreadNames {
     }
   }
 
+  /**
+   * By tid when the last dump knows it; otherwise a stuck call ({@code urgent}) takes a dump,
+   * and anything else (a slow call, which may come by the thousand) looks only at names: a comm
+   * shorter than 15 bytes is the name, and a cut one may match a single live thread.
+   */
   @Override
   public String nameOf(int tid, String comm, boolean urgent) {
     Thread t = byTid(tid, urgent);
-    return t != null ? t.getName() : comm;
+    if (t != null) {
+      return t.getName();
+    }
+    if (!urgent && ThreadPools.mayBeCut(comm)) {
+      String only = null;
+      for (Thread live : liveThreads()) {
+        if (ThreadPools.commOf(live.getName()).equals(comm)) {
+          if (only != null) {
+            return comm; // several: a pool, and the kernel's tid is the only way to tell
+          }
+          only = live.getName();
+        }
+      }
+      return only != null ? only : comm;
+    }
+    return comm;
   }
 
   @Override
@@ -123,9 +143,10 @@ public final class JavaThreads implements ThreadNames {
         .toList();
   }
 
-  private Thread byTid(int tid, boolean urgent) {
+  /** The live thread on kernel thread {@code tid}; {@code mayDump}: a new dump if unknown. */
+  private Thread byTid(int tid, boolean mayDump) {
     Long javaId = javaIdByTid.get(tid);
-    if (javaId == null && dump(urgent ? URGENT_DUMP_EVERY_NANOS : DUMP_EVERY_NANOS)) {
+    if (javaId == null && mayDump && dump()) {
       javaId = javaIdByTid.get(tid);
     }
     if (javaId == null) {
@@ -139,10 +160,10 @@ public final class JavaThreads implements ThreadNames {
     return null;
   }
 
-  /** Takes a thread dump unless one was taken within {@code minGapNanos}; true if it did. */
-  private synchronized boolean dump(long minGapNanos) {
+  /** Takes a thread dump unless one was taken within {@link #DUMP_EVERY_NANOS}; true if so. */
+  private synchronized boolean dump() {
     long now = monotonicNanos.getAsLong();
-    if (now - lastDump < minGapNanos) {
+    if (now - lastDump < DUMP_EVERY_NANOS) {
       return false;
     }
     lastDump = now;

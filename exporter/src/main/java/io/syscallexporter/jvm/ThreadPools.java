@@ -33,6 +33,11 @@ public final class ThreadPools {
     return new String(Arrays.copyOf(utf8, COMM_BYTES), StandardCharsets.UTF_8);
   }
 
+  /** Whether a comm may be a longer name cut by the kernel: it fills the 15 bytes. */
+  static boolean mayBeCut(String comm) {
+    return comm.getBytes(StandardCharsets.UTF_8).length >= COMM_BYTES;
+  }
+
   /**
    * What agent mode's histogram keys carry for a thread: the pool of its comm, as the kernel
    * computes it (comm_to_pool in the BPF program). For a name of up to 15 bytes that is the

@@ -42,6 +42,9 @@ class ThreadPoolsTest {
       assertThat(threads.poolOf("java")).isEqualTo("main");
       assertThat(threads.seriesName("java", "io-worker-12")).isEqualTo("io-worker-*");
       assertThat(threads.nameOf(-1, "fallback", false)).isEqualTo("fallback");
+      // A slow call's thread, by its cut comm, without a thread dump: one live match.
+      assertThat(threads.nameOf(-1, "a-pool-with-a-l", false))
+          .isEqualTo("a-pool-with-a-long-name-7");
     } finally {
       a.interrupt();
       b.interrupt();
