@@ -322,6 +322,23 @@ int BPF_PROG(thread_exit)
 }
 
 /*
+ * The reader's process id in the initial pid namespace, which the programs
+ * filter on in agent mode: a JVM in a pid namespace of its own (a container)
+ * knows itself by another number. Run once by the agent before it loads the
+ * rest.
+ */
+SEC("iter/task")
+int whoami(struct bpf_iter__task *ctx)
+{
+	if (ctx->meta->seq_num == 0) {
+		__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+		bpf_seq_write(ctx->meta->seq, &tgid, sizeof(tgid));
+	}
+	return 0;
+}
+
+/*
  * The in-flight scan: run by user space every --scan.interval over every
  * thread. Writes a scan_call for each call past its timeout that counts under
  * the policy (with its kernel stack, the first time the call is reported),

@@ -56,9 +56,8 @@ public final class ExporterModule extends AbstractModule {
   @Provides
   @Singleton
   KernelSource kernel() {
-    // Agent mode measures this JVM only. A pid namespace of its own would hide the kernel's
-    // pid from it: the agent needs the host's (hostPID in Kubernetes).
-    int target = mode == Mode.AGENT ? (int) ProcessHandle.current().pid() : 0;
+    // Agent mode measures this JVM only, by the pid the kernel knows it by.
+    int target = mode == Mode.AGENT ? SyscallTracer.kernelTgid() : 0;
     return SyscallTracer.start(new SyscallTracer.Settings(config.slowThreshold(),
         config.perPidLabels(), config.cgroupLabels(), target, mode == Mode.AGENT,
         policy.kernelTables(syscalls)));

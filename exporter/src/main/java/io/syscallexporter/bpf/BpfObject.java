@@ -106,6 +106,22 @@ public final class BpfObject implements AutoCloseable {
     data.put(0, contents, 0, contents.length);
   }
 
+  /** Makes {@link #load} verify and load only this program (the maps are all created). */
+  public void loadOnly(String program) {
+    for (Pointer p = LIB.bpf_object__next_program(obj, null); p != null;
+        p = LIB.bpf_object__next_program(obj, p)) {
+      LIB.bpf_program__set_autoload(p, program.equals(LIB.bpf_program__name(p)));
+    }
+  }
+
+  /** Makes {@link #load} leave this program out. */
+  public void skip(String program) {
+    Pointer prog = LIB.bpf_object__find_program_by_name(obj, program);
+    if (prog != null) {
+      LIB.bpf_program__set_autoload(prog, false);
+    }
+  }
+
   /** Sets a map's capacity; before {@link #load}. */
   public void setMaxEntries(String mapName, int maxEntries) {
     Pointer map = LIB.bpf_object__find_map_by_name(obj, mapName);

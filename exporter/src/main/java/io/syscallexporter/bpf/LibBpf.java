@@ -22,6 +22,13 @@ public interface LibBpf {
 
   Pointer bpf_object__find_program_by_name(Pointer obj, String name);
 
+  /** The object's programs one by one: {@code prev} null for the first; null after the last. */
+  Pointer bpf_object__next_program(Pointer obj, Pointer prev);
+
+  String bpf_program__name(Pointer prog);
+
+  int bpf_program__set_autoload(Pointer prog, boolean autoload);
+
   /** Points at the map's initial contents (.rodata before load); {@code size} gets its size. */
   Pointer bpf_map__initial_value(Pointer map, Pointer size);
 

@@ -45,6 +45,8 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
    * drain period, not a host's; 2.8 MiB of kernel memory instead of 14 per agent.
    */
   static final int AGENT_HIST_ENTRIES = 2048;
+  /** The initial pid namespace, as /proc/self/ns/pid names it (PROC_PID_INIT_INO). */
+  private static final String INITIAL_PID_NAMESPACE = "pid:[4026531836]";
   private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
 
   private final BpfObject object;
@@ -96,6 +98,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
       if (settings.targetTgid() != 0) {
         object.setMaxEntries("hist", AGENT_HIST_ENTRIES);
       }
+      object.skip("whoami"); // for kernelTgid() only
       object.load();
       SyscallTracer tracer = new SyscallTracer(object, possibleCpus(), settings.targetTgid());
       PROGRAMS.forEach(object::attach);
@@ -103,6 +106,36 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     } catch (RuntimeException e) {
       object.close();
       throw e;
+    }
+  }
+
+  /**
+   * This process's id as the programs see it: the initial pid namespace's. In a pid namespace of
+   * its own (a container), {@link ProcessHandle#pid} is another number, so the kernel is asked,
+   * through a one-off iterator that reports who reads it.
+   */
+  public static int kernelTgid() {
+    String ns;
+    try {
+      ns = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+    } catch (IOException e) {
+      ns = "";
+    }
+    if (ns.equals(INITIAL_PID_NAMESPACE)) {
+      return (int) ProcessHandle.current().pid();
+    }
+    try (BpfObject probe = BpfObject.open("syscall_exporter", readObject())) {
+      probe.loadOnly("whoami");
+      probe.setMaxEntries("hist", 1);
+      probe.load();
+      try (BpfIterator whoami = probe.attachIterator("whoami", 0)) {
+        ByteBuffer answer = whoami.read();
+        if (answer.remaining() < 4) {
+          throw new BpfException("cannot learn this process's id in the initial pid namespace",
+              0);
+        }
+        return answer.getInt(0);
+      }
     }
   }
 

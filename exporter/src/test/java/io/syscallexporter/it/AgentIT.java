@@ -100,6 +100,21 @@ class AgentIT {
   }
 
   @Test
+  void measuresAJvmInAPidNamespaceOfItsOwn() throws Exception {
+    int port = ExporterProcess.freePort();
+    // As in a container: the JVM is pid 1 of its own namespace, with its own /proc.
+    try (JavaService service = JavaService.start(List.of("unshare", "--pid", "--fork",
+        "--mount-proc"), "--web.listen-address=127.0.0.1:" + port)) {
+      service.awaitAgent(port);
+      assertThat(service.get(port, "/")).contains("this JVM (pid 1)");
+      service.command("io 4 1000 " + file, "io done");
+      assertThat(service.scrape(port).value("syscall_duration_seconds_count", "process", "java",
+          "syscall", "read", "thread", POOL)).isEqualTo(4000);
+      assertThat(service.exit()).isZero();
+    }
+  }
+
+  @Test
   void threadsThatComeAndGoStayOneLabelSetEach() throws Exception {
     int port = ExporterProcess.freePort();
     try (JavaService service = JavaService.start("--web.listen-address=127.0.0.1:" + port
