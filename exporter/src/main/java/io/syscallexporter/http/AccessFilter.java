@@ -55,7 +55,7 @@ final class AccessFilter extends Filter {
     chain.doFilter(exchange);
   }
 
-  private boolean allowed(Map<String, String> users, String authorization) {
+  boolean allowed(Map<String, String> users, String authorization) {
     if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
       return false;
     }
@@ -72,6 +72,10 @@ final class AccessFilter extends Filter {
     }
     String hash = users.get(pair.substring(0, colon));
     if (hash == null) {
+      // As slow as a wrong password (a configured hash, so the same cost factor): timing must
+      // not tell which user names exist.
+      BCrypt.verifyer().verify(pair.substring(colon + 1).getBytes(StandardCharsets.UTF_8),
+          users.values().iterator().next().getBytes(StandardCharsets.UTF_8));
       return false;
     }
     String digest = sha256(hash + "\0" + pair);
