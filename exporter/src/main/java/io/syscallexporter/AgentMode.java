@@ -3,14 +3,10 @@ package io.syscallexporter;
 import com.google.inject.Guice;
 import io.syscallexporter.bpf.BpfException;
 import io.syscallexporter.bpf.SyscallTracer;
-import io.syscallexporter.config.ConfigFile;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.config.UsageException;
-import io.syscallexporter.config.WebConfigSource;
 import io.syscallexporter.jvm.JavaThreads;
-import io.syscallexporter.policy.SyscallPolicy;
-import io.syscallexporter.syscalls.SyscallTable;
 import java.util.Arrays;
 
 /**
@@ -68,13 +64,8 @@ public final class AgentMode {
     Exporter exporter = null;
     Thread detach = null;
     try {
-      SyscallTable syscalls = SyscallTable.forThisMachine();
-      SyscallPolicy policy = ConfigFile.policy(config, syscalls);
-      WebConfigSource web = config.webConfigFile() == null ? WebConfigSource.none()
-          : WebConfigSource.load(config.webConfigFile());
-      JavaThreads threads = JavaThreads.ofThisJvm();
-      exporter = Guice.createInjector(new ExporterModule(config, syscalls, policy, web,
-          Mode.AGENT, threads)).getInstance(Exporter.class);
+      exporter = Guice.createInjector(ExporterModule.load(config, Mode.AGENT,
+          JavaThreads.ofThisJvm())).getInstance(Exporter.class);
       detach = new Thread(exporter::close, "sysexp-detach");
       Runtime.getRuntime().addShutdownHook(detach);
       exporter.start();

@@ -7,7 +7,9 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.syscallexporter.bpf.SyscallTracer;
 import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.ThreadNames;
+import io.syscallexporter.config.ConfigFile;
 import io.syscallexporter.config.ExporterConfig;
+import io.syscallexporter.config.UsageException;
 import io.syscallexporter.config.WebConfigSource;
 import io.syscallexporter.metrics.ExporterHealthCollector;
 import io.syscallexporter.metrics.SyscallLatencyCollector;
@@ -26,11 +28,8 @@ public final class ExporterModule extends AbstractModule {
   private final Mode mode;
   private final ThreadNames threads;
 
-  /**
-   * The config files are read before this, so their errors are reported before anything loads.
-   * {@code threads}: {@link ThreadNames#HOST} on a host; in agent mode, the JVM's threads.
-   */
-  public ExporterModule(ExporterConfig config, SyscallTable syscalls, SyscallPolicy policy,
+  /** {@code threads}: {@link ThreadNames#HOST} on a host; in agent mode, the JVM's threads. */
+  private ExporterModule(ExporterConfig config, SyscallTable syscalls, SyscallPolicy policy,
       WebConfigSource web, Mode mode, ThreadNames threads) {
     this.config = config;
     this.syscalls = syscalls;
@@ -38,6 +37,19 @@ public final class ExporterModule extends AbstractModule {
     this.web = web;
     this.mode = mode;
     this.threads = threads;
+  }
+
+  /**
+   * Reads the config files the flags name, for this machine's syscall table; a bad file is a
+   * UsageException that says what is wrong in it, before anything is loaded.
+   */
+  public static ExporterModule load(ExporterConfig config, Mode mode, ThreadNames threads)
+      throws UsageException {
+    SyscallTable syscalls = SyscallTable.forThisMachine();
+    SyscallPolicy policy = ConfigFile.policy(config, syscalls);
+    WebConfigSource web = config.webConfigFile() == null ? WebConfigSource.none()
+        : WebConfigSource.load(config.webConfigFile());
+    return new ExporterModule(config, syscalls, policy, web, mode, threads);
   }
 
   @Override

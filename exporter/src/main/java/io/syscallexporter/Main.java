@@ -4,14 +4,10 @@ import com.google.inject.Guice;
 import com.google.inject.ProvisionException;
 import io.syscallexporter.bpf.BpfException;
 import io.syscallexporter.collect.ThreadNames;
-import io.syscallexporter.config.ConfigFile;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.config.UsageException;
-import io.syscallexporter.config.WebConfigSource;
 import io.syscallexporter.http.WebServer;
-import io.syscallexporter.policy.SyscallPolicy;
-import io.syscallexporter.syscalls.SyscallTable;
 import java.io.IOException;
 import java.util.concurrent.CountDownLatch;
 import sun.misc.Signal;
@@ -37,21 +33,16 @@ public final class Main {
       System.exit(2);
       return;
     }
-    SyscallTable syscalls = SyscallTable.forThisMachine();
-    SyscallPolicy policy;
-    WebConfigSource web;
+    ExporterModule module;
     try {
-      policy = ConfigFile.policy(config, syscalls);
-      web = config.webConfigFile() == null ? WebConfigSource.none()
-          : WebConfigSource.load(config.webConfigFile());
+      module = ExporterModule.load(config, Mode.HOST, ThreadNames.HOST);
     } catch (UsageException e) {
       System.err.println("syscall_exporter: " + e.getMessage());
       System.exit(2);
       return;
     }
     WebServer.tuneJdkServer();
-    System.exit(run(new ExporterModule(config, syscalls, policy, web, Mode.HOST,
-        ThreadNames.HOST), config));
+    System.exit(run(module, config));
   }
 
   static int run(ExporterModule module, ExporterConfig config) {
