@@ -43,7 +43,7 @@ public final class JmxPublisher implements AutoCloseable {
   private final Map<LabelSet, String> names = new HashMap<>();
   private final Map<String, LabelSet> labelsByName = new ConcurrentHashMap<>();
   private volatile Map<LabelSet, Totals> latest = Map.of();
-  private volatile Map<LabelSet, Integer> timedOut = Map.of();
+  private volatile Map<LabelSet, Double> timedOut = Map.of();
   private JmxReporter reporter;
   private long registered;
 
@@ -64,12 +64,8 @@ public final class JmxPublisher implements AutoCloseable {
   public synchronized void refresh() {
     Map<LabelSet, Totals> now = new HashMap<>();
     totals.forEach((labels, t) -> now.put(labels, new Totals().plus(t)));
-    Map<LabelSet, Integer> stuck = new HashMap<>();
-    long nanos = System.nanoTime();
-    scanner.timedOut().forEach(c -> stuck.merge(budget.labelsFor(c.series(), nanos), 1,
-        Integer::sum));
     latest = now;
-    timedOut = stuck;
+    timedOut = budget.sumByLabels(scanner.current(), System.nanoTime());
     for (LabelSet labels : now.keySet()) {
       if (!names.containsKey(labels)) {
         register(labels);
@@ -101,7 +97,7 @@ public final class JmxPublisher implements AutoCloseable {
       }
     });
     registry.register(base + "." + TIMED_OUT, (Gauge<Integer>) () ->
-        timedOut.getOrDefault(labels, 0));
+        timedOut.getOrDefault(labels, 0.0).intValue());
   }
 
   /** A histogram that reads the exact kernel buckets; update() is never called. */

@@ -100,6 +100,18 @@ public final class LabelBudget {
         perPid ? OTHER : null, cgroups != null ? OTHER : null, thread == null ? null : OTHER);
   }
 
+  /**
+   * Sums per exported label set: several keys may share one (a pool, _other). Using a label set
+   * keeps it held, so a series with a value keeps its labels.
+   */
+  public synchronized Map<LabelSet, Double> sumByLabels(Map<SeriesKey, ? extends Number> values,
+      long nowNanos) {
+    Map<LabelSet, Double> out = new HashMap<>();
+    values.forEach((key, n) -> out.merge(labelsFor(key, nowNanos), n.doubleValue(),
+        Double::sum));
+    return out;
+  }
+
   /** Releases the label sets unused for longer than {@code idleNanos}, and returns them. */
   public synchronized List<LabelSet> releaseIdle(long nowNanos, long idleNanos) {
     List<LabelSet> released = new ArrayList<>();

@@ -8,7 +8,6 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
-import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.TimeoutScanner;
 import java.util.HashMap;
 import java.util.Map;
@@ -37,13 +36,13 @@ public final class TimedOutCollector implements MultiCollector {
   public MetricSnapshots collect() {
     GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(GAUGE)
         .help("Syscalls in flight longer than their timeout at the last scan.");
-    byLabels(scanner.current()).forEach((labels, n) -> gauge.dataPoint(
+    long now = System.nanoTime();
+    budget.sumByLabels(scanner.current(), now).forEach((labels, n) -> gauge.dataPoint(
         GaugeDataPointSnapshot.builder().labels(labels.labels()).value(n).build()));
     CounterSnapshot.Builder total = CounterSnapshot.builder().name(COUNTER)
         .help("Syscalls that crossed their timeout, each counted once.");
-    byLabels(scanner.totals()).forEach((labels, n) -> total.dataPoint(
+    budget.sumByLabels(scanner.totals(), now).forEach((labels, n) -> total.dataPoint(
         CounterDataPointSnapshot.builder().labels(labels.labels()).value(n).build()));
-    long now = System.nanoTime();
     Map<LabelSet, Double> oldest = new HashMap<>();
     scanner.timedOut().forEach(c -> oldest.merge(budget.labelsFor(c.series(), now),
         c.ageSeconds(now), Math::max));
@@ -52,18 +51,6 @@ public final class TimedOutCollector implements MultiCollector {
     oldest.forEach((labels, seconds) -> age.dataPoint(
         GaugeDataPointSnapshot.builder().labels(labels.labels()).value(seconds).build()));
     return MetricSnapshots.of(gauge.build(), total.build(), age.build());
-  }
-
-  /**
-   * Sums per exported label set: several series may share one (the budget's _other). Using a
-   * label set keeps it held, so a series with timed-out calls keeps its labels.
-   */
-  private Map<LabelSet, Double> byLabels(Map<SeriesKey, ? extends Number> values) {
-    long now = System.nanoTime();
-    Map<LabelSet, Double> out = new HashMap<>();
-    values.forEach((key, n) -> out.merge(budget.labelsFor(key, now), n.doubleValue(),
-        Double::sum));
-    return out;
   }
 
   @Override
