@@ -28,13 +28,13 @@ public interface ThreadNames {
     }
 
     @Override
-    public String nameOf(int tid, String comm, boolean urgent) {
+    public String nameOf(int tid, String comm) {
       return comm;
     }
 
     @Override
-    public List<String> javaStack(int tid) {
-      return List.of();
+    public StuckThread stuckThread(int tid, String comm) {
+      return new StuckThread(comm, List.of());
     }
   };
 
@@ -50,12 +50,15 @@ public interface ThreadNames {
   /** The thread label of a series whose key carries this name; null: no thread label. */
   String poolOf(String seriesName);
 
-  /**
-   * The name to show for one thread: its full Java name when known, else its comm. {@code
-   * urgent}: worth a fresh look at the JVM's threads now (a stuck call), not only a cached one.
-   */
-  String nameOf(int tid, String comm, boolean urgent);
+  /** A thread's name and Java stack (innermost first; empty when unknown or not Java). */
+  record StuckThread(String name, List<String> javaStack) {}
 
-  /** The thread's Java stack, innermost first; empty when unknown or not a Java thread. */
-  List<String> javaStack(int tid);
+  /**
+   * The name to show for a thread that made a slow call: its full Java name when that is cheap
+   * to know, else its comm. Slow calls may come by the thousand.
+   */
+  String nameOf(int tid, String comm);
+
+  /** The thread of a stuck call, which is rare: worth a fresh look at the JVM's threads. */
+  StuckThread stuckThread(int tid, String comm);
 }

@@ -111,9 +111,10 @@ public final class TimeoutScanner {
     // The same key the histograms have, so the call lands in the same label set.
     SeriesKey key = new SeriesKey(threads.seriesName(c.process(), c.thread()),
         perPid ? c.pid() : 0, c.nr(), c.cgroup());
+    ThreadNames.StuckThread thread = threads.stuckThread(c.tid(), c.thread());
     return new TimedOutCall(key, syscalls.name(c.nr()), c.tid(), c.pid(), c.process(),
-        threads.nameOf(c.tid(), c.thread(), true), c.startNanos(), hasFd ? c.arg0() : null,
-        file, proc.wchan(c.pid(), c.tid()).orElse(null), stack, threads.javaStack(c.tid()));
+        thread.name(), c.startNanos(), hasFd ? c.arg0() : null, file,
+        proc.wchan(c.pid(), c.tid()).orElse(null), stack, thread.javaStack());
   }
 
   private static Object[] fields(TimedOutCall c, String ageKey, long now) {

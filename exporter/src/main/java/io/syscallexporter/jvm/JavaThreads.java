@@ -108,17 +108,16 @@ public final class JavaThreads implements ThreadNames {
   }
 
   /**
-   * By tid when the last dump knows it; otherwise a stuck call ({@code urgent}) takes a dump,
-   * and anything else (a slow call, which may come by the thousand) looks only at names: a comm
-   * shorter than 15 bytes is the name, and a cut one may match a single live thread.
+   * By tid when the last dump knows it; otherwise by names only, without a dump: a comm shorter
+   * than 15 bytes is the name, and a cut one may match a single live thread.
    */
   @Override
-  public String nameOf(int tid, String comm, boolean urgent) {
-    Thread t = byTid(tid, urgent);
+  public String nameOf(int tid, String comm) {
+    Thread t = byTid(tid, false);
     if (t != null) {
       return t.getName();
     }
-    if (!urgent && ThreadPools.mayBeCut(comm)) {
+    if (ThreadPools.mayBeCut(comm)) {
       String only = null;
       for (Thread live : liveThreads()) {
         if (ThreadPools.commOf(live.getName()).equals(comm)) {
@@ -133,14 +132,15 @@ public final class JavaThreads implements ThreadNames {
     return comm;
   }
 
+  /** By tid, taking a thread dump if the last one does not know it. */
   @Override
-  public List<String> javaStack(int tid) {
+  public StuckThread stuckThread(int tid, String comm) {
     Thread t = byTid(tid, true);
     if (t == null) {
-      return List.of();
+      return new StuckThread(comm, List.of());
     }
-    return Arrays.stream(t.getStackTrace()).limit(STACK_FRAMES).map(StackTraceElement::toString)
-        .toList();
+    return new StuckThread(t.getName(), Arrays.stream(t.getStackTrace()).limit(STACK_FRAMES)
+        .map(StackTraceElement::toString).toList());
   }
 
   /** The live thread on kernel thread {@code tid}; {@code mayDump}: a new dump if unknown. */

@@ -2,6 +2,7 @@ package io.syscallexporter.jvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.syscallexporter.collect.ThreadNames;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -26,8 +27,9 @@ class ThreadDumpTest {
     String name = Thread.currentThread().getName();
     int tid = Integer.parseInt(
         Path.of("/proc/thread-self").toRealPath().getFileName().toString());
-    assertThat(threads.nameOf(tid, "x", true)).isEqualTo(name);
-    assertThat(threads.javaStack(tid)).anySatisfy(f -> assertThat(f).contains(
+    ThreadNames.StuckThread stuck = threads.stuckThread(tid, "x");
+    assertThat(stuck.name()).isEqualTo(name);
+    assertThat(stuck.javaStack()).anySatisfy(f -> assertThat(f).contains(
         "ThreadDumpTest.findsThisThreadInThisJvm"));
   }
 }

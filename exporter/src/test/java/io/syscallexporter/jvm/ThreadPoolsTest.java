@@ -41,9 +41,9 @@ class ThreadPoolsTest {
       // The launcher's main thread keeps the process's comm.
       assertThat(threads.poolOf("java")).isEqualTo("main");
       assertThat(threads.seriesName("java", "io-worker-12")).isEqualTo("io-worker-*");
-      assertThat(threads.nameOf(-1, "fallback", false)).isEqualTo("fallback");
+      assertThat(threads.nameOf(-1, "fallback")).isEqualTo("fallback");
       // A slow call's thread, by its cut comm, without a thread dump: one live match.
-      assertThat(threads.nameOf(-1, "a-pool-with-a-l", false))
+      assertThat(threads.nameOf(-1, "a-pool-with-a-l"))
           .isEqualTo("a-pool-with-a-long-name-7");
     } finally {
       a.interrupt();

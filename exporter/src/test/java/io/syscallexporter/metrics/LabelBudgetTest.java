@@ -88,13 +88,13 @@ class LabelBudgetTest {
       }
 
       @Override
-      public String nameOf(int tid, String comm, boolean urgent) {
+      public String nameOf(int tid, String comm) {
         return comm;
       }
 
       @Override
-      public java.util.List<String> javaStack(int tid) {
-        return java.util.List.of();
+      public StuckThread stuckThread(int tid, String comm) {
+        return new StuckThread(comm, java.util.List.of());
       }
     };
     LabelBudget budget = new LabelBudget(X86, false, null, pools, 1);
