@@ -2,6 +2,7 @@ package io.syscallexporter.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -17,7 +18,59 @@ import java.util.concurrent.TimeUnit;
 
 /** Debian's Prometheus scraping one target every second, to run a dashboard's queries against. */
 final class Prometheus {
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
   private Prometheus() {}
+
+  /**
+   * Runs every panel and variable query of {@code dashboard} on the Prometheus at {@code url},
+   * with {@code variables} substituted and rates over 1m, and asserts that each succeeds and
+   * returns data; an empty one is retried for up to {@code waitSeconds} (0: asked once).
+   */
+  static void assertQueriesHaveData(String url, Path dashboard, Map<String, String> variables,
+      int waitSeconds) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(waitSeconds);
+    for (Dashboards.Target t : Dashboards.queries(dashboard)) {
+      String expr = t.expr().replace("$__rate_interval", "1m");
+      for (Map.Entry<String, String> v : variables.entrySet()) {
+        expr = expr.replace(v.getKey(), v.getValue());
+      }
+      List<Object> result = query(url, expr, t);
+      while (result.isEmpty() && System.nanoTime() < deadline) {
+        Thread.sleep(500); // a rate needs two scrapes
+        result = query(url, expr, t);
+      }
+      assertThat(result).as("%s / %s returns data: %s", t.dashboard(), t.panel(), expr)
+          .isNotEmpty();
+    }
+  }
+
+  private static void awaitReady(String url) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (System.nanoTime() < deadline) {
+      try {
+        if (HTTP.send(HttpRequest.newBuilder(URI.create(url + "/-/ready")).build(),
+            HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException notYet) {
+        // not listening yet
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("Prometheus at " + url + " not ready within 30 s");
+  }
+
+  private static List<Object> query(String url, String expr, Dashboards.Target t)
+      throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url
+        + "/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8)))
+        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+    Map<String, Object> body = Json.map(Json.parse(r.body()));
+    assertThat(body.get("status")).as("%s / %s: %s", t.dashboard(), t.panel(), expr)
+        .isEqualTo("success");
+    return Json.list(Json.map(body.get("data")).get("result"));
+  }
 
   /**
    * Scrapes the target on {@code port} and asserts that every panel query of {@code dashboard},
@@ -36,36 +89,12 @@ final class Prometheus {
         "--storage.tsdb.path=" + work.resolve("tsdb"),
         "--web.listen-address=127.0.0.1:" + promPort).redirectErrorStream(true)
         .redirectOutput(work.resolve("prometheus.log").toFile()).start();
-    HttpClient http = HttpClient.newHttpClient();
+    String url = "http://127.0.0.1:" + promPort;
     try {
-      String api = "http://127.0.0.1:" + promPort + "/api/v1/query?query=";
-      String instance = "127.0.0.1:" + port;
-      List<Dashboards.Target> targets = Dashboards.queries(dashboard);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-      for (Dashboards.Target t : targets) {
-        String expr = t.expr().replace("$__rate_interval", "1m")
-            .replace("$job", "syscall_exporter").replace("$instance", instance)
-            .replace("$thread", ".*").replace("$syscall", ".*");
-        List<Object> result = List.of();
-        // Rates need two scrapes: retry until then.
-        while (result.isEmpty() && System.nanoTime() < deadline) {
-          try {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(api
-                + URLEncoder.encode(expr, StandardCharsets.UTF_8)))
-                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
-            Map<String, Object> body = Json.map(Json.parse(r.body()));
-            assertThat(body.get("status")).as("%s: %s", t.panel(), expr).isEqualTo("success");
-            result = Json.list(Json.map(body.get("data")).get("result"));
-          } catch (java.io.IOException notYet) {
-            // Prometheus not listening yet
-          }
-          if (result.isEmpty()) {
-            Thread.sleep(500);
-          }
-        }
-        assertThat(result).as("%s / %s returns data: %s", t.dashboard(), t.panel(), expr)
-            .isNotEmpty();
-      }
+      awaitReady(url);
+      assertQueriesHaveData(url, dashboard, Map.of(
+          "$job", "syscall_exporter", "$instance", "127.0.0.1:" + port, "$thread", ".*",
+          "$syscall", ".*"), 60);
     } finally {
       prom.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
