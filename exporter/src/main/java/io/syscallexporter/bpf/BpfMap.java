@@ -9,11 +9,13 @@ import jnr.ffi.Runtime;
 
 /**
  * A loaded map, read through its file descriptor. Keys and values are handed out as
- * native-order ByteBuffers laid out as in bpf/syscall_exporter.h. Not thread-safe: each
- * reader owns its BpfMap.
+ * native-order ByteBuffers laid out as in bpf/syscall_exporter.h.
+ *
+ * <p>Thread-safe: every call goes through native buffers this map reuses (no garbage per
+ * scrape), so each holds the map's own lock for as long as it uses them. Without it, a write
+ * to one slot and a read of another, from two threads, could write to the slot the other named.
  */
 public final class BpfMap {
-  private static final int ENOENT = 2;
   /** Big enough for the batch token of any map type (a u32 bucket index for hash maps). */
   private static final int BATCH_TOKEN_SIZE = 64;
   /** Entries per lookup_batch call: at most ~1 MiB of values per call. */
@@ -64,15 +66,16 @@ public final class BpfMap {
   /**
    * Calls {@code action} with each entry, reading them in batches: one syscall per batch
    * instead of two per entry. Entries added or deleted meanwhile may be seen or not. The
-   * buffers passed are reused: they are valid only during the call.
+   * buffers passed are reused: they are valid only during the call, and {@code action} must not
+   * call this map (it holds the map's lock, and the buffers are the map's).
    */
-  public void forEach(BiConsumer<ByteBuffer, ByteBuffer> action) {
+  public synchronized void forEach(BiConsumer<ByteBuffer, ByteBuffer> action) {
     Pointer in = null;
     while (true) {
       batchCount.putInt(0, batchSize);
       int rc = lib.bpf_map_lookup_batch(fd, in, batchOut, batchKeys, batchValues, batchCount,
           null);
-      if (rc < 0 && rc != -ENOENT) {
+      if (rc < 0 && rc != -Errno.ENOENT) {
         check(rc, "read a batch of");
       }
       int n = batchCount.getInt(0);
@@ -86,7 +89,7 @@ public final class BpfMap {
               values.slice(i * valueSize, valueSize).order(ByteOrder.nativeOrder()));
         }
       }
-      if (rc == -ENOENT) {
+      if (rc == -Errno.ENOENT) {
         return; // the last batch, possibly with entries
       }
       batchIn.transferFrom(0, batchOut, 0, BATCH_TOKEN_SIZE);
@@ -95,10 +98,10 @@ public final class BpfMap {
   }
 
   /** Reads the value at {@code keyBytes}, or returns null when there is none. */
-  public ByteBuffer lookup(byte[] keyBytes) {
+  public synchronized ByteBuffer lookup(byte[] keyBytes) {
     key.put(0, keyBytes, 0, keySize);
     int rc = lib.bpf_map_lookup_elem(fd, key, value);
-    if (rc == -ENOENT) {
+    if (rc == -Errno.ENOENT) {
       return null;
     }
     check(rc, "read");
@@ -109,7 +112,7 @@ public final class BpfMap {
    * Deletes these keys (each keySize bytes, back to back), in batches of one syscall each, and
    * returns how many the kernel deleted.
    */
-  public int deleteBatch(byte[] keys) {
+  public synchronized int deleteBatch(byte[] keys) {
     int total = keys.length / keySize;
     int deleted = 0;
     for (int done = 0; done < total; ) {
@@ -117,7 +120,7 @@ public final class BpfMap {
       batchKeys.put(0, keys, done * keySize, n * keySize);
       batchCount.putInt(0, n);
       int rc = lib.bpf_map_delete_batch(fd, batchKeys, batchCount, null);
-      if (rc < 0 && rc != -ENOENT) {
+      if (rc < 0 && rc != -Errno.ENOENT) {
         check(rc, "delete a batch from");
       }
       deleted += batchCount.getInt(0);
@@ -127,7 +130,7 @@ public final class BpfMap {
   }
 
   /** Writes {@code valueBytes} at {@code keyBytes} (for the array maps user space sets). */
-  public void update(byte[] keyBytes, byte[] valueBytes) {
+  public synchronized void update(byte[] keyBytes, byte[] valueBytes) {
     key.put(0, keyBytes, 0, keySize);
     value.put(0, valueBytes, 0, valueSize);
     check(lib.bpf_map_update_elem(fd, key, value, 0), "write");
