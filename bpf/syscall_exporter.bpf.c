@@ -86,12 +86,12 @@ struct {
 	__type(value, __u64);
 } drain SEC(".maps");
 
-/* The fd whose path fd_path_of should write: set by user space before each read. */
+/* The fd whose path fd_path_of should write, and whose: set by user space before each read. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct path_query);
 } path_query SEC(".maps");
 
 /* Too big for the stack; in .bss, never written, so .rodata stays the config. */
@@ -180,6 +180,18 @@ static __always_inline __u32 fd_kind_of(struct task_struct *task, __u64 fd)
 	if (type == S_IFBLK)
 		return FD_BLOCK;
 	return FD_OTHER;
+}
+
+/*
+ * A thread's id in its own (innermost) pid namespace: in a container, the
+ * number its process knows it by, as a JVM's thread dump shows it (nid=).
+ */
+static __always_inline __u32 tid_in_own_namespace(struct task_struct *task)
+{
+	struct pid *p = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(p, level);
+
+	return BPF_CORE_READ(p, numbers[level].nr);
 }
 
 /* Whether an fd's kind is one whose I/O should return promptly. */
@@ -292,7 +304,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	ev->tid = (__u32)pid_tgid;
 	ev->pid = pid_tgid >> 32;
 	ev->nr = key.nr;
-	ev->pad = 0;
+	ev->ns_tid = tid_in_own_namespace(task);
 	bpf_get_current_comm(ev->thread, sizeof(ev->thread));
 	/* Not key.process: in agent mode that is the thread's pool. */
 	__builtin_memcpy(ev->process, task->group_leader->comm, sizeof(ev->process));
@@ -399,6 +411,8 @@ int scan_inflight(struct bpf_iter__task *ctx)
 	c->fd_kind = kind;
 	__builtin_memcpy(c->thread, task->comm, sizeof(c->thread));
 	__builtin_memcpy(c->process, task->group_leader->comm, sizeof(c->process));
+	c->ns_tid = tid_in_own_namespace(task);
+	c->pad = 0;
 	/* The same id bpf_get_current_cgroup_id gives sys_exit: the task's cgroup v2 directory. */
 	c->cgroup = cfg.per_cgroup ? BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id) : 0;
 	__u64 depth = 0;
@@ -418,9 +432,10 @@ int scan_inflight(struct bpf_iter__task *ctx)
 
 /*
  * The path of one fd (path_query) of one process: user space attaches this
- * iterator to the stuck call's process. It visits the process's file table
- * once (threads that share it are skipped) and each thread with a table of
- * its own. bpf_d_path reads only the dentry cache: a hung mount cannot hang it.
+ * iterator to the stuck call's process where the kernel allows (Linux 6.1+),
+ * to every task elsewhere. It visits the process's file table once (threads
+ * that share it are skipped) and each thread with a table of its own.
+ * bpf_d_path reads only the dentry cache: a hung mount cannot hang it.
  */
 SEC("iter/task_file")
 int fd_path_of(struct bpf_iter__task_file *ctx)
@@ -431,8 +446,8 @@ int fd_path_of(struct bpf_iter__task_file *ctx)
 
 	if (!task || !file)
 		return 0;
-	__u32 *wanted = bpf_map_lookup_elem(&path_query, &zero);
-	if (!wanted || *wanted != ctx->fd)
+	struct path_query *q = bpf_map_lookup_elem(&path_query, &zero);
+	if (!q || q->fd != ctx->fd || q->tgid != task->tgid)
 		return 0;
 	struct fd_path *p = bpf_map_lookup_elem(&path_scratch, &zero);
 	if (!p)

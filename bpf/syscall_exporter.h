@@ -127,7 +127,7 @@ struct slow_event {
 	unsigned int tid;
 	unsigned int pid;
 	unsigned int nr;
-	unsigned int pad;
+	unsigned int ns_tid; /* the tid in the thread's own pid namespace: its process's name for it */
 	char thread[COMM_LEN];
 	char process[COMM_LEN];
 };
@@ -155,6 +155,8 @@ struct scan_call {
 	unsigned int stack_depth; /* frames that follow; 0: sent by an earlier scan */
 	char thread[COMM_LEN];
 	char process[COMM_LEN];
+	unsigned int ns_tid; /* the tid in the thread's own pid namespace: its process's name for it */
+	unsigned int pad;
 	unsigned long long cgroup; /* 0 unless per_cgroup */
 	unsigned long long stack[STACK_DEPTH]; /* innermost first; only stack_depth are written */
 };
@@ -171,6 +173,17 @@ struct scan_summary {
  * written.
  */
 #define PATH_LEN 4096
+
+/*
+ * What fd_path_of looks for, set by user space before each run. The program
+ * checks the process itself: before Linux 6.1 an iterator cannot be limited
+ * to one process, and the exporter may know it by another pid (a pid
+ * namespace) than the kernel's tgid.
+ */
+struct path_query {
+	unsigned int fd;
+	unsigned int tgid; /* in the initial pid namespace */
+};
 
 struct fd_path {
 	unsigned int tid;

@@ -116,9 +116,22 @@ struct css_set {
 	struct cgroup *dfl_cgrp;
 };
 
+struct pid_namespace;
+
+struct upid {
+	int nr;
+	struct pid_namespace *ns;
+};
+
+struct pid {
+	unsigned int level;
+	struct upid numbers[1];
+};
+
 struct task_struct {
 	int pid;
 	int tgid;
+	struct pid *thread_pid;
 	struct task_struct *group_leader;
 	struct files_struct *files;
 	struct css_set *cgroups;

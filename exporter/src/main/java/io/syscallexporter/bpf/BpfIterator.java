@@ -15,7 +15,6 @@ import jnr.ffi.Runtime;
  * only the records.
  */
 public final class BpfIterator implements AutoCloseable {
-  private static final int EINTR = 4;
   /** The kernel's iterator buffer is 8 pages; a bigger read() just needs fewer calls. */
   private static final int READ_SIZE = 64 * 1024;
 
@@ -57,7 +56,7 @@ public final class BpfIterator implements AutoCloseable {
         }
         if (n < 0) {
           int errno = LastError.getLastError(runtime);
-          if (errno == EINTR) {
+          if (errno == Errno.EINTR) {
             continue;
           }
           throw new BpfException("cannot read BPF iterator " + name + ": "

@@ -1,5 +1,6 @@
 package io.syscallexporter.bpf;
 
+import io.syscallexporter.Log;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -20,19 +21,12 @@ import jnr.ffi.Runtime;
  * detaches them when the process dies, however it dies).
  */
 public final class BpfObject implements AutoCloseable {
-  /** struct bpf_object_open_opts of libbpf 1.1 (sizeof on LP64; JNR would omit tail padding). */
-  private static final int OPEN_OPTS_SIZE = 80;
-  private static final int OPEN_OPTS_OBJECT_NAME = 8;
-  /** struct bpf_iter_attach_opts and union bpf_iter_link_info (sizeof on LP64). */
-  private static final int ITER_OPTS_SIZE = 24;
-  private static final int ITER_OPTS_LINK_INFO = 8;
-  private static final int ITER_OPTS_LINK_INFO_LEN = 16;
-  private static final int ITER_LINK_INFO_SIZE = 16;
-  private static final int ITER_LINK_INFO_TASK_PID = 4;
-  /** struct bpf_prog_info up to run_cnt (the struct only ever grows at its end). */
-  private static final int PROG_INFO_SIZE = 208;
-  private static final int PROG_INFO_RUN_TIME_NS = 192;
-  private static final int PROG_INFO_RUN_CNT = 200;
+  /**
+   * Set to true to run every iterator unfiltered, as on kernels before 6.1, where the programs
+   * filter: for troubleshooting a kernel that misbehaves with filtered iterators, and to test
+   * that path on newer ones.
+   */
+  static final String UNFILTERED_ITERATORS = "syscall_exporter.iterators.unfiltered";
 
   private static final LibBpf LIB = loadLibBpf();
   static final LibC LIBC = LibraryLoader.create(LibC.class).load("c");
@@ -49,6 +43,8 @@ public final class BpfObject implements AutoCloseable {
   private final Map<String, Pointer> attached = new LinkedHashMap<>();
   private final List<RingBufferPoller> ringBuffers = new ArrayList<>();
   private final List<BpfIterator> iterators = new CopyOnWriteArrayList<>();
+  private boolean iteratorsFiltered = !Boolean.getBoolean(UNFILTERED_ITERATORS);
+  private boolean unfilteredLogged;
   private boolean closed;
 
   private BpfObject(Pointer elf, Pointer nameString, Pointer obj) {
@@ -76,9 +72,9 @@ public final class BpfObject implements AutoCloseable {
     elf.put(0, elfBytes, 0, elfBytes.length);
     Pointer nameString = Memory.allocateDirect(RUNTIME, name.length() + 1, true);
     nameString.putString(0, name, name.length() + 1, java.nio.charset.StandardCharsets.US_ASCII);
-    Pointer opts = Memory.allocateDirect(RUNTIME, OPEN_OPTS_SIZE, true);
-    opts.putLong(0, OPEN_OPTS_SIZE);
-    opts.putAddress(OPEN_OPTS_OBJECT_NAME, nameString.address());
+    Pointer opts = Memory.allocateDirect(RUNTIME, Layouts.OpenOpts.SIZE, true);
+    opts.putLong(0, Layouts.OpenOpts.SIZE);
+    opts.putAddress(Layouts.OpenOpts.OBJECT_NAME, nameString.address());
     Pointer obj = LIB.bpf_object__open_mem(elf, elfBytes.length, opts);
     if (obj == null) {
       int errno = LastError.getLastError(RUNTIME);
@@ -136,9 +132,9 @@ public final class BpfObject implements AutoCloseable {
     if (rc < 0) {
       int errno = -rc;
       String hint = switch (errno) {
-        case 1, 13 -> "run as root, or grant CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on kernels"
+        case Errno.EPERM, Errno.EACCES -> "run as root, or grant CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on kernels"
             + " before 5.8); the verifier log, if any, is printed above";
-        case 22, 7, 524 -> "the kernel rejected the programs (verifier log above); it needs BTF"
+        case Errno.EINVAL, Errno.E2BIG, Errno.ENOTSUPP -> "the kernel rejected the programs (verifier log above); it needs BTF"
             + " and BPF tracing programs (Linux 5.8 or later with CONFIG_DEBUG_INFO_BTF=y)";
         default -> "see libbpf's messages above";
       };
@@ -184,32 +180,53 @@ public final class BpfObject implements AutoCloseable {
 
   /**
    * Attaches an iterator program over every task, or, with {@code pid} other than 0, over one
-   * process (Linux 6.1+; older kernels ignore the pid, and the program must filter). The
-   * iterator is read on demand and detached by its own close, or by this object's.
+   * process, named as this process's pid namespace knows it. Kernels before 6.1 cannot limit an
+   * iterator to a process (they refuse the pid with E2BIG): the iterator then runs over every
+   * task, so a program given a pid must also filter by itself. {@link #iteratorsFiltered} tells
+   * which this kernel does. The iterator is read on demand and detached by its own close, or by
+   * this object's.
    */
   public synchronized BpfIterator attachIterator(String program, int pid) {
     Pointer prog = LIB.bpf_object__find_program_by_name(obj, program);
     if (prog == null) {
       throw new BpfException("BPF object has no program " + program, 0);
     }
-    Pointer opts = null;
-    if (pid != 0) {
-      Pointer linkInfo = Memory.allocateDirect(RUNTIME, ITER_LINK_INFO_SIZE, true);
-      linkInfo.putInt(ITER_LINK_INFO_TASK_PID, pid);
-      opts = Memory.allocateDirect(RUNTIME, ITER_OPTS_SIZE, true);
-      opts.putLong(0, ITER_OPTS_SIZE);
-      opts.putAddress(ITER_OPTS_LINK_INFO, linkInfo.address());
-      opts.putInt(ITER_OPTS_LINK_INFO_LEN, ITER_LINK_INFO_SIZE);
+    Pointer link = null;
+    int errno = 0;
+    if (pid != 0 && iteratorsFiltered) {
+      Pointer linkInfo = Memory.allocateDirect(RUNTIME, Layouts.IterLinkInfo.SIZE, true);
+      linkInfo.putInt(Layouts.IterLinkInfo.TASK_PID, pid);
+      Pointer opts = Memory.allocateDirect(RUNTIME, Layouts.IterAttachOpts.SIZE, true);
+      opts.putLong(0, Layouts.IterAttachOpts.SIZE);
+      opts.putAddress(Layouts.IterAttachOpts.LINK_INFO, linkInfo.address());
+      opts.putInt(Layouts.IterAttachOpts.LINK_INFO_LEN, Layouts.IterLinkInfo.SIZE);
+      link = LIB.bpf_program__attach_iter(prog, opts);
+      errno = link == null ? LastError.getLastError(RUNTIME) : 0;
+      if (errno == Errno.E2BIG) {
+        iteratorsFiltered = false; // before 6.1: no task member in bpf_iter_link_info
+      }
     }
-    Pointer link = LIB.bpf_program__attach_iter(prog, opts);
+    if (pid != 0 && !iteratorsFiltered && !unfilteredLogged) {
+      unfilteredLogged = true;
+      Log.info("BPF iterators run over every task: this kernel cannot limit them to one process"
+          + " (Linux 6.1 can)", "program", program);
+    }
+    if ((link == null && errno == 0) || errno == Errno.E2BIG) {
+      link = LIB.bpf_program__attach_iter(prog, null);
+      errno = link == null ? LastError.getLastError(RUNTIME) : 0;
+    }
     if (link == null) {
-      int errno = LastError.getLastError(RUNTIME);
       throw new BpfException("cannot attach BPF iterator " + program + ": "
           + Errno.describe(errno), errno);
     }
     BpfIterator iterator = new BpfIterator(LIB, LIBC, RUNTIME, program, link, iterators::remove);
     iterators.add(iterator);
     return iterator;
+  }
+
+  /** Whether iterators given a pid run over that process only (Linux 6.1+), as far as known. */
+  public boolean iteratorsFiltered() {
+    return iteratorsFiltered;
   }
 
   /**
@@ -221,11 +238,11 @@ public final class BpfObject implements AutoCloseable {
     Pointer len = Memory.allocateDirect(RUNTIME, 4, true);
     attached.forEach((name, prog) -> {
       // Zeroed each time: the kernel reads counts it wrote last time as buffer sizes.
-      Pointer info = Memory.allocateDirect(RUNTIME, PROG_INFO_SIZE, true);
-      len.putInt(0, PROG_INFO_SIZE);
+      Pointer info = Memory.allocateDirect(RUNTIME, Layouts.ProgInfo.SIZE, true);
+      len.putInt(0, Layouts.ProgInfo.SIZE);
       if (LIB.bpf_obj_get_info_by_fd(LIB.bpf_program__fd(prog), info, len) == 0) {
-        stats.put(name, new long[] {info.getLong(PROG_INFO_RUN_TIME_NS),
-            info.getLong(PROG_INFO_RUN_CNT)});
+        stats.put(name, new long[] {info.getLong(Layouts.ProgInfo.RUN_TIME_NS),
+            info.getLong(Layouts.ProgInfo.RUN_CNT)});
       }
     });
     return stats;
@@ -235,13 +252,49 @@ public final class BpfObject implements AutoCloseable {
     return links.size();
   }
 
+  /**
+   * A map of the loaded object, with the key and value sizes the exporter lays out, checked
+   * against the object's: a mismatch means the jar and its BPF object disagree.
+   */
   public BpfMap map(String name, int keySize, int valueSize) {
+    Pointer map = checkedMap(name, keySize, valueSize);
+    return new BpfMap(LIB, RUNTIME, name, LIB.bpf_map__fd(map), keySize, valueSize,
+        LIB.bpf_map__max_entries(map));
+  }
+
+  /**
+   * A per-CPU map: the kernel reads and writes one value per possible CPU, each rounded up to 8
+   * bytes, in a single call.
+   */
+  public BpfMap perCpuMap(String name, int keySize, int valueSize) {
+    Pointer map = checkedMap(name, keySize, valueSize);
+    return new BpfMap(LIB, RUNTIME, name, LIB.bpf_map__fd(map), keySize,
+        (valueSize + 7) / 8 * 8 * possibleCpus(), LIB.bpf_map__max_entries(map));
+  }
+
+  private Pointer checkedMap(String name, int keySize, int valueSize) {
     Pointer map = LIB.bpf_object__find_map_by_name(obj, name);
     if (map == null) {
       throw new BpfException("BPF object has no map " + name, 0);
     }
-    return new BpfMap(LIB, RUNTIME, name, LIB.bpf_map__fd(map), keySize, valueSize,
-        LIB.bpf_map__max_entries(map));
+    int actualKey = LIB.bpf_map__key_size(map);
+    int actualValue = LIB.bpf_map__value_size(map);
+    if (actualKey != keySize || actualValue != valueSize) {
+      throw new BpfException("BPF map " + name + " has " + actualKey + "-byte keys and "
+          + actualValue + "-byte values, the exporter expects " + keySize + " and " + valueSize
+          + ": the exporter and its BPF object were built from different sources", 0);
+    }
+    return map;
+  }
+
+  /** CPUs the kernel may ever bring online ("0-63"), which sizes its per-CPU values. */
+  public static int possibleCpus() {
+    int n = LIB.libbpf_num_possible_cpus();
+    if (n <= 0) {
+      throw new BpfException("cannot count this machine's possible CPUs: "
+          + Errno.describe(-n), -n);
+    }
+    return n;
   }
 
   /** Starts a thread that hands each record of a ring buffer map to {@code consumer}. */

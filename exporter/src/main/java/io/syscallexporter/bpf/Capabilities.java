@@ -68,14 +68,15 @@ public final class Capabilities {
     if (libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
       throw new BpfException("cannot set no_new_privs", 0);
     }
-    Pointer header = Memory.allocateDirect(BpfObject.RUNTIME, 8, true);
+    Pointer header = Memory.allocateDirect(BpfObject.RUNTIME, Layouts.CapUser.HEADER_SIZE, true);
     header.putInt(0, LINUX_CAPABILITY_VERSION_3); // pid 0: this thread
     // Two {effective, permitted, inheritable}: capabilities 0-31, then 32-63.
-    Pointer data = Memory.allocateDirect(BpfObject.RUNTIME, 24, true);
-    data.putInt(0, (int) keep);
-    data.putInt(4, (int) keep);
-    data.putInt(12, (int) (keep >>> 32));
-    data.putInt(16, (int) (keep >>> 32));
+    int size = Layouts.CapUser.DATA_SIZE;
+    Pointer data = Memory.allocateDirect(BpfObject.RUNTIME, 2 * size, true);
+    data.putInt(Layouts.CapUser.DATA_EFFECTIVE, (int) keep);
+    data.putInt(Layouts.CapUser.DATA_PERMITTED, (int) keep);
+    data.putInt(size + Layouts.CapUser.DATA_EFFECTIVE, (int) (keep >>> 32));
+    data.putInt(size + Layouts.CapUser.DATA_PERMITTED, (int) (keep >>> 32));
     long capset = SyscallTable.forThisMachine().number("capset").orElseThrow();
     if (libc.syscall(capset, header.address(), data.address(), 0) != 0) {
       throw new BpfException("cannot drop capabilities (capset failed)", 0);

@@ -1,8 +1,9 @@
 package io.syscallexporter.bpf;
 
 /**
- * Sizes and offsets of the structs in bpf/syscall_exporter.h, as the kernel side lays them out.
- * LayoutsTest compiles the header and fails when anything here disagrees with it.
+ * Sizes and offsets of the structs in bpf/syscall_exporter.h, as the kernel side lays them out,
+ * and of the libbpf and kernel UAPI structs the exporter fills through JNR (which knows no C
+ * layout). LayoutsTest compiles the headers and fails when anything here disagrees with them.
  */
 public final class Layouts {
   private Layouts() {}
@@ -97,6 +98,7 @@ public final class Layouts {
     public static final int TID = 8;
     public static final int PID = 12;
     public static final int NR = 16;
+    public static final int NS_TID = 20;
     public static final int THREAD = 24;
     public static final int PROCESS = 40;
     public static final int SIZE = 56;
@@ -116,8 +118,9 @@ public final class Layouts {
     public static final int STACK_DEPTH = 36;
     public static final int THREAD = 40;
     public static final int PROCESS = 56;
-    public static final int CGROUP = 72;
-    public static final int STACK = 80;
+    public static final int NS_TID = 72;
+    public static final int CGROUP = 80;
+    public static final int STACK = 88;
     public static final int SIZE = STACK + 8 * Layouts.STACK_DEPTH;
 
     private ScanCall() {}
@@ -139,5 +142,64 @@ public final class Layouts {
     public static final int PATH = 8;
 
     private FdPath() {}
+  }
+
+  /** struct path_query: which fd of which process fd_path_of names. */
+  public static final class PathQuery {
+    public static final int FD = 0;
+    public static final int TGID = 4;
+    public static final int SIZE = 8;
+
+    private PathQuery() {}
+  }
+
+  /**
+   * libbpf's struct bpf_object_open_opts, as of libbpf 1.1 (sizeof on LP64: JNR would omit the
+   * tail padding, and libbpf refuses a size it does not know with non-zero bytes past it).
+   */
+  static final class OpenOpts {
+    static final int SIZE = 80;
+    static final int OBJECT_NAME = 8;
+
+    private OpenOpts() {}
+  }
+
+  /** libbpf's struct bpf_iter_attach_opts. */
+  static final class IterAttachOpts {
+    static final int SIZE = 24;
+    static final int LINK_INFO = 8;
+    static final int LINK_INFO_LEN = 16;
+
+    private IterAttachOpts() {}
+  }
+
+  /**
+   * The UAPI union bpf_iter_link_info as of Linux 6.1, which added its task member. Older kernels
+   * know 4 bytes of it and refuse a link info with non-zero bytes past them (E2BIG).
+   */
+  static final class IterLinkInfo {
+    static final int SIZE = 16;
+    static final int TASK_PID = 4;
+
+    private IterLinkInfo() {}
+  }
+
+  /** The UAPI struct bpf_prog_info up to run_cnt (it only ever grows at its end). */
+  static final class ProgInfo {
+    static final int RUN_TIME_NS = 192;
+    static final int RUN_CNT = 200;
+    static final int SIZE = RUN_CNT + 8;
+
+    private ProgInfo() {}
+  }
+
+  /** The UAPI capability header and one of the two (capabilities 0-31, 32-63) data structs. */
+  static final class CapUser {
+    static final int HEADER_SIZE = 8;
+    static final int DATA_EFFECTIVE = 0;
+    static final int DATA_PERMITTED = 4;
+    static final int DATA_SIZE = 12;
+
+    private CapUser() {}
   }
 }

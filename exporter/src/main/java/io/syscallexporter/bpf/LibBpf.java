@@ -36,6 +36,13 @@ public interface LibBpf {
 
   int bpf_map__max_entries(Pointer map);
 
+  int bpf_map__key_size(Pointer map);
+
+  int bpf_map__value_size(Pointer map);
+
+  /** CPUs the kernel may bring online (/sys/devices/system/cpu/possible), or a negative errno. */
+  int libbpf_num_possible_cpus();
+
   int bpf_map__set_max_entries(Pointer map, int maxEntries);
 
   @SaveError

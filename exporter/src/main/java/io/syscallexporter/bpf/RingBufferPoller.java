@@ -18,7 +18,6 @@ import jnr.ffi.Runtime;
 public final class RingBufferPoller implements AutoCloseable {
   private static final int POLL_TIMEOUT_MS = 100;
   private static final long RETRY_MILLIS = 1000;
-  private static final int EINTR = 4;
 
   private final LibBpf lib;
   // Native code calls back into this object: it must stay reachable while the buffer exists.
@@ -56,7 +55,7 @@ public final class RingBufferPoller implements AutoCloseable {
   private void run() {
     while (running) {
       int rc = lib.ring_buffer__poll(ringBuffer, POLL_TIMEOUT_MS);
-      if (rc < 0 && rc != -EINTR) {
+      if (rc < 0 && rc != -Errno.EINTR) {
         failed("poll failed", Errno.describe(-rc));
         try {
           Thread.sleep(RETRY_MILLIS);

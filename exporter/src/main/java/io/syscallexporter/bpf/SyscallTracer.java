@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -50,6 +51,9 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
 
   private final BpfObject object;
+  /** The process the programs measure (agent mode), in the initial pid namespace; 0: all. */
+  private final int targetTgid;
+  private final boolean initialPidNamespace;
   private final BpfMap hist;
   private final BpfMap errors;
   private final BpfMap pathQuery;
@@ -57,9 +61,11 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   /** The generation the programs write histograms under (DRAIN_GEN). */
   private int generation;
   private final BpfIterator scan;
+  /** Held from writing path_query until fd_path_of has read it. */
+  private final Object pathLock = new Object();
   private final int possibleCpus;
   /** Entries this side deleted from hist; the programs count those they create. */
-  private volatile long histDeleted;
+  private final AtomicLong histDeleted = new AtomicLong();
   private volatile long threadsInSyscall;
   private volatile RingBufferPoller slowEvents;
 
@@ -77,16 +83,18 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     }
   }
 
-  private SyscallTracer(BpfObject object, int possibleCpus, int targetTgid) {
+  private SyscallTracer(BpfObject object, int targetTgid) {
     this.object = object;
-    this.possibleCpus = possibleCpus;
+    this.targetTgid = targetTgid;
+    this.initialPidNamespace = inInitialPidNamespace();
+    this.possibleCpus = BpfObject.possibleCpus();
     this.hist = object.map("hist", Layouts.HistKey.SIZE, Layouts.HistValue.SIZE);
-    this.errors = object.map("errors", 4, 8 * possibleCpus);
-    this.pathQuery = object.map("path_query", 4, 4);
+    this.errors = object.perCpuMap("errors", 4, 8);
+    this.pathQuery = object.map("path_query", 4, Layouts.PathQuery.SIZE);
     this.drain = object.map("drain", 4, 8);
-    // Agent mode scans the JVM's threads only, not the host's (task storage exists only for
-    // them anyway: on kernels that ignore the pid the scan's result is the same).
-    this.scan = object.attachIterator("scan_inflight", targetTgid);
+    // Agent mode scans the JVM's threads only, not the host's. Where the kernel cannot limit
+    // the iterator, the result is the same: only the JVM's threads have task storage.
+    this.scan = object.attachIterator("scan_inflight", readerPid(targetTgid));
   }
 
   /** Loads and attaches the programs, or throws a BpfException that says what to do. */
@@ -100,7 +108,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
       }
       object.skip("whoami"); // for kernelTgid() only
       object.load();
-      SyscallTracer tracer = new SyscallTracer(object, possibleCpus(), settings.targetTgid());
+      SyscallTracer tracer = new SyscallTracer(object, settings.targetTgid());
       PROGRAMS.forEach(object::attach);
       return tracer;
     } catch (RuntimeException e) {
@@ -115,13 +123,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
    * through a one-off iterator that reports who reads it.
    */
   public static int kernelTgid() {
-    String ns;
-    try {
-      ns = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
-    } catch (IOException e) {
-      ns = "";
-    }
-    if (ns.equals(INITIAL_PID_NAMESPACE)) {
+    if (inInitialPidNamespace()) {
       return (int) ProcessHandle.current().pid();
     }
     try (BpfObject probe = BpfObject.open("syscall_exporter", readObject())) {
@@ -137,6 +139,26 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
         return answer.getInt(0);
       }
     }
+  }
+
+  private static boolean inInitialPidNamespace() {
+    try {
+      return Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString()
+          .equals(INITIAL_PID_NAMESPACE);
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * A process's pid as this process's pid namespace knows it, from its pid in the initial one,
+   * or 0 when this process cannot tell (iterators then run unfiltered, the programs filter).
+   */
+  private int readerPid(int kernelPid) {
+    if (kernelPid == 0 || initialPidNamespace) {
+      return kernelPid;
+    }
+    return kernelPid == targetTgid ? (int) ProcessHandle.current().pid() : 0;
   }
 
   /**
@@ -213,24 +235,6 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     }
   }
 
-  /** The kernel sizes per-CPU values by possible CPUs ("0-63"), not online ones. */
-  static int possibleCpus() {
-    try {
-      return parseCpuRange(Files.readString(Path.of("/sys/devices/system/cpu/possible")).trim());
-    } catch (IOException e) {
-      return java.lang.Runtime.getRuntime().availableProcessors();
-    }
-  }
-
-  static int parseCpuRange(String ranges) {
-    int max = -1;
-    for (String part : ranges.split(",")) {
-      String[] ends = part.split("-");
-      max = Math.max(max, Integer.parseInt(ends[ends.length - 1].trim()));
-    }
-    return max + 1;
-  }
-
   @Override
   public synchronized int switchGeneration() {
     int old = generation;
@@ -245,28 +249,26 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   public Histograms readHistograms(int drained) {
     List<HistogramEntry> taken = new ArrayList<>();
     List<HistogramEntry> live = new ArrayList<>();
-    synchronized (hist) {
-      ByteArrayOutputStream remove = new ByteArrayOutputStream();
-      hist.forEach((key, value) -> {
-        long[] buckets = new long[LatencyBuckets.COUNT];
-        for (int k = 0; k < buckets.length; k++) {
-          buckets[k] = value.getLong(Layouts.HistValue.BUCKETS + 8 * k);
-        }
-        HistogramEntry e = new HistogramEntry(new SeriesKey(comm(key, Layouts.HistKey.PROCESS),
-            key.getInt(Layouts.HistKey.PID), key.getInt(Layouts.HistKey.NR),
-            key.getLong(Layouts.HistKey.CGROUP)),
-            value.getLong(Layouts.HistValue.SUM_NS), value.getLong(Layouts.HistValue.SLOW),
-            buckets);
-        if (key.getInt(Layouts.HistKey.GEN) == drained) {
-          taken.add(e);
-          remove.write(key.array(), key.arrayOffset(), Layouts.HistKey.SIZE);
-        } else {
-          live.add(e);
-        }
-      });
-      if (remove.size() > 0) {
-        histDeleted += hist.deleteBatch(remove.toByteArray());
+    ByteArrayOutputStream remove = new ByteArrayOutputStream();
+    hist.forEach((key, value) -> {
+      long[] buckets = new long[LatencyBuckets.COUNT];
+      for (int k = 0; k < buckets.length; k++) {
+        buckets[k] = value.getLong(Layouts.HistValue.BUCKETS + 8 * k);
       }
+      HistogramEntry e = new HistogramEntry(new SeriesKey(comm(key, Layouts.HistKey.PROCESS),
+          key.getInt(Layouts.HistKey.PID), key.getInt(Layouts.HistKey.NR),
+          key.getLong(Layouts.HistKey.CGROUP)),
+          value.getLong(Layouts.HistValue.SUM_NS), value.getLong(Layouts.HistValue.SLOW),
+          buckets);
+      if (key.getInt(Layouts.HistKey.GEN) == drained) {
+        taken.add(e);
+        remove.write(key.array(), key.arrayOffset(), Layouts.HistKey.SIZE);
+      } else {
+        live.add(e);
+      }
+    });
+    if (remove.size() > 0) {
+      histDeleted.addAndGet(hist.deleteBatch(remove.toByteArray()));
     }
     return new Histograms(taken, live);
   }
@@ -309,8 +311,9 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
       for (int i = 0; i < depth; i++) {
         stack[i] = c.getLong(Layouts.ScanCall.STACK + 8 * i);
       }
-      stuck.add(new StuckCall(c.getInt(Layouts.ScanCall.TID), c.getInt(Layouts.ScanCall.PID),
-          c.getInt(Layouts.ScanCall.NR), c.getLong(Layouts.ScanCall.START_NS),
+      stuck.add(new StuckCall(c.getInt(Layouts.ScanCall.TID), c.getInt(Layouts.ScanCall.NS_TID),
+          c.getInt(Layouts.ScanCall.PID), c.getInt(Layouts.ScanCall.NR),
+          c.getLong(Layouts.ScanCall.START_NS),
           c.getLong(Layouts.ScanCall.ARG0), FdKind.of(c.getInt(Layouts.ScanCall.FD_KIND)),
           comm(c, Layouts.ScanCall.THREAD), comm(c, Layouts.ScanCall.PROCESS),
           c.getLong(Layouts.ScanCall.CGROUP), stack));
@@ -328,10 +331,12 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     if (fd < 0 || fd > Integer.MAX_VALUE) {
       return Optional.empty();
     }
+    ByteBuffer query = ByteBuffer.allocate(Layouts.PathQuery.SIZE).order(ByteOrder.nativeOrder())
+        .putInt(Layouts.PathQuery.FD, (int) fd).putInt(Layouts.PathQuery.TGID, pid);
     ByteBuffer records;
-    synchronized (pathQuery) {
-      pathQuery.update(u32(0), u32((int) fd));
-      try (BpfIterator files = object.attachIterator("fd_path_of", pid)) {
+    synchronized (pathLock) {
+      pathQuery.update(u32(0), query.array());
+      try (BpfIterator files = object.attachIterator("fd_path_of", readerPid(pid))) {
         records = files.read();
       }
     }
@@ -359,12 +364,10 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   @Override
   public long[] errors() {
     long[] totals = new long[Layouts.ERR_COUNT];
-    synchronized (errors) {
-      for (int i = 0; i < totals.length; i++) {
-        ByteBuffer perCpu = errors.lookup(u32(i));
-        for (int cpu = 0; perCpu != null && cpu < possibleCpus; cpu++) {
-          totals[i] += perCpu.getLong(8 * cpu);
-        }
+    for (int i = 0; i < totals.length; i++) {
+      ByteBuffer perCpu = errors.lookup(u32(i));
+      for (int cpu = 0; perCpu != null && cpu < possibleCpus; cpu++) {
+        totals[i] += perCpu.getLong(8 * cpu);
       }
     }
     return totals;
@@ -374,7 +377,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   public MapFill fill(String map) {
     return switch (map) {
       // Created minus deleted: exact, and no walk of the map.
-      case "hist" -> new MapFill((int) (labelSetsCreated() - histDeleted), hist.maxEntries());
+      case "hist" -> new MapFill((int) (labelSetsCreated() - histDeleted.get()), hist.maxEntries());
       case "inflight" -> new MapFill((int) threadsInSyscall, 0);
       default -> throw new IllegalArgumentException("no map " + map);
     };
@@ -402,6 +405,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   public void onSlowEvent(Consumer<SlowEvent> consumer) {
     slowEvents = object.pollRingBuffer("slow_events", e -> consumer.accept(new SlowEvent(
         e.getLong(Layouts.SlowEvent.LATENCY_NS), e.getInt(Layouts.SlowEvent.TID),
+        e.getInt(Layouts.SlowEvent.NS_TID),
         e.getInt(Layouts.SlowEvent.PID), e.getInt(Layouts.SlowEvent.NR),
         comm(e, Layouts.SlowEvent.THREAD), comm(e, Layouts.SlowEvent.PROCESS))));
   }

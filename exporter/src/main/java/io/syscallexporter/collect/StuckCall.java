@@ -2,9 +2,11 @@ package io.syscallexporter.collect;
 
 /**
  * A syscall in flight past its timeout that counts under the policy, as the kernel's scan
- * reported it. {@code kernelStack} holds the thread's kernel stack (innermost first) the first
- * time the call is reported, and is empty afterwards: it is sent once per call. {@code cgroup}
- * is the thread's cgroup v2 id, 0 unless cgroup labels are on.
+ * reported it. {@code tid} and {@code pid} are the kernel's (the initial pid namespace's);
+ * {@code nsTid} is the thread's id in its own pid namespace, which its process (a JVM in a
+ * container) knows it by. {@code kernelStack} holds the thread's kernel stack (innermost first)
+ * the first time the call is reported, and is empty afterwards: it is sent once per call.
+ * {@code cgroup} is the thread's cgroup v2 id, 0 unless cgroup labels are on.
  */
-public record StuckCall(int tid, int pid, int nr, long startNanos, long arg0, FdKind fdKind,
-    String thread, String process, long cgroup, long[] kernelStack) {}
+public record StuckCall(int tid, int nsTid, int pid, int nr, long startNanos, long arg0,
+    FdKind fdKind, String thread, String process, long cgroup, long[] kernelStack) {}

@@ -55,10 +55,14 @@ public interface ThreadNames {
 
   /**
    * The name to show for a thread that made a slow call: its full Java name when that is cheap
-   * to know, else its comm. Slow calls may come by the thousand.
+   * to know, else its comm. Slow calls may come by the thousand. {@code tid}: in the thread's
+   * own pid namespace.
    */
   String nameOf(int tid, String comm);
 
-  /** The thread of a stuck call, which is rare: worth a fresh look at the JVM's threads. */
+  /**
+   * The thread of a stuck call, which is rare: worth a fresh look at the JVM's threads.
+   * {@code tid}: in the thread's own pid namespace.
+   */
   StuckThread stuckThread(int tid, String comm);
 }

@@ -111,7 +111,7 @@ public final class TimeoutScanner {
     // The same key the histograms have, so the call lands in the same label set.
     SeriesKey key = new SeriesKey(threads.seriesName(c.process(), c.thread()),
         perPid ? c.pid() : 0, c.nr(), c.cgroup());
-    ThreadNames.StuckThread thread = threads.stuckThread(c.tid(), c.thread());
+    ThreadNames.StuckThread thread = threads.stuckThread(c.nsTid(), c.thread());
     return new TimedOutCall(key, syscalls.name(c.nr()), c.tid(), c.pid(), c.process(),
         thread.name(), c.startNanos(), hasFd ? c.arg0() : null, file,
         proc.wchan(c.pid(), c.tid()).orElse(null), stack, thread.javaStack());

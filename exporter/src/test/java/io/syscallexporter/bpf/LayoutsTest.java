@@ -9,7 +9,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Compiles bpf/syscall_exporter.h with gcc and checks Layouts against what C lays out. */
+/**
+ * Compiles bpf/syscall_exporter.h, libbpf's and the kernel's UAPI headers with gcc and checks
+ * Layouts against what C lays out.
+ */
 class LayoutsTest {
   private static final Path HEADER = Path.of(System.getProperty("bpf.header",
       "../bpf/syscall_exporter.h")).toAbsolutePath();
@@ -83,6 +86,10 @@ class LayoutsTest {
             Integer.toString(Layouts.Config.PER_THREAD)},
         {"config.default_timeout", "offsetof(struct exporter_config, default_timeout_ns)",
             Integer.toString(Layouts.Config.DEFAULT_TIMEOUT_NS)},
+        {"scan_call.ns_tid", "offsetof(struct scan_call, ns_tid)",
+            Integer.toString(Layouts.ScanCall.NS_TID)},
+        {"slow_event.ns_tid", "offsetof(struct slow_event, ns_tid)",
+            Integer.toString(Layouts.SlowEvent.NS_TID)},
         {"scan_call.cgroup", "offsetof(struct scan_call, cgroup)",
             Integer.toString(Layouts.ScanCall.CGROUP)},
         {"DRAIN_GEN", "DRAIN_GEN", Integer.toString(Layouts.DRAIN_GEN)},
@@ -134,9 +141,42 @@ class LayoutsTest {
         {"fd_path.tid", "offsetof(struct fd_path, tid)", Integer.toString(Layouts.FdPath.TID)},
         {"fd_path.fd", "offsetof(struct fd_path, fd)", Integer.toString(Layouts.FdPath.FD)},
         {"fd_path.path", "offsetof(struct fd_path, path)", Integer.toString(Layouts.FdPath.PATH)},
+        {"path_query.fd", "offsetof(struct path_query, fd)",
+            Integer.toString(Layouts.PathQuery.FD)},
+        {"path_query.tgid", "offsetof(struct path_query, tgid)",
+            Integer.toString(Layouts.PathQuery.TGID)},
+        {"path_query.size", "sizeof(struct path_query)", Integer.toString(Layouts.PathQuery.SIZE)},
+        // libbpf's and the kernel's own structs, which the exporter fills through JNR.
+        {"open_opts.size", "sizeof(struct bpf_object_open_opts)",
+            Integer.toString(Layouts.OpenOpts.SIZE)},
+        {"open_opts.object_name", "offsetof(struct bpf_object_open_opts, object_name)",
+            Integer.toString(Layouts.OpenOpts.OBJECT_NAME)},
+        {"iter_opts.size", "sizeof(struct bpf_iter_attach_opts)",
+            Integer.toString(Layouts.IterAttachOpts.SIZE)},
+        {"iter_opts.link_info", "offsetof(struct bpf_iter_attach_opts, link_info)",
+            Integer.toString(Layouts.IterAttachOpts.LINK_INFO)},
+        {"iter_opts.link_info_len", "offsetof(struct bpf_iter_attach_opts, link_info_len)",
+            Integer.toString(Layouts.IterAttachOpts.LINK_INFO_LEN)},
+        {"iter_link_info.size", "sizeof(union bpf_iter_link_info)",
+            Integer.toString(Layouts.IterLinkInfo.SIZE)},
+        {"iter_link_info.task.pid", "offsetof(union bpf_iter_link_info, task.pid)",
+            Integer.toString(Layouts.IterLinkInfo.TASK_PID)},
+        {"prog_info.run_time_ns", "offsetof(struct bpf_prog_info, run_time_ns)",
+            Integer.toString(Layouts.ProgInfo.RUN_TIME_NS)},
+        {"prog_info.run_cnt", "offsetof(struct bpf_prog_info, run_cnt)",
+            Integer.toString(Layouts.ProgInfo.RUN_CNT)},
+        {"cap_header.size", "sizeof(struct __user_cap_header_struct)",
+            Integer.toString(Layouts.CapUser.HEADER_SIZE)},
+        {"cap_data.size", "sizeof(struct __user_cap_data_struct)",
+            Integer.toString(Layouts.CapUser.DATA_SIZE)},
+        {"cap_data.effective", "offsetof(struct __user_cap_data_struct, effective)",
+            Integer.toString(Layouts.CapUser.DATA_EFFECTIVE)},
+        {"cap_data.permitted", "offsetof(struct __user_cap_data_struct, permitted)",
+            Integer.toString(Layouts.CapUser.DATA_PERMITTED)},
     };
-    StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n#include \""
-        + HEADER + "\"\nint main(void) {\n");
+    StringBuilder c = new StringBuilder("#include <stdio.h>\n#include <stddef.h>\n"
+        + "#include <bpf/libbpf.h>\n#include <linux/bpf.h>\n#include <linux/capability.h>\n"
+        + "#include \"" + HEADER + "\"\nint main(void) {\n");
     for (String[] check : checks) {
       c.append("  printf(\"%s %ld\\n\", \"").append(check[0]).append("\", (long)(")
           .append(check[1]).append("));\n");

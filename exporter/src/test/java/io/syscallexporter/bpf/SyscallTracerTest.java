@@ -19,13 +19,6 @@ import org.junit.jupiter.api.Test;
 
 class SyscallTracerTest {
   @Test
-  void readsPossibleCpuRanges() {
-    assertThat(SyscallTracer.parseCpuRange("0")).isEqualTo(1);
-    assertThat(SyscallTracer.parseCpuRange("0-63")).isEqualTo(64);
-    assertThat(SyscallTracer.parseCpuRange("0-3,8-11")).isEqualTo(12);
-  }
-
-  @Test
   void writesTheKnobsWhereTheProgramsReadThem() {
     SyscallPolicy.KernelTables policy = new SyscallPolicy(Duration.ofSeconds(7),
         Map.of("futex", Duration.ofSeconds(3)), Set.of(), Set.of(), Set.of(), false)
@@ -61,7 +54,7 @@ class SyscallTracerTest {
     int second = Layouts.ScanCall.STACK + 16;
     // A read stuck on a file, first report: two frames follow.
     b.putInt(Layouts.ScanCall.TYPE, Layouts.SCAN_CALL).putInt(Layouts.ScanCall.TID, 11)
-        .putInt(Layouts.ScanCall.PID, 10).putInt(Layouts.ScanCall.NR, 0)
+        .putInt(Layouts.ScanCall.NS_TID, 3).putInt(Layouts.ScanCall.PID, 10).putInt(Layouts.ScanCall.NR, 0)
         .putLong(Layouts.ScanCall.START_NS, 5).putLong(Layouts.ScanCall.ARG0, 3)
         .putInt(Layouts.ScanCall.FD_KIND, Layouts.FD_FILE).putInt(Layouts.ScanCall.STACK_DEPTH, 2)
         .putLong(Layouts.ScanCall.STACK, 0xffffffff81000010L)
@@ -78,6 +71,7 @@ class SyscallTracerTest {
     assertThat(scan.stuck()).hasSize(2);
     StuckCall first = scan.stuck().get(0);
     assertThat(first.tid()).isEqualTo(11);
+    assertThat(first.nsTid()).isEqualTo(3);
     assertThat(first.pid()).isEqualTo(10);
     assertThat(first.fdKind()).isEqualTo(FdKind.FILE);
     assertThat(first.thread()).isEqualTo("reader");

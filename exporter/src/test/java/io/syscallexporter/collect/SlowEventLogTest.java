@@ -16,7 +16,7 @@ class SlowEventLogTest {
       ThreadNames.HOST, new RateLimitedLog(2, clock::get, lines::add));
 
   private static SlowEvent event(String thread) {
-    return new SlowEvent(3_000_123_456L, 12, 10, 74, thread, "db");
+    return new SlowEvent(3_000_123_456L, 12, 12, 10, 74, thread, "db");
   }
 
   @Test

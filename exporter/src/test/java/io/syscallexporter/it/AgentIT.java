@@ -20,6 +20,8 @@ import javax.management.remote.JMXServiceURL;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Agent mode in a real JVM: a plain Java service, with its own older versions of client_java,
@@ -134,12 +136,32 @@ class AgentIT {
     }
   }
 
-  @Test
-  void showsTheJavaStackOfACallStuckOnAHungFile() throws Exception {
+  /**
+   * How the service runs: as is, or as pid 1 of its own pid namespace (a container's), there
+   * also as on kernels before 6.1, whose iterators cannot be limited to one process.
+   */
+  enum Setting {
+    PLAIN(List.of(), List.of()),
+    PID_NAMESPACE(List.of("unshare", "--pid", "--fork", "--mount-proc"), List.of()),
+    PID_NAMESPACE_BEFORE_LINUX_6_1(PID_NAMESPACE.prefix,
+        List.of("-Dsyscall_exporter.iterators.unfiltered=true"));
+
+    final List<String> prefix;
+    final List<String> jvmOptions;
+
+    Setting(List<String> prefix, List<String> jvmOptions) {
+      this.prefix = prefix;
+      this.jvmOptions = jvmOptions;
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Setting.class)
+  void showsTheJavaStackAndFileOfACallStuckOnAHungFile(Setting setting) throws Exception {
     HangFs fs = HangFs.mount(3600);
     int port = ExporterProcess.freePort();
-    JavaService service = JavaService.start("--web.listen-address=127.0.0.1:" + port
-        + ",--syscall.timeout=1s,--scan.interval=200ms");
+    JavaService service = JavaService.start(setting.prefix, setting.jvmOptions,
+        "--web.listen-address=127.0.0.1:" + port + ",--syscall.timeout=1s,--scan.interval=200ms");
     try {
       service.awaitAgent(port);
       service.command("hang " + fs.slowFile(), "hang started");
@@ -149,13 +171,18 @@ class AgentIT {
       Map<String, Object> call = Json.list(Json.map(Json.parse(
           service.get(port, "/api/v1/timed-out"))).get("timed_out")).stream().map(Json::map)
           .filter(c -> "fuse-reader-1".equals(c.get("thread"))).findFirst().orElseThrow();
-      assertThat(call).containsEntry("syscall", "read");
+      assertThat(call).containsEntry("syscall", "read")
+          .containsEntry("file", fs.slowFile().toString());
       assertThat(Json.list(call.get("java_stack"))).anySatisfy(frame ->
           assertThat((String) frame).startsWith("IoService.readHungFile("));
       assertThat(service.scrape(port).value("syscall_timed_out", "process", "java",
           "syscall", "read", "thread", "fuse-reader-*")).isEqualTo(1);
       assertThat(service.stderr()).contains("thread=fuse-reader-1", "java_stack=");
-      Prometheus.assertPanelsHaveData(Path.of("../grafana-dashboards/jvm.json"), port, dir);
+      assertThat(service.stderr().contains("BPF iterators run over every task"))
+          .as("iterators unfiltered").isEqualTo(setting == Setting.PID_NAMESPACE_BEFORE_LINUX_6_1);
+      if (setting == Setting.PLAIN) {
+        Prometheus.assertPanelsHaveData(Path.of("../grafana-dashboards/jvm.json"), port, dir);
+      }
     } finally {
       // First the FUSE server: until it goes, the stuck read holds off even SIGKILL.
       fs.close();

@@ -59,8 +59,15 @@ final class JavaService implements AutoCloseable {
    * setpriv.
    */
   static JavaService start(List<String> prefix, String agentFlags) throws Exception {
+    return start(prefix, List.of(), agentFlags);
+  }
+
+  /** With options for the service's JVM ({@code -Dname=value}). */
+  static JavaService start(List<String> prefix, List<String> jvmOptions, String agentFlags)
+      throws Exception {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.addAll(jvmOptions);
     if (agentFlags != null) {
       cmd.add("-javaagent:" + ExporterProcess.JAR + "=" + agentFlags);
     }
