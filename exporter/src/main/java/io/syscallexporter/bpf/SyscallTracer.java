@@ -1,5 +1,6 @@
 package io.syscallexporter.bpf;
 
+import io.syscallexporter.Log;
 import io.syscallexporter.collect.FdKind;
 import io.syscallexporter.collect.HistogramEntry;
 import io.syscallexporter.collect.InflightScan;
@@ -41,6 +42,8 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private static final Path OSRELEASE = Path.of("/proc/sys/kernel/osrelease");
   /** Task-local storage in tracing programs and bpf_get_current_task_btf arrived in 5.11. */
   static final int[] MIN_KERNEL = {5, 11};
+  /** The oldest kernel the tests boot (scripts/kernel-matrix.sh); older ones get a warning. */
+  static final int[] TESTED_KERNEL = {6, 1};
   /**
    * The hist map of one JVM (agent mode): a few hundred (thread, syscall) label sets within a
    * drain period, not a host's; 2.8 MiB of kernel memory instead of 14 per agent.
@@ -166,7 +169,13 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
    * with a BpfException that says what to do.
    */
   public static void preflight() {
-    requireKernel(readOsRelease());
+    String release = readOsRelease();
+    requireKernel(release);
+    if (olderThan(release, TESTED_KERNEL)) {
+      Log.warn("this kernel is older than any the exporter is tested on; if it refuses the"
+          + " programs, the verifier's message follows", "kernel", release, "tested_from",
+          TESTED_KERNEL[0] + "." + TESTED_KERNEL[1]);
+    }
     if (!Files.isReadable(VMLINUX_BTF)) {
       throw new BpfException("this kernel has no BTF (" + VMLINUX_BTF + " is missing): run a"
           + " kernel built with CONFIG_DEBUG_INFO_BTF=y (most distributions since 2020 are)", 0);
@@ -182,18 +191,20 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     }
   }
 
-  /** Fails with a clear message on a kernel older than {@link #MIN_KERNEL}. */
-  static void requireKernel(String release) {
-    if (release == null) {
-      return;
-    }
-    Matcher m = RELEASE.matcher(release);
-    if (!m.find()) {
-      return;
+  /** Whether a release ("6.1.0-57-amd64") is older than {major, minor}; false if unknown. */
+  static boolean olderThan(String release, int[] version) {
+    Matcher m = release == null ? null : RELEASE.matcher(release);
+    if (m == null || !m.find()) {
+      return false;
     }
     int major = Integer.parseInt(m.group(1));
     int minor = Integer.parseInt(m.group(2));
-    if (major < MIN_KERNEL[0] || (major == MIN_KERNEL[0] && minor < MIN_KERNEL[1])) {
+    return major < version[0] || (major == version[0] && minor < version[1]);
+  }
+
+  /** Fails with a clear message on a kernel older than {@link #MIN_KERNEL}. */
+  static void requireKernel(String release) {
+    if (olderThan(release, MIN_KERNEL)) {
       throw new BpfException("Linux " + release + " is too old: syscall_exporter needs Linux "
           + MIN_KERNEL[0] + "." + MIN_KERNEL[1] + " or later (task-local storage for tracing"
           + " programs, bpf_get_current_task_btf)", 0);

@@ -89,6 +89,17 @@ class SyscallTracerTest {
         .isInstanceOf(BpfException.class);
     assertThatCode(() -> SyscallTracer.requireKernel("5.11.0")).doesNotThrowAnyException();
     assertThatCode(() -> SyscallTracer.requireKernel("6.18.44-fc")).doesNotThrowAnyException();
+    assertThatCode(() -> SyscallTracer.requireKernel("unknown")).doesNotThrowAnyException();
+  }
+
+  @Test
+  void tellsKernelsOlderThanTheTestedOnes() {
+    assertThat(SyscallTracer.olderThan("6.0.19-amd64", SyscallTracer.TESTED_KERNEL)).isTrue();
+    assertThat(SyscallTracer.olderThan("5.15.0-91-generic", SyscallTracer.TESTED_KERNEL)).isTrue();
+    assertThat(SyscallTracer.olderThan("6.1.0-57-cloud-amd64", SyscallTracer.TESTED_KERNEL))
+        .isFalse();
+    assertThat(SyscallTracer.olderThan("10.0", SyscallTracer.TESTED_KERNEL)).isFalse();
+    assertThat(SyscallTracer.olderThan(null, SyscallTracer.TESTED_KERNEL)).isFalse();
     assertThatCode(() -> SyscallTracer.requireKernel("unparsable")).doesNotThrowAnyException();
   }
 
