@@ -86,6 +86,21 @@ struct {
 	__type(value, __u64);
 } drain SEC(".maps");
 
+/* Processes (tgid) of the JVMs joined through the agent socket; user space adds and removes. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_JOINED_JVMS);
+	__type(key, __u32);
+	__type(value, __u32);
+} joined_jvms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mark_query);
+} mark_query SEC(".maps");
+
 /* The fd whose path fd_path_of should write, and whose: set by user space before each read. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -215,6 +230,12 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		count_error(ERR_INFLIGHT_UPDATE);
 		return 0;
 	}
+	/* Once per thread: a fresh storage is zeroed (MARK_UNKNOWN). */
+	if (!e->mark) {
+		__u32 tgid = task->tgid;
+
+		e->mark = bpf_map_lookup_elem(&joined_jvms, &tgid) ? MARK_JOINED : MARK_PLAIN;
+	}
 	/* The scan reads start_ns first: write it last. */
 	e->nr = id;
 	e->arg0 = PT_REGS_PARM1_SYSCALL(regs);
@@ -238,6 +259,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 	__u64 latency = bpf_ktime_get_ns() - e->start_ns;
 	__u64 arg0 = e->arg0;
+	bool joined = e->mark == MARK_JOINED;
 	__u32 slot = DRAIN_GEN;
 	__u64 *gen = bpf_map_lookup_elem(&drain, &slot);
 
@@ -245,9 +267,10 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return 0; /* never: the slot exists */
 	struct hist_key key = {
 		/* cfg is constant at load: the verifier drops the branch not taken. */
-		.pid = cfg.per_pid ? bpf_get_current_pid_tgid() >> 32 : 0,
+		.pid = cfg.per_pid || joined ? bpf_get_current_pid_tgid() >> 32 : 0,
 		.nr = e->nr,
 		.gen = *gen,
+		.joined = joined,
 		.cgroup = cfg.per_cgroup ? bpf_get_current_cgroup_id() : 0,
 	};
 	e->start_ns = 0;
@@ -256,7 +279,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 * Plain loads through the BTF-typed task, not bpf_probe_read_kernel: the verifier turns
 	 * them into fault-safe loads, and they save a helper call on every syscall (~30 ns here).
 	 */
-	if (cfg.per_thread) {
+	if (cfg.per_thread || joined) {
 		/* A Java thread's comm is its name's first 15 bytes; user space maps the pool back. */
 		__builtin_memcpy(key.process, task->comm, sizeof(key.process));
 		comm_to_pool(key.process);
@@ -330,6 +353,30 @@ int BPF_PROG(thread_exit)
 
 	if (e)
 		e->start_ns = 0;
+	return 0;
+}
+
+/*
+ * Marks every thread of one process (mark_query) as joined or plain: run by
+ * user space when a JVM joins or leaves, for the threads that already have
+ * storage, or none yet. Threads started later are marked at their first
+ * syscall. Filters by itself: before Linux 6.1 the iterator visits every task.
+ */
+SEC("iter/task")
+int mark_jvm(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	__u32 zero = 0;
+
+	if (!task)
+		return 0;
+	struct mark_query *q = bpf_map_lookup_elem(&mark_query, &zero);
+	if (!q || task->tgid != q->tgid)
+		return 0;
+	struct inflight *e = bpf_task_storage_get(&inflight, task, 0,
+						  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (e)
+		e->mark = q->mark;
 	return 0;
 }
 

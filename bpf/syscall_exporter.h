@@ -84,20 +84,31 @@ struct exporter_config {
  * reported_ns is the start of the call whose kernel stack the scan has
  * already sent, so each stuck call's stack crosses to user space once.
  */
+/*
+ * Whether a thread belongs to a JVM that joined the host exporter through its
+ * agent socket: decided once per thread (its first syscall, or the join),
+ * so no other thread pays a map lookup per syscall.
+ */
+enum thread_mark {
+	MARK_UNKNOWN = 0, /* storage just created: look the process up */
+	MARK_PLAIN = 1,
+	MARK_JOINED = 2,  /* histograms by (JVM, thread pool) */
+};
+
 struct inflight {
 	unsigned long long start_ns;
 	unsigned int nr;
-	unsigned int pad;
+	unsigned int mark;      /* enum thread_mark */
 	unsigned long long arg0;
 	unsigned long long reported_ns;
 };
 
 struct hist_key {
-	char process[COMM_LEN]; /* comm of the thread-group leader; the thread's pool if per_thread */
-	unsigned int pid;       /* 0 unless per_pid */
+	char process[COMM_LEN]; /* leader's comm; the thread's pool if per_thread or joined */
+	unsigned int pid;       /* 0 unless per_pid or joined */
 	unsigned int nr;
 	unsigned int gen;       /* drain generation: user space removes a generation it drained */
-	unsigned int pad;
+	unsigned int joined;    /* 1: a joined JVM's thread; process is its pool, pid the JVM's */
 	unsigned long long cgroup; /* cgroup v2 id (the cgroup directory's inode); 0 unless per_cgroup */
 };
 
@@ -173,6 +184,18 @@ struct scan_summary {
  * written.
  */
 #define PATH_LEN 4096
+
+/*
+ * JVMs that may join at once: each is one entry of joined_jvms and its own
+ * process label; a host runs tens of JVMs, not hundreds.
+ */
+#define MAX_JOINED_JVMS 256
+
+/* What mark_jvm sets: the mark of every thread of one process, set by user space. */
+struct mark_query {
+	unsigned int tgid; /* in the initial pid namespace */
+	unsigned int mark; /* enum thread_mark */
+};
 
 /*
  * What fd_path_of looks for, set by user space before each run. The program

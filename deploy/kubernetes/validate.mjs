@@ -4,10 +4,12 @@
 import { readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 import { DaemonSet } from "kubernetes-models/apps/v1/DaemonSet";
+import { Deployment } from "kubernetes-models/apps/v1/Deployment";
 import { ServiceAccount } from "kubernetes-models/v1/ServiceAccount";
 import { PodMonitor } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor";
 
-const kinds = { "apps/v1/DaemonSet": DaemonSet, "v1/ServiceAccount": ServiceAccount,
+const kinds = { "apps/v1/DaemonSet": DaemonSet, "apps/v1/Deployment": Deployment,
+  "v1/ServiceAccount": ServiceAccount,
   "monitoring.coreos.com/v1/PodMonitor": PodMonitor };
 let failed = false;
 for (const file of process.argv.slice(2)) {

@@ -2,11 +2,14 @@ package io.syscallexporter;
 
 import com.google.inject.Guice;
 import io.syscallexporter.bpf.BpfException;
-import io.syscallexporter.bpf.SyscallTracer;
+import io.syscallexporter.bpf.KernelChecks;
+import io.syscallexporter.config.AgentNames;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.config.UsageException;
+import io.syscallexporter.join.JoinClient;
 import io.syscallexporter.jvm.JavaThreads;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
@@ -30,7 +33,6 @@ public final class AgentMode {
     ExporterConfig config;
     try {
       config = Flags.parse(flags(args));
-      SyscallTracer.preflight();
     } catch (Flags.HelpRequested e) {
       System.err.print(Flags.usage());
       return;
@@ -40,15 +42,41 @@ public final class AgentMode {
     }
     synchronized (System.getProperties()) {
       if (System.getProperty(RUNNING) != null) {
-        notStarted(new IllegalStateException("an agent already runs in this JVM, on "
+        notStarted(new IllegalStateException("an agent already runs in this JVM, "
             + System.getProperty(RUNNING)));
         return;
       }
       System.setProperty(RUNNING, "starting");
     }
+    Path socket = config.agentSocket();
+    if (socket != null && JoinClient.exporterAt(socket)) {
+      join(config, socket);
+      return;
+    }
+    try {
+      KernelChecks.preflight();
+    } catch (RuntimeException e) {
+      System.clearProperty(RUNNING);
+      notStarted(e);
+      return;
+    }
     Thread starter = Threads.factory("start").newThread(() -> run(config));
     starter.setContextClassLoader(AgentMode.class.getClassLoader());
     starter.start();
+  }
+
+  /**
+   * Joins the host exporter that serves {@code socket}: no BPF, no native code and no
+   * capability in this JVM. The exporter measures it; the agent names its threads.
+   */
+  private static void join(ExporterConfig config, Path socket) {
+    String name = config.agentName().isEmpty()
+        ? AgentNames.fromCommand(System.getProperty("sun.java.command", ""))
+        : config.agentName();
+    System.setProperty(RUNNING, "joined the host exporter at " + socket);
+    JoinClient.start(socket, name, JavaThreads.ofThisJvm());
+    Log.info("syscall_exporter agent started", "mode", "joined", "socket", socket, "name", name,
+        "pid", ProcessHandle.current().pid());
   }
 
   /** The agent's flags: the standalone flags, comma separated. */
@@ -69,8 +97,8 @@ public final class AgentMode {
       detach = new Thread(exporter::close, "sysexp-detach");
       Runtime.getRuntime().addShutdownHook(detach);
       exporter.start();
-      System.setProperty(RUNNING, config.listenHost() + ":" + exporter.port());
-      Log.info("syscall_exporter agent started", "address",
+      System.setProperty(RUNNING, "serving on " + config.listenHost() + ":" + exporter.port());
+      Log.info("syscall_exporter agent started", "mode", "standalone", "address",
           config.listenHost() + ":" + exporter.port(), "pid", ProcessHandle.current().pid(),
           "tls", exporter.tls());
     } catch (Throwable e) { // a guest: nothing may escape into the service

@@ -73,8 +73,7 @@ final class Attach {
         return 1;
       }
       if (!state.equals("starting")) {
-        System.out.println("syscall_exporter: agent running in JVM " + pid + ", serving on "
-            + state);
+        System.out.println("syscall_exporter: agent running in JVM " + pid + ", " + state);
         return 0;
       }
       Thread.sleep(50);

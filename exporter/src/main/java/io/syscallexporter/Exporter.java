@@ -7,6 +7,9 @@ import io.syscallexporter.collect.SlowEventLog;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.http.WebServer;
+import io.syscallexporter.join.AgentSocket;
+import io.syscallexporter.join.JoinStats;
+import io.syscallexporter.join.JoinedJvms;
 import io.syscallexporter.metrics.HistogramTotals;
 import io.syscallexporter.metrics.JmxPublisher;
 import java.io.IOException;
@@ -31,13 +34,17 @@ public final class Exporter implements AutoCloseable {
   private final SlowEventLog slowLog;
   private final WebServer web;
   private final JmxPublisher jmx;
+  private final JoinedJvms joined;
+  private final JoinStats joinStats;
+  private AgentSocket agentSocket;
   private final ScheduledExecutorService scanThread = Threads.scheduler("scan");
   private final ScheduledExecutorService drainThread = Threads.scheduler("drain");
   private boolean closed;
 
   @Inject
   Exporter(ExporterConfig config, Mode mode, KernelSource kernel, TimeoutScanner scanner,
-      HistogramTotals totals, SlowEventLog slowLog, WebServer web, JmxPublisher jmx) {
+      HistogramTotals totals, SlowEventLog slowLog, WebServer web, JmxPublisher jmx,
+      JoinedJvms joined, JoinStats joinStats) {
     this.config = config;
     this.mode = mode;
     this.kernel = kernel;
@@ -46,10 +53,15 @@ public final class Exporter implements AutoCloseable {
     this.slowLog = slowLog;
     this.web = web;
     this.jmx = jmx;
+    this.joined = joined;
+    this.joinStats = joinStats;
   }
 
   public void start() throws IOException {
     web.bind(); // first: a port below 1024 needs CAP_NET_BIND_SERVICE
+    if (mode == Mode.HOST && config.agentSocket() != null) {
+      openAgentSocket(); // before the drop: its directory may need root to create
+    }
     if (mode == Mode.HOST) {
       // Attached and bound: from here on the exporter needs only what its scans need.
       // Capabilities are per thread in Linux, so this comes before any thread that reads the
@@ -69,6 +81,20 @@ public final class Exporter implements AutoCloseable {
           JMX_REFRESH_MILLIS, TimeUnit.MILLISECONDS);
     }
     web.serve();
+    if (agentSocket != null) {
+      agentSocket.serve();
+    }
+  }
+
+  /** JVMs join through it; without it (a path taken, no permission) the rest runs on. */
+  private void openAgentSocket() {
+    try {
+      agentSocket = AgentSocket.open(config.agentSocket(), joined, joinStats);
+      Log.info("agent socket open", "path", config.agentSocket());
+    } catch (IOException | RuntimeException e) {
+      Log.warn("no agent socket: JVMs cannot join this exporter", "path", config.agentSocket(),
+          "err", e.getMessage());
+    }
   }
 
   /** One failed run must not end the schedule (a scheduled task stops on a throw). */
@@ -99,6 +125,9 @@ public final class Exporter implements AutoCloseable {
     }
     closed = true;
     web.close();
+    if (agentSocket != null) {
+      agentSocket.close();
+    }
     scanThread.shutdownNow();
     drainThread.shutdownNow();
     jmx.close();

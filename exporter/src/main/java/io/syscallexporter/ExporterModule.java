@@ -4,6 +4,7 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.syscallexporter.bpf.PidNamespace;
 import io.syscallexporter.bpf.SyscallTracer;
 import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.ThreadNames;
@@ -11,6 +12,7 @@ import io.syscallexporter.config.ConfigFile;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.UsageException;
 import io.syscallexporter.config.WebConfigSource;
+import io.syscallexporter.join.JoinedJvms;
 import io.syscallexporter.metrics.ExporterHealthCollector;
 import io.syscallexporter.metrics.SyscallLatencyCollector;
 import io.syscallexporter.metrics.TimedOutCollector;
@@ -28,7 +30,10 @@ public final class ExporterModule extends AbstractModule {
   private final Mode mode;
   private final ThreadNames threads;
 
-  /** {@code threads}: {@link ThreadNames#HOST} on a host; in agent mode, the JVM's threads. */
+  /**
+   * {@code threads}: in agent mode, the JVM's threads; on a host null, and the JVMs that join
+   * through the agent socket name theirs ({@link JoinedJvms}).
+   */
   private ExporterModule(ExporterConfig config, SyscallTable syscalls, SyscallPolicy policy,
       WebConfigSource web, Mode mode, ThreadNames threads) {
     this.config = config;
@@ -59,7 +64,11 @@ public final class ExporterModule extends AbstractModule {
     bind(SyscallPolicy.class).toInstance(policy);
     bind(WebConfigSource.class).toInstance(web);
     bind(Mode.class).toInstance(mode);
-    bind(ThreadNames.class).toInstance(threads);
+    if (threads != null) {
+      bind(ThreadNames.class).toInstance(threads);
+    } else {
+      bind(ThreadNames.class).to(JoinedJvms.class);
+    }
     bind(ProcFs.class).toInstance(new ProcFs());
     bind(CgroupPaths.class).toInstance(config.cgroupRoot() != null
         ? new CgroupPaths(config.cgroupRoot(), System::nanoTime) : CgroupPaths.ofThisMachine());
@@ -69,7 +78,7 @@ public final class ExporterModule extends AbstractModule {
   @Singleton
   KernelSource kernel() {
     // Agent mode measures this JVM only, by the pid the kernel knows it by.
-    int target = mode == Mode.AGENT ? SyscallTracer.kernelTgid() : 0;
+    int target = mode == Mode.AGENT ? PidNamespace.kernelTgid() : 0;
     return SyscallTracer.start(new SyscallTracer.Settings(config.slowThreshold(),
         config.perPidLabels(), config.cgroupLabels(), target, mode == Mode.AGENT,
         policy.kernelTables(syscalls)));

@@ -3,7 +3,6 @@ package io.syscallexporter;
 import com.google.inject.Guice;
 import com.google.inject.ProvisionException;
 import io.syscallexporter.bpf.BpfException;
-import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.config.UsageException;
@@ -35,7 +34,7 @@ public final class Main {
     }
     ExporterModule module;
     try {
-      module = ExporterModule.load(config, Mode.HOST, ThreadNames.HOST);
+      module = ExporterModule.load(config, Mode.HOST, null);
     } catch (UsageException e) {
       System.err.println("syscall_exporter: " + e.getMessage());
       System.exit(2);

@@ -129,6 +129,17 @@ public final class BpfMap {
     return deleted;
   }
 
+  /** Deletes the entry at {@code keyBytes}; false if there was none. */
+  public synchronized boolean delete(byte[] keyBytes) {
+    key.put(0, keyBytes, 0, keySize);
+    int rc = lib.bpf_map_delete_elem(fd, key);
+    if (rc == -Errno.ENOENT) {
+      return false;
+    }
+    check(rc, "delete from");
+    return true;
+  }
+
   /** Writes {@code valueBytes} at {@code keyBytes} (for the array maps user space sets). */
   public synchronized void update(byte[] keyBytes, byte[] valueBytes) {
     key.put(0, keyBytes, 0, keySize);

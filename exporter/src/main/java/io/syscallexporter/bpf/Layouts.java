@@ -36,6 +36,11 @@ public final class Layouts {
   public static final int DRAIN_INSERTS = 1;
   public static final int DRAIN_SLOTS = 2;
 
+  public static final int MARK_UNKNOWN = 0;
+  public static final int MARK_PLAIN = 1;
+  public static final int MARK_JOINED = 2;
+  public static final int MAX_JOINED_JVMS = 256;
+
   public static final int ERR_INFLIGHT_UPDATE = 0;
   public static final int ERR_HIST_UPDATE = 1;
   public static final int ERR_EVENT_LOST = 2;
@@ -63,6 +68,7 @@ public final class Layouts {
   public static final class Inflight {
     public static final int START_NS = 0;
     public static final int NR = 8;
+    public static final int MARK = 12;
     public static final int ARG0 = 16;
     public static final int REPORTED_NS = 24;
     public static final int SIZE = 32;
@@ -76,6 +82,7 @@ public final class Layouts {
     public static final int PID = 16;
     public static final int NR = 20;
     public static final int GEN = 24;
+    public static final int JOINED = 28;
     public static final int CGROUP = 32;
     public static final int SIZE = 40;
 
@@ -142,6 +149,15 @@ public final class Layouts {
     public static final int PATH = 8;
 
     private FdPath() {}
+  }
+
+  /** struct mark_query: which process mark_jvm marks, and how. */
+  public static final class MarkQuery {
+    public static final int TGID = 0;
+    public static final int MARK = 4;
+    public static final int SIZE = 8;
+
+    private MarkQuery() {}
   }
 
   /** struct path_query: which fd of which process fd_path_of names. */

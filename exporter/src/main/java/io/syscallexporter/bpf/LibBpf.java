@@ -68,6 +68,8 @@ public interface LibBpf {
 
   int bpf_map_update_elem(int fd, Pointer key, Pointer value, long flags);
 
+  int bpf_map_delete_elem(int fd, Pointer key);
+
   /**
    * Reads up to {@code *count} entries in one syscall, resuming after {@code inBatch} (NULL to
    * start); returns -ENOENT with the last entries filled when the map is exhausted.

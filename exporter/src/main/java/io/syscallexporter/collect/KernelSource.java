@@ -32,6 +32,16 @@ public interface KernelSource {
    */
   InflightScan scanInflight();
 
+  /**
+   * Marks a process as a JVM that joined through the agent socket: from now on its threads'
+   * histograms are keyed by (process, thread pool), and no other process pays for it. False
+   * when as many JVMs as the kernel has room for have joined.
+   */
+  boolean join(int pid);
+
+  /** Undoes {@link #join}: the process's threads count under its name again. */
+  void leave(int pid);
+
   /** The path of an open fd of a process, as the kernel names it, or empty when it cannot. */
   Optional<String> fdPath(int pid, int tid, long fd);
 

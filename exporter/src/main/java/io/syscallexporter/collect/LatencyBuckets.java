@@ -51,16 +51,6 @@ public final class LatencyBuckets {
     return table;
   }
 
-  /** The kernel bucket a latency falls in, as the BPF program computes it (for tests). */
-  public static int bucketOf(long nanos) {
-    for (int k = 0; k < COUNT - 1; k++) {
-      if (nanos <= upperBoundNanos(k)) {
-        return k;
-      }
-    }
-    return OVERFLOW;
-  }
-
   /** Native bucket index of kernel bucket k in 1..COUNT-1 (overflow goes one past the top). */
   public static int nativeIndex(int k) {
     return Layouts.NATIVE_MIN_INDEX + k;

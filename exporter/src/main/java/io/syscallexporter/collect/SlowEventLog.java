@@ -39,7 +39,7 @@ public final class SlowEventLog implements Consumer<SlowEvent> {
         "tid", Integer.toUnsignedString(e.tid()),
         "pid", Integer.toUnsignedString(e.pid()),
         "process", e.process(),
-        "thread", threads.nameOf(e.nsTid(), e.thread())));
+        "thread", threads.nameOf(e.pid(), e.nsTid(), e.thread())));
   }
 
   /** Slow events received from the kernel. */

@@ -3,66 +3,63 @@ package io.syscallexporter.collect;
 import java.util.List;
 
 /**
- * How threads are named in labels, logs and the on-call view. On a host there is no thread
- * label and a thread is its comm. In agent mode the kernel keys histograms by the thread's pool
- * as its comm shows it (the number at its end replaced by {@code *}), and a series is labelled
- * by Java thread pool.
+ * How threads are named in labels, logs and the on-call view. On a host a series is a process
+ * and a thread is its comm. A JVM measured by Java thread pool (the agent's own JVM, or a JVM
+ * that joined the host exporter) has its histograms keyed by the thread's pool as its comm
+ * shows it (the number at its end replaced by {@code *}), and a series is labelled by process
+ * and Java thread pool. Thread ids are as the thread's own pid namespace knows them.
  */
 public interface ThreadNames {
 
-  /** On a host: series by process, threads by comm. */
+  /** On a host without joined JVMs: series by process, threads by comm. */
   ThreadNames HOST = new ThreadNames() {
     @Override
-    public String seriesName(String process, String thread) {
-      return process;
+    public SeriesKey seriesKey(StuckCall c, boolean perPid) {
+      return processKey(c, perPid);
     }
 
     @Override
-    public String processName() {
-      return null;
+    public Labels labelsOf(SeriesKey key) {
+      return new Labels(key.process(), null);
     }
 
     @Override
-    public String poolOf(String comm) {
-      return null;
-    }
-
-    @Override
-    public String nameOf(int tid, String comm) {
+    public String nameOf(int pid, int tid, String comm) {
       return comm;
     }
 
     @Override
-    public StuckThread stuckThread(int tid, String comm) {
+    public StuckThread stuckThread(int pid, int tid, String comm) {
       return new StuckThread(comm, List.of());
     }
   };
 
-  /**
-   * The name a series key carries for a thread in {@code process} whose comm is {@code thread},
-   * as the kernel writes it into histogram keys.
-   */
-  String seriesName(String process, String thread);
+  /** The key a process's histograms have in the kernel, by process name. */
+  static SeriesKey processKey(StuckCall c, boolean perPid) {
+    return new SeriesKey(c.process(), perPid ? c.pid() : 0, c.nr(), c.cgroup());
+  }
 
-  /** The process label of every series in agent mode; null on a host. */
-  String processName();
-
-  /** The thread label of a series whose key carries this name; null: no thread label. */
-  String poolOf(String seriesName);
+  /** The process and thread labels of a series; thread null: no thread label. */
+  record Labels(String process, String thread) {}
 
   /** A thread's name and Java stack (innermost first; empty when unknown or not Java). */
   record StuckThread(String name, List<String> javaStack) {}
 
   /**
-   * The name to show for a thread that made a slow call: its full Java name when that is cheap
-   * to know, else its comm. Slow calls may come by the thousand. {@code tid}: in the thread's
-   * own pid namespace.
+   * The key the kernel gives the histograms of a stuck call's thread, so that the call lands in
+   * the same label set.
    */
-  String nameOf(int tid, String comm);
+  SeriesKey seriesKey(StuckCall c, boolean perPid);
+
+  /** The labels of a kernel series key. */
+  Labels labelsOf(SeriesKey key);
 
   /**
-   * The thread of a stuck call, which is rare: worth a fresh look at the JVM's threads.
-   * {@code tid}: in the thread's own pid namespace.
+   * The name to show for a thread that made a slow call: its full Java name when that is cheap
+   * to know, else its comm. Slow calls may come by the thousand.
    */
-  StuckThread stuckThread(int tid, String comm);
+  String nameOf(int pid, int tid, String comm);
+
+  /** The thread of a stuck call, which is rare: worth a fresh look at the JVM's threads. */
+  StuckThread stuckThread(int pid, int tid, String comm);
 }

@@ -109,9 +109,8 @@ public final class TimeoutScanner {
     String file = hasFd ? kernel.fdPath(c.pid(), c.tid(), c.arg0()).orElse(null) : null;
     List<String> stack = Arrays.stream(c.kernelStack()).mapToObj(names::get).toList();
     // The same key the histograms have, so the call lands in the same label set.
-    SeriesKey key = new SeriesKey(threads.seriesName(c.process(), c.thread()),
-        perPid ? c.pid() : 0, c.nr(), c.cgroup());
-    ThreadNames.StuckThread thread = threads.stuckThread(c.nsTid(), c.thread());
+    SeriesKey key = threads.seriesKey(c, perPid);
+    ThreadNames.StuckThread thread = threads.stuckThread(c.pid(), c.nsTid(), c.thread());
     return new TimedOutCall(key, syscalls.name(c.nr()), c.tid(), c.pid(), c.process(),
         thread.name(), c.startNanos(), hasFd ? c.arg0() : null, file,
         proc.wchan(c.pid(), c.tid()).orElse(null), stack, thread.javaStack());

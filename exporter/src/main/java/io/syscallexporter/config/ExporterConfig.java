@@ -24,4 +24,6 @@ public record ExporterConfig(
     int labelLimit,
     Duration labelIdleTimeout,
     int logRateLimit,
-    Path configFile) {}
+    Path configFile,
+    Path agentSocket,
+    String agentName) {}

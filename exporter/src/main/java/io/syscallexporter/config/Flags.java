@@ -12,6 +12,7 @@ import java.util.function.BiConsumer;
  */
 public final class Flags {
   public static final int DEFAULT_PORT = 9548;
+  public static final String DEFAULT_AGENT_SOCKET = "/run/syscall_exporter/agent.sock";
 
   private record Flag(String name, String placeholder, String defaultValue, String help,
       BiConsumer<Builder, String> apply) {
@@ -79,6 +80,14 @@ public final class Flags {
         "Most log lines per second for slow calls, and as many for timed-out calls; the rest"
             + " are counted, not logged (0: none).",
         (b, v) -> b.logRateLimit = nonNegativeInt(v)));
+    add(new Flag("agent.socket", "path", DEFAULT_AGENT_SOCKET,
+        "Unix socket through which JVMs running the agent join this exporter (empty: none)."
+            + " An agent joins when it exists; its JVM is then measured by thread pool.",
+        (b, v) -> b.agentSocket = v.isEmpty() ? null : Path.of(v)));
+    add(new Flag("agent.name", "name", "",
+        "Agent only: the process label of this JVM's series (empty: the main class, or the"
+            + " jar's file name).",
+        (b, v) -> b.agentName = AgentNames.check(v)));
   }
 
   private Flags() {}
@@ -212,6 +221,8 @@ public final class Flags {
     Duration labelIdleTimeout;
     int logRateLimit;
     Path configFile;
+    Path agentSocket;
+    String agentName;
 
     void listen(String address) {
       int colon = address.lastIndexOf(':');
@@ -252,8 +263,7 @@ public final class Flags {
       return new ExporterConfig(host, port, telemetryPath, webConfigFile, timedOutView,
           slowThreshold, slowAll, syscallTimeout,
           scanInterval, drainInterval, perPid, cgroup, cgroupRoot, labelLimit, labelIdleTimeout,
-          logRateLimit,
-          configFile);
+          logRateLimit, configFile, agentSocket, agentName);
     }
   }
 }

@@ -1,11 +1,14 @@
 package io.syscallexporter.jvm;
 
+import io.syscallexporter.collect.SeriesKey;
+import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.collect.ThreadNames;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -57,18 +60,19 @@ public final class JavaThreads implements ThreadNames {
   }
 
   @Override
-  public String seriesName(String process, String thread) {
-    return ThreadPools.poolOf(thread);
+  public SeriesKey seriesKey(StuckCall c, boolean perPid) {
+    return new SeriesKey(ThreadPools.poolOf(c.thread()), perPid ? c.pid() : 0, c.nr(),
+        c.cgroup());
   }
 
+  /** Every series is this JVM's, by the pool its key names. */
   @Override
-  public String processName() {
-    return processName;
+  public Labels labelsOf(SeriesKey key) {
+    return new Labels(processName, poolOf(key.process()));
   }
 
   /** {@code key}: a thread's comm as the kernel keys it, its number replaced by {@code *}. */
-  @Override
-  public String poolOf(String key) {
+  String poolOf(String key) {
     String pool = poolByKey.get(key);
     if (pool == null) {
       enumerate();
@@ -108,11 +112,37 @@ public final class JavaThreads implements ThreadNames {
   }
 
   /**
+   * The pool each live thread's kernel key stands for, where the key cannot say it whole (a
+   * name the kernel cuts, the main thread): what a joined JVM tells the host exporter. At most
+   * {@code limit} keys; a key two pools share maps to itself.
+   */
+  public Map<String, String> poolsByKey(int limit, int maxPoolLength) {
+    Map<String, String> out = new HashMap<>();
+    for (Thread t : liveThreads()) {
+      String name = t.getName();
+      String key = ThreadPools.keyOf(name.equals("main") ? processName : name);
+      String pool = ThreadPools.poolOf(name);
+      if (key.equals(pool) || pool.length() > maxPoolLength
+          || pool.chars().anyMatch(c -> c < 0x20)) {
+        continue;
+      }
+      String known = out.putIfAbsent(key, pool);
+      if (known != null && !known.equals(pool)) {
+        out.put(key, key);
+      }
+      if (out.size() >= limit) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  /**
    * By tid when the last dump knows it; otherwise by names only, without a dump: a comm shorter
    * than 15 bytes is the name, and a cut one may match a single live thread.
    */
   @Override
-  public String nameOf(int tid, String comm) {
+  public String nameOf(int pid, int tid, String comm) {
     Thread t = byTid(tid, false);
     if (t != null) {
       return t.getName();
@@ -134,7 +164,7 @@ public final class JavaThreads implements ThreadNames {
 
   /** By tid, taking a thread dump if the last one does not know it. */
   @Override
-  public StuckThread stuckThread(int tid, String comm) {
+  public StuckThread stuckThread(int pid, int tid, String comm) {
     Thread t = byTid(tid, true);
     if (t == null) {
       return new StuckThread(comm, List.of());

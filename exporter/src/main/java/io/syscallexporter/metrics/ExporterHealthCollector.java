@@ -15,6 +15,8 @@ import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.SlowEventLog;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.WebConfigSource;
+import io.syscallexporter.join.JoinStats;
+import io.syscallexporter.join.JoinedJvms;
 import io.syscallexporter.process.CgroupPaths;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.util.List;
@@ -32,11 +34,15 @@ public final class ExporterHealthCollector implements MultiCollector {
   private final TimeoutScanner scanner;
   private final SlowEventLog slowLog;
   private final String arch;
+  private final JoinedJvms joined;
+  private final JoinStats joinStats;
 
   @Inject
   public ExporterHealthCollector(KernelSource kernel, LabelBudget budget, HistogramTotals totals,
       TimeoutScanner scanner, SlowEventLog slowLog, SyscallTable syscalls,
-      WebConfigSource webConfig, CgroupPaths cgroups) {
+      WebConfigSource webConfig, CgroupPaths cgroups, JoinedJvms joined, JoinStats joinStats) {
+    this.joined = joined;
+    this.joinStats = joinStats;
     this.webConfig = webConfig;
     this.cgroups = cgroups;
     this.kernel = kernel;
@@ -145,7 +151,24 @@ public final class ExporterHealthCollector implements MultiCollector {
             .dataPoint(gauge(Labels.EMPTY, scanner.lastScanSeconds())).build(),
         CounterSnapshot.builder().name("syscall_exporter_scans")
             .help("Scans of in-flight syscalls since start.")
-            .dataPoint(counter(Labels.EMPTY, scanner.scans())).build());
+            .dataPoint(counter(Labels.EMPTY, scanner.scans())).build(),
+        GaugeSnapshot.builder().name("syscall_exporter_agents_joined")
+            .help("JVMs joined through the agent socket now.")
+            .dataPoint(gauge(Labels.EMPTY, joined.size())).build(),
+        CounterSnapshot.builder().name("syscall_exporter_agent_joins")
+            .help("JVMs that joined through the agent socket since start, rejoins included.")
+            .dataPoint(counter(Labels.EMPTY, joinStats.joins())).build(),
+        agentErrors());
+  }
+
+  private CounterSnapshot agentErrors() {
+    CounterSnapshot.Builder b = CounterSnapshot.builder().name("syscall_exporter_agent_errors")
+        .help("Agent socket connections closed or refused: malformed input, silent past the"
+            + " time limit, refused (joined already, or too many JVMs), busy (no free slot).");
+    for (JoinStats.Error e : JoinStats.Error.values()) {
+      b.dataPoint(counter(Labels.of("reason", e.label), joinStats.errors(e)));
+    }
+    return b.build();
   }
 
   private static GaugeDataPointSnapshot gauge(Labels labels, double value) {

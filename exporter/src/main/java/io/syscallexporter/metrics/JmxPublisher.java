@@ -3,7 +3,6 @@ package io.syscallexporter.metrics;
 import com.codahale.metrics.Counter;
 import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Histogram;
-import com.codahale.metrics.Metric;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Reservoir;
 import com.codahale.metrics.Snapshot;
@@ -166,11 +165,6 @@ public final class JmxPublisher implements AutoCloseable {
   /** An object name value: quoted when it holds a character with a meaning there. */
   static String value(String v) {
     return v.chars().anyMatch(c -> ",=:\"*?\\\n".indexOf(c) >= 0) ? ObjectName.quote(v) : v;
-  }
-
-  /** The registry, for tests. */
-  Map<String, Metric> metrics() {
-    return registry.getMetrics();
   }
 
   @Override

@@ -55,10 +55,6 @@ public final class LabelBudget {
         config.labelLimit());
   }
 
-  public LabelBudget(SyscallTable syscalls, boolean perPid, int limit) {
-    this(syscalls, perPid, null, ThreadNames.HOST, limit);
-  }
-
   /** {@code cgroups} null: no cgroup label. */
   public LabelBudget(SyscallTable syscalls, boolean perPid, CgroupPaths cgroups,
       ThreadNames threads, int limit) {
@@ -82,11 +78,10 @@ public final class LabelBudget {
   }
 
   private LabelSet assign(SeriesKey key) {
-    // In agent mode the key carries the thread's pool as the kernel sees it, and the process
-    // is the JVM.
-    String thread = threads.poolOf(key.process());
-    LabelSet wanted = new LabelSet(syscalls.name(key.nr()),
-        thread == null ? key.process() : threads.processName(),
+    // A JVM measured by pool: the key carries the thread's pool as the kernel sees it.
+    ThreadNames.Labels names = threads.labelsOf(key);
+    String thread = names.thread();
+    LabelSet wanted = new LabelSet(syscalls.name(key.nr()), names.process(),
         perPid ? Integer.toUnsignedString(key.pid()) : null,
         cgroups != null ? cgroups.path(key.cgroup()) : null, thread);
     if (lastUsed.containsKey(wanted) || ownHeld < limit) {

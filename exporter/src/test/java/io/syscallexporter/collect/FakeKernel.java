@@ -2,9 +2,11 @@ package io.syscallexporter.collect;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /** A KernelSource whose maps the test fills in. */
@@ -24,6 +26,23 @@ public final class FakeKernel implements KernelSource {
   public long threadsInSyscall;
   public int fdPathLookups;
   public final long[] errors = new long[3];
+  /** Processes joined, and how many may join. */
+  public final Set<Integer> joined = new HashSet<>();
+  public int maxJoined = 256;
+
+  @Override
+  public boolean join(int pid) {
+    if (!joined.contains(pid) && joined.size() >= maxJoined) {
+      return false;
+    }
+    joined.add(pid);
+    return true;
+  }
+
+  @Override
+  public void leave(int pid) {
+    joined.remove(pid);
+  }
 
   @Override
   public int switchGeneration() {
@@ -93,7 +112,17 @@ public final class FakeKernel implements KernelSource {
   /** A histogram with {@code count} calls of {@code nanos} each. */
   public static HistogramEntry entry(String process, int nr, long nanos, long count) {
     long[] buckets = new long[LatencyBuckets.COUNT];
-    buckets[LatencyBuckets.bucketOf(nanos)] = count;
+    buckets[bucketOf(nanos)] = count;
     return new HistogramEntry(new SeriesKey(process, 0, nr), nanos * count, 0, buckets);
+  }
+
+  /** The kernel bucket a latency falls in, as the BPF program computes it. */
+  public static int bucketOf(long nanos) {
+    for (int k = 0; k < LatencyBuckets.COUNT - 1; k++) {
+      if (nanos <= LatencyBuckets.upperBoundNanos(k)) {
+        return k;
+      }
+    }
+    return LatencyBuckets.OVERFLOW;
   }
 }

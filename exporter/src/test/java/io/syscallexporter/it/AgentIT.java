@@ -1,5 +1,6 @@
 package io.syscallexporter.it;
 
+import static io.syscallexporter.it.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.tools.attach.VirtualMachine;
@@ -166,7 +167,7 @@ class AgentIT {
       service.awaitAgent(port);
       service.command("hang " + fs.slowFile(), "hang started");
 
-      awaitTrue("the stuck read listed", () -> service.get(port, "/api/v1/timed-out")
+      awaitTrue("the stuck read listed", 30, () -> service.get(port, "/api/v1/timed-out")
           .contains("fuse-reader-1"));
       Map<String, Object> call = Json.list(Json.map(Json.parse(
           service.get(port, "/api/v1/timed-out"))).get("timed_out")).stream().map(Json::map)
@@ -198,7 +199,8 @@ class AgentIT {
             + ",--slow.threshold=1s")) {
       service.awaitAgent(port);
       service.command("long 1 " + fs.slowFile(), "long done"); // one 2 s read
-      awaitTrue("the slow-call line", () -> service.stderr().contains("msg=\"slow syscall\""));
+      awaitTrue("the slow-call line", 30,
+          () -> service.stderr().contains("msg=\"slow syscall\""));
       String line = service.stderr().lines().filter(l -> l.contains("msg=\"slow syscall\""))
           .findFirst().orElseThrow();
       assertThat(line).contains("syscall=read", "process=java",
@@ -273,20 +275,5 @@ class AgentIT {
       throw new AssertionError(name + " " + attr + " never " + expected + "; the domain holds "
           + server.queryNames(new ObjectName("syscall_exporter:*"), null));
     }
-  }
-
-  interface Check {
-    boolean ok() throws Exception;
-  }
-
-  private static void awaitTrue(String what, Check check) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      if (check.ok()) {
-        return;
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError(what + ": not within 30 s");
   }
 }

@@ -51,10 +51,11 @@ class DeploymentIT {
       files.filter(f -> f.toString().endsWith(".yaml")).sorted()
           .forEach(f -> cmd.add(f.toString()));
     }
-    assertThat(cmd).hasSize(5); // daemonset, podmonitor, serviceaccount
+    assertThat(cmd).hasSize(6); // daemonset, example-app, podmonitor, serviceaccount
     String out = TestBinaries.run(cmd.toArray(String[]::new));
     assertThat(out).contains("DaemonSet syscall-exporter is valid",
-        "ServiceAccount syscall-exporter is valid", "PodMonitor syscall-exporter is valid");
+        "ServiceAccount syscall-exporter is valid", "PodMonitor syscall-exporter is valid",
+        "Deployment checkout is valid");
     // The scrape example: Debian's promtool is built without Kubernetes discovery and cannot
     // check it, so check its shape.
     Map<String, Object> scrape = Json.map(Json.list(Json.map(Json.parse(Files.readString(

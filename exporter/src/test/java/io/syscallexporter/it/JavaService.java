@@ -150,6 +150,11 @@ final class JavaService implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** SIGKILL, as an OOM killer or an operator's kill -9 would end it. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+  }
+
   @Override
   public void close() throws Exception {
     if (process.isAlive()) {

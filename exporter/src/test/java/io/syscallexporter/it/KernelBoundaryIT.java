@@ -66,6 +66,8 @@ class KernelBoundaryIT {
         kernel.scanInflight();
         kernel.fill("inflight");
         kernel.fdPath(self, self, 0);
+        kernel.join(self);
+        kernel.leave(self);
       }));
 
       Workload.run(name, "getppid-threads", Integer.toString(THREADS), Integer.toString(CALLS));

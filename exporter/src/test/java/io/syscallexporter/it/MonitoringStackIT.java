@@ -1,5 +1,6 @@
 package io.syscallexporter.it;
 
+import static io.syscallexporter.it.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -109,17 +109,6 @@ class MonitoringStackIT {
       return r.body();
     } catch (Exception e) {
       return "";
-    }
-  }
-
-  private static void awaitTrue(String what, int seconds, BooleanSupplier condition)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(what + ": not within " + seconds + " s");
-      }
-      Thread.sleep(500);
     }
   }
 }

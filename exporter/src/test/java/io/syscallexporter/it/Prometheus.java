@@ -93,8 +93,8 @@ final class Prometheus {
     try {
       awaitReady(url);
       assertQueriesHaveData(url, dashboard, Map.of(
-          "$job", "syscall_exporter", "$instance", "127.0.0.1:" + port, "$thread", ".*",
-          "$syscall", ".*"), 60);
+          "$job", "syscall_exporter", "$instance", "127.0.0.1:" + port, "$process", ".*",
+          "$thread", ".*", "$syscall", ".*"), 60);
     } finally {
       prom.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }

@@ -1,5 +1,6 @@
 package io.syscallexporter.it;
 
+import static io.syscallexporter.it.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import at.favre.lib.crypto.bcrypt.BCrypt;
@@ -222,17 +223,6 @@ class WebSecurityIT {
       } catch (IOException closedOrTimedOut) {
         return "";
       }
-    }
-  }
-
-  private static void awaitTrue(String what, int seconds,
-      java.util.function.BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(what + ": not within " + seconds + " s");
-      }
-      Thread.sleep(500);
     }
   }
 }

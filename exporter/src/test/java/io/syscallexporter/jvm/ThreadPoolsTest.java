@@ -2,6 +2,10 @@ package io.syscallexporter.jvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.syscallexporter.collect.FdKind;
+import io.syscallexporter.collect.SeriesKey;
+import io.syscallexporter.collect.StuckCall;
+import io.syscallexporter.collect.ThreadNames;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
@@ -40,10 +44,14 @@ class ThreadPoolsTest {
       assertThat(threads.poolOf("short-*")).isEqualTo("short-*");
       // The launcher's main thread keeps the process's comm.
       assertThat(threads.poolOf("java")).isEqualTo("main");
-      assertThat(threads.seriesName("java", "io-worker-12")).isEqualTo("io-worker-*");
-      assertThat(threads.nameOf(-1, "fallback")).isEqualTo("fallback");
+      assertThat(threads.labelsOf(new SeriesKey("worker-pool-*", 0, 0)))
+          .isEqualTo(new ThreadNames.Labels("java", "worker-pool-123-thread-*"));
+      assertThat(threads.seriesKey(new StuckCall(12, 12, 10, 0, 0, 0, FdKind.NONE,
+          "io-worker-12", "java", 0, new long[0]), false))
+          .isEqualTo(new SeriesKey("io-worker-*", 0, 0));
+      assertThat(threads.nameOf(10, -1, "fallback")).isEqualTo("fallback");
       // A slow call's thread, by its cut comm, without a thread dump: one live match.
-      assertThat(threads.nameOf(-1, "a-pool-with-a-l"))
+      assertThat(threads.nameOf(10, -1, "a-pool-with-a-l"))
           .isEqualTo("a-pool-with-a-long-name-7");
     } finally {
       a.interrupt();

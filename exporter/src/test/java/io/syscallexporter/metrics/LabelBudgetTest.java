@@ -3,6 +3,7 @@ package io.syscallexporter.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.syscallexporter.collect.SeriesKey;
+import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.syscalls.SyscallTable;
 import org.junit.jupiter.api.Test;
@@ -14,7 +15,7 @@ class LabelBudgetTest {
 
   @Test
   void admitsUpToTheLimitThenSumsIntoOther() {
-    LabelBudget budget = new LabelBudget(X86, false, 2);
+    LabelBudget budget = new LabelBudget(X86, false, null, ThreadNames.HOST, 2);
     assertThat(budget.labelsFor(new SeriesKey("a", 0, 0), 0))
         .isEqualTo(new LabelSet("read", "a", null));
     assertThat(budget.labelsFor(new SeriesKey("b", 0, 0), 0))
@@ -30,7 +31,7 @@ class LabelBudgetTest {
 
   @Test
   void releasesIdleLabelSetsAndGivesTheirRoomToNewOnes() {
-    LabelBudget budget = new LabelBudget(X86, false, 2);
+    LabelBudget budget = new LabelBudget(X86, false, null, ThreadNames.HOST, 2);
     budget.labelsFor(new SeriesKey("old", 0, 0), 0);
     budget.labelsFor(new SeriesKey("busy", 0, 0), 0);
     budget.labelsFor(new SeriesKey("late", 0, 0), 0); // no room: _other
@@ -56,7 +57,7 @@ class LabelBudgetTest {
 
   @Test
   void forgetsIdleKeysEvenWhileTheirLabelSetIsBusy() {
-    LabelBudget budget = new LabelBudget(X86, false, 1);
+    LabelBudget budget = new LabelBudget(X86, false, null, ThreadNames.HOST, 1);
     budget.labelsFor(new SeriesKey("own", 0, 0), 0);
     // A week of short-lived names, each seen once, all summed into a busy _other.
     for (int i = 0; i < 10_000; i++) {
@@ -73,27 +74,22 @@ class LabelBudgetTest {
   void inAgentModeLabelsByThreadPoolUnderTheJvm() {
     ThreadNames pools = new ThreadNames() {
       @Override
-      public String seriesName(String process, String thread) {
-        return thread;
+      public SeriesKey seriesKey(StuckCall c, boolean perPid) {
+        throw new UnsupportedOperationException();
       }
 
       @Override
-      public String processName() {
-        return "java";
+      public Labels labelsOf(SeriesKey key) {
+        return new Labels("java", key.process());
       }
 
       @Override
-      public String poolOf(String key) {
-        return key;
-      }
-
-      @Override
-      public String nameOf(int tid, String comm) {
+      public String nameOf(int pid, int tid, String comm) {
         return comm;
       }
 
       @Override
-      public StuckThread stuckThread(int tid, String comm) {
+      public StuckThread stuckThread(int pid, int tid, String comm) {
         return new StuckThread(comm, java.util.List.of());
       }
     };
@@ -106,7 +102,7 @@ class LabelBudgetTest {
 
   @Test
   void addsPidOnlyWhenAsked() {
-    LabelBudget budget = new LabelBudget(X86, true, 1);
+    LabelBudget budget = new LabelBudget(X86, true, null, ThreadNames.HOST, 1);
     assertThat(budget.labelsFor(new SeriesKey("a", 42, 110), 0).labels().toString())
         .isEqualTo(new LabelSet("getppid", "a", "42").labels().toString());
     assertThat(budget.labelsFor(new SeriesKey("a", 43, 110), 0))

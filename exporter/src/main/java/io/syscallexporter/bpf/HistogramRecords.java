@@ -1,0 +1,27 @@
+package io.syscallexporter.bpf;
+
+import io.syscallexporter.collect.HistogramEntry;
+import io.syscallexporter.collect.LatencyBuckets;
+import io.syscallexporter.collect.SeriesKey;
+import java.nio.ByteBuffer;
+
+/** Decodes an entry of the hist map: a struct hist_key and its struct hist_value. */
+final class HistogramRecords {
+  private HistogramRecords() {}
+
+  static HistogramEntry decode(ByteBuffer key, ByteBuffer value) {
+    long[] buckets = new long[LatencyBuckets.COUNT];
+    for (int k = 0; k < buckets.length; k++) {
+      buckets[k] = value.getLong(Layouts.HistValue.BUCKETS + 8 * k);
+    }
+    return new HistogramEntry(new SeriesKey(Comm.read(key, Layouts.HistKey.PROCESS),
+        key.getInt(Layouts.HistKey.PID), key.getInt(Layouts.HistKey.NR),
+        key.getLong(Layouts.HistKey.CGROUP), key.getInt(Layouts.HistKey.JOINED) != 0),
+        value.getLong(Layouts.HistValue.SUM_NS), value.getLong(Layouts.HistValue.SLOW), buckets);
+  }
+
+  /** The drain generation an entry was written under. */
+  static int generation(ByteBuffer key) {
+    return key.getInt(Layouts.HistKey.GEN);
+  }
+}

@@ -1,0 +1,84 @@
+package io.syscallexporter.join;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The agent socket's protocol: frames of a 4-byte big-endian length, then a type byte and a
+ * payload of that length less one. Text is UTF-8. Agent to exporter: {@link #HELLO} (its name),
+ * {@link #POOLS} (lines "key TAB pool": a thread pool the kernel's 15-byte key cannot name
+ * whole), {@link #STACK} (an answer). Exporter to agent: {@link #WELCOME} or {@link #REFUSED}
+ * (why), {@link #STACK_REQUEST} (a thread id and its comm). A frame that breaks a rule is
+ * malformed: the reader throws, and the exporter closes that connection.
+ */
+public final class Frames {
+  public static final byte HELLO = 1;
+  public static final byte POOLS = 2;
+  public static final byte STACK_REQUEST = 3;
+  public static final byte STACK = 4;
+  public static final byte WELCOME = 5;
+  public static final byte REFUSED = 6;
+  /** Enough for a thousand pool names or a 64-frame stack; anything bigger is an attack. */
+  public static final int MAX_FRAME = 64 * 1024;
+  /** Lines of a POOLS frame, the longest pool name, and the frames of a STACK. */
+  public static final int MAX_POOLS = 1024;
+  public static final int MAX_POOL_NAME = 256;
+  public static final int MAX_STACK_FRAMES = 64;
+
+  private Frames() {}
+
+  /** A frame as read. */
+  public record Frame(byte type, byte[] payload) {
+    public String text() {
+      return new String(payload, StandardCharsets.UTF_8);
+    }
+  }
+
+  /** A frame that breaks the protocol's rules. */
+  public static final class MalformedException extends IOException {
+    public MalformedException(String message) {
+      super(message);
+    }
+  }
+
+  /** Reads one frame; EOFException at a clean end of the stream. */
+  public static Frame read(InputStream in) throws IOException {
+    DataInputStream data = new DataInputStream(in);
+    int length = data.readInt();
+    if (length < 1 || length > MAX_FRAME) {
+      throw new MalformedException("frame of " + length + " bytes (1 to " + MAX_FRAME + ")");
+    }
+    byte type = data.readByte();
+    if (type < HELLO || type > REFUSED) {
+      throw new MalformedException("unknown frame type " + type);
+    }
+    byte[] payload = new byte[length - 1];
+    try {
+      data.readFully(payload);
+    } catch (EOFException e) {
+      throw new MalformedException("frame cut short");
+    }
+    return new Frame(type, payload);
+  }
+
+  /** Writes one frame and flushes it. */
+  public static void write(OutputStream out, byte type, byte[] payload) throws IOException {
+    if (payload.length + 1 > MAX_FRAME) {
+      throw new IllegalArgumentException("frame of " + (payload.length + 1) + " bytes");
+    }
+    DataOutputStream data = new DataOutputStream(out);
+    data.writeInt(payload.length + 1);
+    data.writeByte(type);
+    data.write(payload);
+    data.flush();
+  }
+
+  public static void write(OutputStream out, byte type, String text) throws IOException {
+    write(out, type, text.getBytes(StandardCharsets.UTF_8));
+  }
+}

@@ -1,0 +1,141 @@
+package io.syscallexporter.join;
+
+import io.syscallexporter.Log;
+import io.syscallexporter.Threads;
+import io.syscallexporter.collect.ThreadNames.StuckThread;
+import io.syscallexporter.jvm.JavaThreads;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The agent's side of joining a host exporter: no BPF and no native code in the service's JVM,
+ * only a Unix socket from the JDK. It says the JVM's name, keeps the exporter told of the pools
+ * its threads' kernel keys stand for, and answers requests for a stuck thread's Java stack. When
+ * the exporter goes (a restart), it rejoins by itself, backing off up to 30 s; the service never
+ * notices.
+ */
+public final class JoinClient {
+  /** How often the pools are looked at, and sent when they changed. */
+  static final long POOLS_EVERY_MILLIS = 1000;
+  /** Pools are sent at least this often: the exporter takes silence for a dead peer. */
+  static final long HEARTBEAT_MILLIS = 10_000;
+  static final long MAX_BACKOFF_MILLIS = 30_000;
+
+  private final Path socket;
+  private final String name;
+  private final JavaThreads threads;
+
+  private JoinClient(Path socket, String name, JavaThreads threads) {
+    this.socket = socket;
+    this.name = name;
+    this.threads = threads;
+  }
+
+  /** Whether an exporter answers on {@code socket} now. */
+  public static boolean exporterAt(Path socket) {
+    try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      return probe.isConnected();
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
+  /** Joins on a daemon thread, and rejoins whenever the connection is lost. */
+  public static void start(Path socket, String name, JavaThreads threads) {
+    JoinClient client = new JoinClient(socket, name, threads);
+    Threads.factory("join").newThread(client::run).start();
+  }
+
+  private void run() {
+    long backoff = 1000;
+    boolean wasJoined = false;
+    while (true) {
+      try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        channel.connect(UnixDomainSocketAddress.of(socket));
+        InputStream in = Channels.newInputStream(channel);
+        OutputStream out = Channels.newOutputStream(channel);
+        Frames.write(out, Frames.HELLO, name);
+        Frames.Frame answer = Frames.read(in);
+        if (answer.type() != Frames.WELCOME) {
+          Log.warn("syscall_exporter agent: the host exporter refused this JVM", "socket",
+              socket, "err", answer.text());
+        } else {
+          Log.info("syscall_exporter agent joined the host exporter", "socket", socket, "name",
+              name, "rejoin", wasJoined);
+          wasJoined = true;
+          backoff = 1000;
+          session(in, out);
+        }
+      } catch (IOException | RuntimeException e) {
+        if (wasJoined) {
+          Log.info("syscall_exporter agent lost the host exporter; rejoining", "err",
+              String.valueOf(e.getMessage()));
+        }
+      }
+      sleep(backoff);
+      backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
+    }
+  }
+
+  /** Joined: pools out every second when they change; stack requests answered as they come. */
+  private void session(InputStream in, OutputStream out) throws IOException {
+    Thread answers = Threads.factory("join-answers").newThread(() -> {
+      try {
+        while (true) {
+          Frames.Frame f = Frames.read(in);
+          if (f.type() == Frames.STACK_REQUEST) {
+            String[] parts = f.text().split(" ", 2);
+            StuckThread t = threads.stuckThread(0, Integer.parseInt(parts[0]),
+                parts.length > 1 ? parts[1] : "");
+            StringBuilder s = new StringBuilder(parts[0]).append('\n').append(t.name());
+            t.javaStack().forEach(frame -> s.append('\n').append(frame));
+            synchronized (out) {
+              Frames.write(out, Frames.STACK, s.toString());
+            }
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // the connection is gone: the pools loop notices on its next write
+      }
+    });
+    answers.start();
+    try {
+      Map<String, String> sent = null;
+      long lastSent = 0;
+      while (answers.isAlive()) {
+        Map<String, String> pools = new TreeMap<>(threads.poolsByKey(Frames.MAX_POOLS,
+            Frames.MAX_POOL_NAME));
+        long now = System.currentTimeMillis();
+        if (!pools.equals(sent) || now - lastSent >= HEARTBEAT_MILLIS) {
+          StringBuilder text = new StringBuilder();
+          pools.forEach((key, pool) -> text.append(key).append('\t').append(pool).append('\n'));
+          synchronized (out) {
+            Frames.write(out, Frames.POOLS, text.toString());
+          }
+          sent = pools;
+          lastSent = now;
+        }
+        sleep(POOLS_EVERY_MILLIS);
+      }
+      throw new IOException("the exporter closed the connection");
+    } finally {
+      answers.interrupt();
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package io.syscallexporter.join;
+
+import com.google.inject.Singleton;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/** What the agent socket has seen: for {@code syscall_exporter_agent*} metrics. */
+@Singleton
+public final class JoinStats {
+  /** Why a connection was closed or refused without a JVM joining, or after one did. */
+  public enum Error {
+    MALFORMED("malformed"), TIMEOUT("timeout"), REFUSED("refused"), BUSY("busy");
+
+    public final String label;
+
+    Error(String label) {
+      this.label = label;
+    }
+  }
+
+  private final Map<Error, AtomicLong> errors = new ConcurrentHashMap<>();
+  private final AtomicLong joins = new AtomicLong();
+
+  public JoinStats() {
+    for (Error e : Error.values()) {
+      errors.put(e, new AtomicLong());
+    }
+  }
+
+  void count(Error e) {
+    errors.get(e).incrementAndGet();
+  }
+
+  void joined() {
+    joins.incrementAndGet();
+  }
+
+  public long errors(Error e) {
+    return errors.get(e).get();
+  }
+
+  /** JVMs that joined since start, rejoins included. */
+  public long joins() {
+    return joins.get();
+  }
+}

@@ -1,0 +1,250 @@
+package io.syscallexporter.it;
+
+import static io.syscallexporter.it.Await.awaitTrue;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.SocketException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * JVMs join one host exporter through its agent socket: a plain one, one as pid 1 of its own
+ * pid namespace (a container's), one as user nobody without any capability. The exporter owns
+ * the only BPF programs; each JVM's threads are counted exactly under its own name and thread
+ * pool, a stuck one is shown with its Java name and stack, and hostile clients of the socket
+ * change nothing of that.
+ */
+class JoinIT {
+  static final String POOL = "io-worker-*";
+  static final List<String> PID_NAMESPACE = List.of("unshare", "--pid", "--fork",
+      "--mount-proc");
+  static final List<String> NOBODY = List.of("setpriv", "--reuid=nobody", "--regid=nogroup",
+      "--clear-groups", "--inh-caps=-all");
+
+  @TempDir
+  static Path work;
+
+  /** World-readable: the socket and the file the services read, for nobody too. */
+  static Path shared;
+  static Path socket;
+  static Path file;
+
+  @BeforeAll
+  static void sharedDirectory() throws IOException {
+    KernelRequired.check();
+    shared = Files.createTempDirectory("syscall-exporter-join");
+    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
+    socket = shared.resolve("agent.sock");
+    file = shared.resolve("data");
+    Files.write(file, new byte[1 << 16]);
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+  }
+
+  @AfterAll
+  static void removeSharedDirectory() throws IOException {
+    if (shared != null) {
+      Files.deleteIfExists(file);
+      Files.deleteIfExists(socket);
+      Files.deleteIfExists(shared);
+    }
+  }
+
+  static String agentFlags(String name) {
+    return "--agent.socket=" + socket + ",--agent.name=" + name;
+  }
+
+  static ExporterProcess exporter() throws Exception {
+    return ExporterProcess.start("--agent.socket=" + socket, "--syscall.timeout=1s",
+        "--scan.interval=200ms");
+  }
+
+  static void awaitJoined(ExporterProcess exporter, int jvms) throws Exception {
+    awaitTrue(jvms + " JVMs joined", 60,
+        () -> exporter.scrape().value("syscall_exporter_agents_joined") == jvms);
+  }
+
+  static double reads(ExporterProcess exporter, String process) throws Exception {
+    Double v = exporter.scrape().find("syscall_duration_seconds_count", "process", process,
+        "syscall", "read", "thread", POOL);
+    return v == null ? 0 : v;
+  }
+
+  /** 4 threads io-worker-1..4 x 1,000 reads, counted exactly under the JVM's own name. */
+  static void countsItsReads(ExporterProcess exporter, JavaService service, String name)
+      throws Exception {
+    double before = reads(exporter, name);
+    service.command("io 4 1000 " + file, "io done");
+    assertThat(reads(exporter, name) - before).as("reads of %s", name).isEqualTo(4000);
+  }
+
+  @Test
+  void threeJvmsJoinAndEachIsCountedByPoolUnderItsOwnName() throws Exception {
+    try (ExporterProcess exporter = exporter();
+        JavaService alpha = JavaService.start(List.of(), agentFlags("alpha"));
+        JavaService beta = JavaService.start(PID_NAMESPACE, agentFlags("beta"));
+        JavaService gamma = JavaService.start(NOBODY, agentFlags("gamma"))) {
+      awaitJoined(exporter, 3);
+      countsItsReads(exporter, alpha, "alpha");
+      countsItsReads(exporter, beta, "beta");
+      countsItsReads(exporter, gamma, "gamma");
+      assertThat(alpha.stderr()).contains("mode=joined").doesNotContain("level=warn");
+      assertThat(gamma.stderr()).contains("mode=joined").doesNotContain("level=warn");
+      // No native code of the exporter's in a joined JVM: that is the host exporter's job.
+      String maps = Files.readString(Path.of("/proc/" + alpha.pid() + "/maps"));
+      assertThat(maps).doesNotContain("jffi").doesNotContain("libbpf");
+      // Other processes are still counted by their own names.
+      Workload w = Workload.run(Workload.uniqueName("jn"), "getppid", "1000");
+      assertThat(exporter.scrape().value("syscall_duration_seconds_count", "process", w.name,
+          "syscall", "getppid")).isEqualTo(1000);
+    }
+  }
+
+  @Test
+  void aStuckThreadOfAJvmInAContainerIsShownWithItsJavaStack() throws Exception {
+    HangFs fs = HangFs.mount(3600);
+    ExporterProcess exporter = exporter();
+    JavaService beta = JavaService.start(PID_NAMESPACE, agentFlags("beta"));
+    try {
+      awaitJoined(exporter, 1);
+      beta.command("hang " + fs.slowFile(), "hang started");
+      awaitTrue("the stuck read listed", 30, () -> exporter.get("/api/v1/timed-out",
+          "application/json").body().contains("fuse-reader-1"));
+      Map<String, Object> call = Json.list(Json.map(Json.parse(exporter.get(
+          "/api/v1/timed-out", "application/json").body())).get("timed_out")).stream()
+          .map(Json::map).filter(c -> "fuse-reader-1".equals(c.get("thread"))).findFirst()
+          .orElseThrow();
+      assertThat(call).containsEntry("syscall", "read")
+          .containsEntry("file", fs.slowFile().toString());
+      assertThat(Json.list(call.get("java_stack"))).anySatisfy(frame ->
+          assertThat((String) frame).startsWith("IoService.readHungFile("));
+      assertThat(exporter.scrape().value("syscall_timed_out", "process", "beta", "syscall",
+          "read", "thread", "fuse-reader-*")).isEqualTo(1);
+      // The JVM dashboard, service variable included, through Debian's Prometheus.
+      Prometheus.assertPanelsHaveData(Path.of("../grafana-dashboards/jvm.json"), exporter.port,
+          work);
+    } finally {
+      fs.close(); // first: until it goes, the stuck read holds off even SIGKILL
+      beta.close();
+      exporter.close();
+    }
+  }
+
+  @Test
+  void agentsRejoinARestartedExporterAndAKilledJvmIsForgotten() throws Exception {
+    ExporterProcess first = exporter();
+    JavaService alpha = JavaService.start(List.of(), agentFlags("alpha"));
+    JavaService beta = JavaService.start(List.of(), agentFlags("beta"));
+    try {
+      awaitJoined(first, 2);
+      first.close();
+      try (ExporterProcess second = exporter()) {
+        awaitJoined(second, 2);
+        countsItsReads(second, alpha, "alpha");
+        beta.kill();
+        awaitJoined(second, 1);
+        countsItsReads(second, alpha, "alpha");
+        assertThat(alpha.stderr()).contains("rejoin=true");
+      }
+    } finally {
+      alpha.close();
+      beta.close();
+    }
+  }
+
+  @Test
+  void hostileClientsChangeNothingForTheJvmsThatJoined() throws Exception {
+    try (ExporterProcess exporter = exporter();
+        JavaService alpha = JavaService.start(List.of(), agentFlags("alpha"))) {
+      awaitJoined(exporter, 1);
+      Random random = new Random(42);
+      List<SocketChannel> idle = new ArrayList<>();
+      try {
+        // Random bytes, a frame past the size limit, a name that breaks the rules.
+        byte[] noise = new byte[4096];
+        random.nextBytes(noise);
+        send(noise);
+        send(ByteBuffer.allocate(5).putInt(Integer.MAX_VALUE).put((byte) 1).array());
+        send(frame(1, "bad name with spaces"));
+        // A flood of names from one process (this one): it may join once.
+        List<SocketChannel> flood = new ArrayList<>();
+        int welcomed = 0;
+        try {
+          for (int i = 0; i < 200; i++) {
+            SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+            flood.add(c);
+            Channels.newOutputStream(c).write(frame(1, "flood-" + i));
+          }
+          for (SocketChannel c : flood) {
+            ByteBuffer head = ByteBuffer.allocate(5);
+            while (head.hasRemaining() && c.read(head) >= 0) {
+              // the answer's length and type
+            }
+            welcomed += head.get(4) == 5 ? 1 : 0; // WELCOME
+          }
+        } finally {
+          for (SocketChannel c : flood) {
+            c.close();
+          }
+        }
+        assertThat(welcomed).as("names of one process that joined").isEqualTo(1);
+        // 1,000 connections that say nothing.
+        for (int i = 0; i < 1000; i++) {
+          idle.add(SocketChannel.open(UnixDomainSocketAddress.of(socket)));
+        }
+        long started = System.nanoTime();
+        MetricsText m = exporter.scrape();
+        assertThat((System.nanoTime() - started) / 1e9).as("scrape seconds").isLessThan(2);
+        assertThat(m.value("syscall_exporter_agents_joined")).isEqualTo(1);
+        countsItsReads(exporter, alpha, "alpha");
+      } finally {
+        for (SocketChannel c : idle) {
+          c.close();
+        }
+      }
+      MetricsText m = exporter.scrape();
+      assertThat(m.value("syscall_exporter_agent_errors_total", "reason", "malformed"))
+          .isGreaterThanOrEqualTo(3);
+      assertThat(m.value("syscall_exporter_agent_errors_total", "reason", "refused"))
+          .isGreaterThanOrEqualTo(199);
+      assertThat(exporter.get("/", "text/html").statusCode()).isEqualTo(200);
+    }
+  }
+
+  /** One connection that writes {@code bytes}, then waits for the exporter to close it. */
+  private static void send(byte[] bytes) throws IOException {
+    try (SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      c.connect(UnixDomainSocketAddress.of(socket));
+      OutputStream out = Channels.newOutputStream(c);
+      out.write(bytes);
+      out.flush();
+      ByteBuffer answer = ByteBuffer.allocate(1024);
+      while (c.read(answer.clear()) >= 0) {
+        // drain until the exporter closes
+      }
+    } catch (SocketException e) {
+      // closed with our bytes unread: a reset, which is a close too
+    }
+  }
+
+  private static byte[] frame(int type, String text) {
+    byte[] payload = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return ByteBuffer.allocate(5 + payload.length).putInt(payload.length + 1).put((byte) type)
+        .put(payload).array();
+  }
+}
