@@ -97,6 +97,76 @@ if (( rounds > 0 )); then
 fi
 rm -f "$agent_results"
 
+# Joined JVMs: one host exporter with an agent socket, then 1 and 8 idle JVMs joined to it. A C
+# getppid loop outside them should pay the same whatever joins; a joined JVM's own Thread.yield
+# loop pays for keying by pool, against the same JVM under the host exporter without joining.
+sock_dir=$(mktemp -d)
+sock=$sock_dir/agent.sock
+joined="-javaagent:exporter/target/syscall-exporter.jar=--agent.socket=$sock,--agent.name=idle"
+joined_results=$(mktemp)
+idle_jvms=()
+agents_joined() { curl -s "$1" | awk '$1 == "syscall_exporter_agents_joined" {print $2 + 0}'; }
+await_joined() { # url n
+  for _ in $(seq 600); do [[ "$(agents_joined "$1")" == "$2" ]] && return; sleep 0.1; done
+  echo "$2 JVMs did not join" >&2; exit 1
+}
+for round in $(seq 1 "$rounds"); do
+  java @scripts/jvm.options -jar exporter/target/syscall-exporter.jar \
+    --web.listen-address=127.0.0.1:0 --agent.socket="$sock" >"$log" 2>&1 &
+  tracer_pid=$!
+  until grep -q 'msg="listening"' "$log"; do sleep 0.1; done
+  url="http://$(sed -n 's/.*msg="listening" address=\([^ ]*\).*/\1/p' "$log")/metrics"
+  sleep 1
+  echo "other-joined-0 $("$out/loop" getppid 1000000)" >>"$joined_results"
+  for n in 1 8; do
+    while (( ${#idle_jvms[@]} < n )); do
+      java "$joined" bench/YieldLoop.java 0 joined >/dev/null 2>&1 & idle_jvms+=($!)
+    done
+    await_joined "$url" "$n"
+    echo "other-joined-$n $("$out/loop" getppid 1000000)" >>"$joined_results"
+  done
+  kill "${idle_jvms[@]}"; wait "${idle_jvms[@]}" 2>/dev/null || true; idle_jvms=()
+  echo "jvm-host $(java bench/YieldLoop.java 2000000)" >>"$joined_results"
+  echo "jvm-joined $(java "$joined" bench/YieldLoop.java 2000000 joined 2>/dev/null)" \
+    >>"$joined_results"
+  stop_tracer
+done
+if (( rounds > 0 )); then
+  echo "joined JVMs, median ns per call:"
+  for c in other-joined-0 other-joined-1 other-joined-8 jvm-host jvm-joined; do
+    printf '  %-15s %s\n' "$c" "$(awk -v c="$c" '$1 == c {print $2}' "$joined_results" | sort -n \
+      | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')"
+  done
+fi
+rm -f "$joined_results"
+
+# The agent as a guest: what it adds to an idle service JVM (bench/YieldLoop.java, the JDK's
+# default GC), joined or standalone: resident memory, heap used after a full GC, threads.
+guest() { # label agent-option wait-mode
+  java ${2:+"$2"} bench/YieldLoop.java 0 ${3:+"$3"} >"$log" 2>&1 & local pid=$!
+  [[ -z "$3" ]] || for _ in $(seq 600); do grep -q "agent ready" "$log" && break; sleep 0.1; done
+  sleep 5
+  jcmd "$pid" GC.run >/dev/null
+  sleep 1
+  local heap rss threads
+  heap=$(jcmd "$pid" GC.heap_info | grep -o 'used [0-9]*K' | head -1 | tr -dc 0-9)
+  rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+  threads=$(awk '/Threads/ {print $2}' "/proc/$pid/status")
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  printf '  %-12s RSS %6.1f MiB  heap after GC %5.1f MiB  threads %d\n' "$1" \
+    "$(echo "$rss / 1024" | bc -l)" "$(echo "$heap / 1024" | bc -l)" "$threads"
+}
+java @scripts/jvm.options -jar exporter/target/syscall-exporter.jar \
+  --web.listen-address=127.0.0.1:0 --agent.socket="$sock" >"$sock_dir/exporter.log" 2>&1 &
+tracer_pid=$!
+until grep -q 'msg="listening"' "$sock_dir/exporter.log"; do sleep 0.1; done
+echo "the agent inside an idle service JVM:"
+guest "no agent" "" ""
+guest "joined" "$joined" joined
+guest "standalone" "$agent" agent
+stop_tracer
+rm -rf "$sock_dir"
+
 # The exporter process itself, at default settings: CPU at rest and under a syscall storm,
 # resident memory, and the real scrape of 5,000 label sets, gzip-compressed as Prometheus asks
 # for it (kernel map read included).

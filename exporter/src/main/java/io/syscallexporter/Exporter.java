@@ -36,7 +36,9 @@ public final class Exporter implements AutoCloseable {
   private final JmxPublisher jmx;
   private final JoinedJvms joined;
   private final JoinStats joinStats;
+  private final JmxPublisher.Source series;
   private AgentSocket agentSocket;
+  private ScheduledExecutorService agentThread;
   private final ScheduledExecutorService scanThread = Threads.scheduler("scan");
   private final ScheduledExecutorService drainThread = Threads.scheduler("drain");
   private boolean closed;
@@ -44,7 +46,8 @@ public final class Exporter implements AutoCloseable {
   @Inject
   Exporter(ExporterConfig config, Mode mode, KernelSource kernel, TimeoutScanner scanner,
       HistogramTotals totals, SlowEventLog slowLog, WebServer web, JmxPublisher jmx,
-      JoinedJvms joined, JoinStats joinStats) {
+      JoinedJvms joined, JoinStats joinStats, JmxPublisher.Source series) {
+    this.series = series;
     this.config = config;
     this.mode = mode;
     this.kernel = kernel;
@@ -83,6 +86,12 @@ public final class Exporter implements AutoCloseable {
     web.serve();
     if (agentSocket != null) {
       agentSocket.serve();
+      // Each joined JVM gets its own series, for its JMX; on a thread of its own, as a slow
+      // agent may hold a write for a few seconds.
+      agentThread = Threads.scheduler("agents");
+      agentThread.scheduleWithFixedDelay(() -> safely("sending joined JVMs their series failed",
+          () -> joined.publish(series)), JMX_REFRESH_MILLIS, JMX_REFRESH_MILLIS,
+          TimeUnit.MILLISECONDS);
     }
   }
 
@@ -125,6 +134,9 @@ public final class Exporter implements AutoCloseable {
     }
     closed = true;
     web.close();
+    if (agentThread != null) {
+      agentThread.shutdownNow();
+    }
     if (agentSocket != null) {
       agentSocket.close();
     }

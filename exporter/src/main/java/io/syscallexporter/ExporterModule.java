@@ -13,7 +13,11 @@ import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.UsageException;
 import io.syscallexporter.config.WebConfigSource;
 import io.syscallexporter.join.JoinedJvms;
+import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.metrics.ExporterHealthCollector;
+import io.syscallexporter.metrics.HistogramTotals;
+import io.syscallexporter.metrics.JmxPublisher;
+import io.syscallexporter.metrics.LabelBudget;
 import io.syscallexporter.metrics.SyscallLatencyCollector;
 import io.syscallexporter.metrics.TimedOutCollector;
 import io.syscallexporter.policy.SyscallPolicy;
@@ -82,6 +86,14 @@ public final class ExporterModule extends AbstractModule {
     return SyscallTracer.start(new SyscallTracer.Settings(config.slowThreshold(),
         config.perPidLabels(), config.cgroupLabels(), target, mode == Mode.AGENT,
         policy.kernelTables(syscalls)));
+  }
+
+  /** The exported series, as JMX publishes them: the agent's own, or a joined JVM's. */
+  @Provides
+  @Singleton
+  JmxPublisher.Source series(HistogramTotals totals, TimeoutScanner scanner,
+      LabelBudget budget) {
+    return JmxPublisher.Source.of(totals, scanner, budget);
   }
 
   @Provides

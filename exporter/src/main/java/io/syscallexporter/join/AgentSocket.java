@@ -222,6 +222,16 @@ public final class AgentSocket implements AutoCloseable {
       }
     }
 
+    @Override
+    public boolean metrics(String text) {
+      try {
+        send(Frames.METRICS, text);
+        return true;
+      } catch (IOException | IllegalArgumentException e) {
+        return false; // a peer that does not read: its time limits close it
+      }
+    }
+
     /** A STACK frame: the tid, the thread's Java name, then its frames, a line each. */
     private void answered(String text) throws Frames.MalformedException {
       String[] lines = text.split("\n", -1);

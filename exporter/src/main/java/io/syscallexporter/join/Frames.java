@@ -13,7 +13,8 @@ import java.nio.charset.StandardCharsets;
  * payload of that length less one. Text is UTF-8. Agent to exporter: {@link #HELLO} (its name),
  * {@link #POOLS} (lines "key TAB pool": a thread pool the kernel's 15-byte key cannot name
  * whole), {@link #STACK} (an answer). Exporter to agent: {@link #WELCOME} or {@link #REFUSED}
- * (why), {@link #STACK_REQUEST} (a thread id and its comm). A frame that breaks a rule is
+ * (why), {@link #STACK_REQUEST} (a thread id and its comm), {@link #METRICS} (the JVM's own
+ * series, for its JMX: {@code SeriesText}). A frame that breaks a rule is
  * malformed: the reader throws, and the exporter closes that connection.
  */
 public final class Frames {
@@ -23,8 +24,11 @@ public final class Frames {
   public static final byte STACK = 4;
   public static final byte WELCOME = 5;
   public static final byte REFUSED = 6;
+  public static final byte METRICS = 7;
   /** Enough for a thousand pool names or a 64-frame stack; anything bigger is an attack. */
   public static final int MAX_FRAME = 64 * 1024;
+  /** From the exporter, which the agent trusts: a JVM's series, thousands of label sets. */
+  public static final int MAX_FRAME_TO_AGENT = 16 * 1024 * 1024;
   /** Lines of a POOLS frame, the longest pool name, and the frames of a STACK. */
   public static final int MAX_POOLS = 1024;
   public static final int MAX_POOL_NAME = 256;
@@ -46,15 +50,20 @@ public final class Frames {
     }
   }
 
-  /** Reads one frame; EOFException at a clean end of the stream. */
+  /** Reads one frame of at most {@link #MAX_FRAME}; EOFException at a clean end. */
   public static Frame read(InputStream in) throws IOException {
+    return read(in, MAX_FRAME);
+  }
+
+  /** Reads one frame of at most {@code maxFrame} bytes; EOFException at a clean end. */
+  public static Frame read(InputStream in, int maxFrame) throws IOException {
     DataInputStream data = new DataInputStream(in);
     int length = data.readInt();
-    if (length < 1 || length > MAX_FRAME) {
-      throw new MalformedException("frame of " + length + " bytes (1 to " + MAX_FRAME + ")");
+    if (length < 1 || length > maxFrame) {
+      throw new MalformedException("frame of " + length + " bytes (1 to " + maxFrame + ")");
     }
     byte type = data.readByte();
-    if (type < HELLO || type > REFUSED) {
+    if (type < HELLO || type > METRICS) {
       throw new MalformedException("unknown frame type " + type);
     }
     byte[] payload = new byte[length - 1];
@@ -68,7 +77,7 @@ public final class Frames {
 
   /** Writes one frame and flushes it. */
   public static void write(OutputStream out, byte type, byte[] payload) throws IOException {
-    if (payload.length + 1 > MAX_FRAME) {
+    if (payload.length + 1 > MAX_FRAME_TO_AGENT) {
       throw new IllegalArgumentException("frame of " + (payload.length + 1) + " bytes");
     }
     DataOutputStream data = new DataOutputStream(out);

@@ -4,6 +4,10 @@ import io.syscallexporter.Log;
 import io.syscallexporter.Threads;
 import io.syscallexporter.collect.ThreadNames.StuckThread;
 import io.syscallexporter.jvm.JavaThreads;
+import io.syscallexporter.metrics.JmxPublisher;
+import io.syscallexporter.metrics.LabelSet;
+import io.syscallexporter.metrics.SeriesText;
+import io.syscallexporter.metrics.Totals;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,6 +36,9 @@ public final class JoinClient {
   private final Path socket;
   private final String name;
   private final JavaThreads threads;
+  /** This JVM's series as the exporter last sent them, published over JMX. */
+  private volatile JmxPublisher.Source series = SeriesText.decode("", "");
+  private JmxPublisher jmx;
 
   private JoinClient(Path socket, String name, JavaThreads threads) {
     this.socket = socket;
@@ -57,6 +64,7 @@ public final class JoinClient {
   private void run() {
     long backoff = 1000;
     boolean wasJoined = false;
+    String refusedFor = null;
     while (true) {
       try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
         channel.connect(UnixDomainSocketAddress.of(socket));
@@ -65,11 +73,16 @@ public final class JoinClient {
         Frames.write(out, Frames.HELLO, name);
         Frames.Frame answer = Frames.read(in);
         if (answer.type() != Frames.WELCOME) {
-          Log.warn("syscall_exporter agent: the host exporter refused this JVM", "socket",
-              socket, "err", answer.text());
+          if (!answer.text().equals(refusedFor)) { // once per reason, not once per retry
+            refusedFor = answer.text();
+            Log.warn("syscall_exporter agent: the host exporter refused this JVM; retrying",
+                "socket", socket, "err", refusedFor);
+          }
         } else {
+          refusedFor = null;
           Log.info("syscall_exporter agent joined the host exporter", "socket", socket, "name",
               name, "rejoin", wasJoined);
+          startJmx();
           wasJoined = true;
           backoff = 1000;
           session(in, out);
@@ -90,8 +103,11 @@ public final class JoinClient {
     Thread answers = Threads.factory("join-answers").newThread(() -> {
       try {
         while (true) {
-          Frames.Frame f = Frames.read(in);
-          if (f.type() == Frames.STACK_REQUEST) {
+          Frames.Frame f = Frames.read(in, Frames.MAX_FRAME_TO_AGENT);
+          if (f.type() == Frames.METRICS) {
+            series = SeriesText.decode(f.text(), name);
+            jmx.refresh();
+          } else if (f.type() == Frames.STACK_REQUEST) {
             String[] parts = f.text().split(" ", 2);
             StuckThread t = threads.stuckThread(0, Integer.parseInt(parts[0]),
                 parts.length > 1 ? parts[1] : "");
@@ -128,6 +144,24 @@ public final class JoinClient {
       throw new IOException("the exporter closed the connection");
     } finally {
       answers.interrupt();
+    }
+  }
+
+  /** Once: the MBeans stay registered across rejoins, with their last values meanwhile. */
+  private void startJmx() {
+    if (jmx == null) {
+      jmx = new JmxPublisher(new JmxPublisher.Source() {
+        @Override
+        public Map<LabelSet, Totals> totals() {
+          return series.totals();
+        }
+
+        @Override
+        public Map<LabelSet, Double> timedOut() {
+          return series.timedOut();
+        }
+      });
+      jmx.start();
     }
   }
 

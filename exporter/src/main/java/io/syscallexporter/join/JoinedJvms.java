@@ -8,6 +8,10 @@ import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.jvm.ThreadPools;
+import io.syscallexporter.metrics.JmxPublisher;
+import io.syscallexporter.metrics.LabelSet;
+import io.syscallexporter.metrics.SeriesText;
+import io.syscallexporter.metrics.Totals;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +50,9 @@ public final class JoinedJvms implements ThreadNames {
   interface Link {
     /** The Java name and stack of thread {@code tid} (its own namespace's), or null. */
     StuckThread stack(int tid, String comm, long timeoutMillis);
+
+    /** Sends the JVM its own series ({@link SeriesText}); false if it could not. */
+    boolean metrics(String text);
   }
 
   /** A joined JVM: its name and the pools its threads' kernel keys stand for. */
@@ -101,6 +108,21 @@ public final class JoinedJvms implements ThreadNames {
         Log.warn("cannot unmark a departed JVM's threads", "pid", m.pid, "err", e.getMessage());
       }
       Log.info("JVM left", "pid", m.pid, "name", m.name);
+    }
+  }
+
+  /**
+   * Sends each joined JVM its own series, for its agent to publish over JMX. JVMs that share a
+   * name share series, as processes that share a name do.
+   */
+  public void publish(JmxPublisher.Source series) {
+    if (members.isEmpty()) {
+      return;
+    }
+    Map<LabelSet, Totals> totals = series.totals();
+    Map<LabelSet, Double> timedOut = series.timedOut();
+    for (Member m : members.values()) {
+      m.link.metrics(SeriesText.encode(totals, timedOut, m.name));
     }
   }
 

@@ -19,7 +19,8 @@ import javax.management.MalformedObjectNameException;
 import javax.management.ObjectName;
 
 /**
- * Agent mode's bridge into a Java shop's JMX tools: each (syscall, thread pool) label set as
+ * Agent mode's bridge into a Java shop's JMX tools (a standalone agent's own values, or a joined
+ * agent's, sent by the host exporter): each (syscall, thread pool) label set as
  * Dropwizard metrics in a {@link MetricRegistry}, published by Dropwizard's {@link JmxReporter}
  * in the platform MBeanServer under the domain {@value #DOMAIN}, e.g.
  * {@code syscall_exporter:metric=syscall_duration_nanoseconds,syscall=read,thread="io-worker-\*"}.
@@ -34,9 +35,7 @@ public final class JmxPublisher implements AutoCloseable {
   static final String SLOW = "syscall_slow";
   static final String TIMED_OUT = "syscall_timed_out";
 
-  private final HistogramTotals totals;
-  private final TimeoutScanner scanner;
-  private final LabelBudget budget;
+  private final Source source;
   private final MetricRegistry registry = new MetricRegistry();
   /** Each registered metric's name, by label set; and back, for the object names. */
   private final Map<LabelSet, String> names = new HashMap<>();
@@ -46,11 +45,35 @@ public final class JmxPublisher implements AutoCloseable {
   private JmxReporter reporter;
   private long registered;
 
+  /** Where the values come from: this exporter's totals, or a host exporter's (joined). */
+  public interface Source {
+    /** Every label set's histogram totals now. */
+    Map<LabelSet, Totals> totals();
+
+    /** Calls timed out now, by label set. */
+    Map<LabelSet, Double> timedOut();
+
+    /** The exporter's own running totals and in-flight scan. */
+    static Source of(HistogramTotals totals, TimeoutScanner scanner, LabelBudget budget) {
+      return new Source() {
+        @Override
+        public Map<LabelSet, Totals> totals() {
+          Map<LabelSet, Totals> now = new HashMap<>();
+          totals.forEach((labels, t) -> now.put(labels, new Totals().plus(t)));
+          return now;
+        }
+
+        @Override
+        public Map<LabelSet, Double> timedOut() {
+          return budget.sumByLabels(scanner.current(), System.nanoTime());
+        }
+      };
+    }
+  }
+
   @Inject
-  public JmxPublisher(HistogramTotals totals, TimeoutScanner scanner, LabelBudget budget) {
-    this.totals = totals;
-    this.scanner = scanner;
-    this.budget = budget;
+  public JmxPublisher(Source source) {
+    this.source = source;
   }
 
   public synchronized void start() {
@@ -61,10 +84,9 @@ public final class JmxPublisher implements AutoCloseable {
 
   /** Takes the current values, and registers and removes label sets to match. */
   public synchronized void refresh() {
-    Map<LabelSet, Totals> now = new HashMap<>();
-    totals.forEach((labels, t) -> now.put(labels, new Totals().plus(t)));
+    Map<LabelSet, Totals> now = source.totals();
     latest = now;
-    timedOut = budget.sumByLabels(scanner.current(), System.nanoTime());
+    timedOut = source.timedOut();
     for (LabelSet labels : now.keySet()) {
       if (!names.containsKey(labels)) {
         register(labels);

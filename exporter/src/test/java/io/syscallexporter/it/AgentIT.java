@@ -3,21 +3,14 @@ package io.syscallexporter.it;
 import static io.syscallexporter.it.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.sun.tools.attach.VirtualMachine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import javax.management.MBeanServerConnection;
-import javax.management.ObjectName;
-import javax.management.remote.JMXConnector;
-import javax.management.remote.JMXConnectorFactory;
-import javax.management.remote.JMXServiceURL;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -85,7 +78,7 @@ class AgentIT {
           .map(s -> s.labels().get("thread"))).contains("main").noneMatch(t -> t.matches(".*\\d$"));
 
       // The same counts over JMX, read from this JVM as a JMX tool would.
-      Map<String, Object> read = jmx(service.pid(), "syscall_duration_nanoseconds", POOL,
+      Map<String, Object> read = service.jmx("java", "syscall_duration_nanoseconds", POOL,
           "Count", 4000L);
       assertThat((Double) read.get("Mean")).isPositive();
       assertThat((Double) read.get("99thPercentile"))
@@ -244,36 +237,6 @@ class AgentIT {
       assertThat(lines).hasSize(1);
       assertThat(lines.get(0)).contains("level=warn", "syscall_exporter agent not started",
           "CAP_BPF");
-    }
-  }
-
-  /** Attributes of one MBean, read over a JMX connection from this JVM once Count is right. */
-  private static Map<String, Object> jmx(long pid, String metric, String thread, String attr,
-      Object expected) throws Exception {
-    VirtualMachine vm = VirtualMachine.attach(Long.toString(pid));
-    String address;
-    try {
-      address = vm.startLocalManagementAgent();
-    } finally {
-      vm.detach();
-    }
-    try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
-      MBeanServerConnection server = c.getMBeanServerConnection();
-      ObjectName name = new ObjectName("syscall_exporter:metric=" + metric + ",process=java,"
-          + "syscall=read,thread=" + ObjectName.quote(thread));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-      while (System.nanoTime() < deadline) {
-        Set<ObjectName> names = server.queryNames(new ObjectName("syscall_exporter:*"), null);
-        if (names.contains(name) && expected.equals(server.getAttribute(name, attr))) {
-          return Map.of("Count", server.getAttribute(name, "Count"),
-              "Mean", server.getAttribute(name, "Mean"),
-              "50thPercentile", server.getAttribute(name, "50thPercentile"),
-              "99thPercentile", server.getAttribute(name, "99thPercentile"));
-        }
-        Thread.sleep(200);
-      }
-      throw new AssertionError(name + " " + attr + " never " + expected + "; the domain holds "
-          + server.queryNames(new ObjectName("syscall_exporter:*"), null));
     }
   }
 }

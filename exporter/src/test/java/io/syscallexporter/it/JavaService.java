@@ -2,6 +2,7 @@ package io.syscallexporter.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.tools.attach.VirtualMachine;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -16,9 +17,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.management.MBeanServerConnection;
+import javax.management.ObjectName;
+import javax.management.remote.JMXConnector;
+import javax.management.remote.JMXConnectorFactory;
+import javax.management.remote.JMXServiceURL;
 
 /**
  * The plain Java service of src/test/resources/service, run from source with its own old
@@ -150,9 +158,59 @@ final class JavaService implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** The JVM's pid: the first process, or the child a prefix (unshare --fork) started it as. */
+  long jvmPid() throws IOException {
+    long pid = pid();
+    for (int depth = 0; depth < 3; depth++) {
+      if (Files.readString(Path.of("/proc/" + pid + "/comm")).strip().equals("java")) {
+        return pid;
+      }
+      String children = Files.readString(Path.of("/proc/" + pid + "/task/" + pid + "/children"))
+          .strip();
+      if (children.isEmpty()) {
+        break;
+      }
+      pid = Long.parseLong(children.split(" ")[0]);
+    }
+    return pid();
+  }
+
   /** SIGKILL, as an OOM killer or an operator's kill -9 would end it. */
   void kill() throws InterruptedException {
     process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Attributes of one {@code syscall=read} MBean of the service, read over a JMX connection
+   * from this JVM, as a JMX tool would, once {@code attr} is {@code expected}.
+   */
+  Map<String, Object> jmx(String process, String metric, String thread, String attr,
+      Object expected) throws Exception {
+    VirtualMachine vm = VirtualMachine.attach(Long.toString(jvmPid()));
+    String address;
+    try {
+      address = vm.startLocalManagementAgent();
+    } finally {
+      vm.detach();
+    }
+    try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
+      MBeanServerConnection server = c.getMBeanServerConnection();
+      ObjectName name = new ObjectName("syscall_exporter:metric=" + metric + ",process="
+          + process + ",syscall=read,thread=" + ObjectName.quote(thread));
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (System.nanoTime() < deadline) {
+        Set<ObjectName> names = server.queryNames(new ObjectName("syscall_exporter:*"), null);
+        if (names.contains(name) && expected.equals(server.getAttribute(name, attr))) {
+          return Map.of("Count", server.getAttribute(name, "Count"),
+              "Mean", server.getAttribute(name, "Mean"),
+              "50thPercentile", server.getAttribute(name, "50thPercentile"),
+              "99thPercentile", server.getAttribute(name, "99thPercentile"));
+        }
+        Thread.sleep(200);
+      }
+      throw new AssertionError(name + " " + attr + " never " + expected + "; the domain holds "
+          + server.queryNames(new ObjectName("syscall_exporter:*"), null));
+    }
   }
 
   @Override

@@ -103,6 +103,14 @@ class JoinIT {
       countsItsReads(exporter, alpha, "alpha");
       countsItsReads(exporter, beta, "beta");
       countsItsReads(exporter, gamma, "gamma");
+      // The same count in each JVM's own JMX, sent by the exporter over the socket.
+      for (JavaService jvm : List.of(alpha, beta, gamma)) {
+        String name = jvm == alpha ? "alpha" : jvm == beta ? "beta" : "gamma";
+        double count = reads(exporter, name);
+        Map<String, Object> read = jvm.jmx(name, "syscall_duration_nanoseconds", POOL, "Count",
+            (long) count);
+        assertThat((Double) read.get("Mean")).isPositive();
+      }
       assertThat(alpha.stderr()).contains("mode=joined").doesNotContain("level=warn");
       assertThat(gamma.stderr()).contains("mode=joined").doesNotContain("level=warn");
       // No native code of the exporter's in a joined JVM: that is the host exporter's job.

@@ -15,7 +15,25 @@ class JoinedJvmsTest {
   private final FakeKernel kernel = new FakeKernel();
   private final JoinStats stats = new JoinStats();
   private final JoinedJvms jvms = new JoinedJvms(kernel, stats);
-  private static final JoinedJvms.Link NO_STACKS = (tid, comm, timeout) -> null;
+  private static final JoinedJvms.Link NO_STACKS = link(Map.of());
+
+  /** A JVM's connection that knows these threads' stacks, and keeps what it is sent. */
+  private static JoinedJvms.Link link(Map<Integer, ThreadNames.StuckThread> stacks) {
+    return new JoinedJvms.Link() {
+      @Override
+      public ThreadNames.StuckThread stack(int tid, String comm, long timeoutMillis) {
+        return stacks.get(tid);
+      }
+
+      @Override
+      public boolean metrics(String text) {
+        sent.add(text);
+        return true;
+      }
+    };
+  }
+
+  private static final List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private static StuckCall stuck(int pid, String thread, String process) {
     return new StuckCall(pid + 1, 7, pid, 0, 0, 3, FdKind.FILE, thread, process, 0,
@@ -69,9 +87,8 @@ class JoinedJvmsTest {
 
   @Test
   void aStuckThreadIsAskedOfItsJvm() {
-    jvms.join(100, "checkout", (tid, comm, timeout) -> tid == 7
-        ? new ThreadNames.StuckThread("fuse-reader-1", List.of("IoService.read(IoService.java:9)"))
-        : null, new StringBuilder());
+    jvms.join(100, "checkout", link(Map.of(7, new ThreadNames.StuckThread("fuse-reader-1",
+        List.of("IoService.read(IoService.java:9)")))), new StringBuilder());
     assertThat(jvms.stuckThread(100, 7, "fuse-reader-1").javaStack()).hasSize(1);
     assertThat(jvms.stuckThread(100, 8, "other").name()).isEqualTo("other");
     assertThat(jvms.stuckThread(200, 7, "nginx").javaStack()).isEmpty();
