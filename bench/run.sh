@@ -6,9 +6,10 @@
 #   timestamps  the floor plus one bpf_ktime_get_ns on each side
 #   exporter    syscall_exporter at its default settings
 #   bpftrace    bpftrace's per-(pid, syscall) latency histogram
-# Configurations are interleaved, ROUNDS times (default 5), each loop 3 times per round; then the
-# exporter process itself and the JMH benchmarks. ROUNDS=0 runs only those.
-# Usage: sudo bench/run.sh [ROUNDS]
+# Configurations are interleaved, ROUNDS times (default 5), each loop 3 times per round; then
+# agent mode (standalone, and JVMs joined to a host exporter), the agent's weight in a service
+# JVM, the exporter process itself and the JMH benchmarks. ROUNDS=0 runs only the last three.
+# Usage: sudo [BENCH_SECTIONS="host agent joined guest process jmh"] bench/run.sh [ROUNDS]
 set -euo pipefail
 export MALLOC_ARENA_MAX=2 # as scripts/run.sh runs the exporter
 cd "$(dirname "$0")/.."
@@ -52,8 +53,20 @@ stop_tracer() {
   [[ -n "$tracer_pid" ]] || return 0
   kill -TERM "$tracer_pid"; wait "$tracer_pid" 2>/dev/null || true; tracer_pid=""
 }
-trap 'stop_tracer; rm -f "$log"' EXIT
+# The JVM the agent benchmarks run: compiled once, so no JVM compiles it while others measure.
+javac -d "$out" bench/YieldLoop.java
+yield_loop=(-cp "$out" YieldLoop)
+agent="-javaagent:exporter/target/syscall-exporter.jar=--web.listen-address=127.0.0.1:0"
+sock_dir=$(mktemp -d)
+sock=$sock_dir/agent.sock
+joined="-javaagent:exporter/target/syscall-exporter.jar=--agent.socket=$sock,--agent.name=idle"
+trap 'stop_tracer; rm -rf "$log" "$sock_dir"' EXIT
 
+# Sections to run (all by default): BENCH_SECTIONS="joined guest" bench/run.sh 3
+sections=${BENCH_SECTIONS:-host agent joined guest process jmh}
+want() { [[ " $sections " == *" $1 "* ]]; }
+
+if want host; then
 results=$(mktemp)
 configs=(none floor timestamps exporter bpftrace)
 for round in $(seq 1 "$rounds"); do
@@ -72,17 +85,18 @@ done
 echo "$(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
 (( rounds == 0 )) || python3 bench/report.py <"$results"
 rm -f "$results"
+fi
 
+if want agent; then
 # Agent mode: the JVM the agent runs in pays for its own calls (a Java Thread.yield loop, one
 # sched_yield each, with and without the agent); every other process only the pid compare at
 # the top of the programs (getppid beside a JVM with the agent, against no tracing).
-agent="-javaagent:exporter/target/syscall-exporter.jar=--web.listen-address=127.0.0.1:0"
 agent_results=$(mktemp)
 for round in $(seq 1 "$rounds"); do
-  echo "jvm-none $(java bench/YieldLoop.java 2000000)" >>"$agent_results"
-  echo "jvm-agent $(java "$agent" bench/YieldLoop.java 2000000 agent 2>/dev/null)" >>"$agent_results"
+  echo "jvm-none $(java "${yield_loop[@]}" 2000000)" >>"$agent_results"
+  echo "jvm-agent $(java "$agent" "${yield_loop[@]}" 2000000 agent 2>/dev/null)" >>"$agent_results"
   echo "other-none $("$out/loop" getppid 1000000)" >>"$agent_results"
-  java "$agent" bench/YieldLoop.java 0 agent >"$log" 2>&1 & tracer_pid=$!
+  java "$agent" "${yield_loop[@]}" 0 agent >"$log" 2>&1 & tracer_pid=$!
   for _ in $(seq 600); do grep -q "agent ready" "$log" && break; sleep 0.1; done
   grep -q "agent ready" "$log" || { cat "$log" >&2; exit 1; }
   echo "other-agent $("$out/loop" getppid 1000000)" >>"$agent_results"
@@ -96,13 +110,13 @@ if (( rounds > 0 )); then
   done
 fi
 rm -f "$agent_results"
+fi
 
-# Joined JVMs: one host exporter with an agent socket, then 1 and 8 idle JVMs joined to it. A C
-# getppid loop outside them should pay the same whatever joins; a joined JVM's own Thread.yield
-# loop pays for keying by pool, against the same JVM under the host exporter without joining.
-sock_dir=$(mktemp -d)
-sock=$sock_dir/agent.sock
-joined="-javaagent:exporter/target/syscall-exporter.jar=--agent.socket=$sock,--agent.name=idle"
+# Joined JVMs: one host exporter with an agent socket, then 1 and 8 idle JVMs joined to it, and
+# 8 idle JVMs without the agent (what idle JVMs take from 2 CPUs anyway). A C getppid loop
+# outside them should pay the same whatever joins; a joined JVM's own Thread.yield loop pays for
+# keying by pool, against the same JVM under the host exporter without joining.
+if want joined; then
 joined_results=$(mktemp)
 idle_jvms=()
 agents_joined() { curl -s "$1" | awk '$1 == "syscall_exporter_agents_joined" {print $2 + 0}'; }
@@ -120,30 +134,40 @@ for round in $(seq 1 "$rounds"); do
   echo "other-joined-0 $("$out/loop" getppid 1000000)" >>"$joined_results"
   for n in 1 8; do
     while (( ${#idle_jvms[@]} < n )); do
-      java "$joined" bench/YieldLoop.java 0 joined >/dev/null 2>&1 & idle_jvms+=($!)
+      java "$joined" "${yield_loop[@]}" 0 joined >/dev/null 2>&1 & idle_jvms+=($!)
     done
     await_joined "$url" "$n"
+    sleep 20 # past the new JVMs' start-up and JIT warm-up: idle means idle
     echo "other-joined-$n $("$out/loop" getppid 1000000)" >>"$joined_results"
   done
   kill "${idle_jvms[@]}"; wait "${idle_jvms[@]}" 2>/dev/null || true; idle_jvms=()
-  echo "jvm-host $(java bench/YieldLoop.java 2000000)" >>"$joined_results"
-  echo "jvm-joined $(java "$joined" bench/YieldLoop.java 2000000 joined 2>/dev/null)" \
+  # The control: as many idle JVMs without the agent, for what idle JVMs cost the CPUs anyway.
+  while (( ${#idle_jvms[@]} < 8 )); do
+    java "${yield_loop[@]}" 0 >/dev/null 2>&1 & idle_jvms+=($!)
+  done
+  sleep 20
+  echo "other-plain-8 $("$out/loop" getppid 1000000)" >>"$joined_results"
+  kill "${idle_jvms[@]}"; wait "${idle_jvms[@]}" 2>/dev/null || true; idle_jvms=()
+  echo "jvm-host $(java "${yield_loop[@]}" 2000000)" >>"$joined_results"
+  echo "jvm-joined $(java "$joined" "${yield_loop[@]}" 2000000 joined 2>/dev/null)" \
     >>"$joined_results"
   stop_tracer
 done
 if (( rounds > 0 )); then
   echo "joined JVMs, median ns per call:"
-  for c in other-joined-0 other-joined-1 other-joined-8 jvm-host jvm-joined; do
+  for c in other-joined-0 other-joined-1 other-joined-8 other-plain-8 jvm-host jvm-joined; do
     printf '  %-15s %s\n' "$c" "$(awk -v c="$c" '$1 == c {print $2}' "$joined_results" | sort -n \
       | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}')"
   done
 fi
 rm -f "$joined_results"
+fi
 
+if want guest; then
 # The agent as a guest: what it adds to an idle service JVM (bench/YieldLoop.java, the JDK's
 # default GC), joined or standalone: resident memory, heap used after a full GC, threads.
 guest() { # label agent-option wait-mode
-  java ${2:+"$2"} bench/YieldLoop.java 0 ${3:+"$3"} >"$log" 2>&1 & local pid=$!
+  java ${2:+"$2"} "${yield_loop[@]}" 0 ${3:+"$3"} >"$log" 2>&1 & local pid=$!
   [[ -z "$3" ]] || for _ in $(seq 600); do grep -q "agent ready" "$log" && break; sleep 0.1; done
   sleep 5
   jcmd "$pid" GC.run >/dev/null
@@ -165,8 +189,9 @@ guest "no agent" "" ""
 guest "joined" "$joined" joined
 guest "standalone" "$agent" agent
 stop_tracer
-rm -rf "$sock_dir"
+fi
 
+if want process; then
 # The exporter process itself, at default settings: CPU at rest and under a syscall storm,
 # resident memory, and the real scrape of 5,000 label sets, gzip-compressed as Prometheus asks
 # for it (kernel map read included).
@@ -196,6 +221,9 @@ echo "last in-flight scan: $(metric syscall_exporter_scan_duration_seconds | awk
 echo "last drain: $(metric syscall_exporter_drain_duration_seconds | awk '{printf "%.1f ms", $1 * 1000}')"
 stop_tracer
 
+fi
+if want jmh; then
 echo
 echo "user-space work on in-memory kernel data (JMH):"
 java -jar bench/jmh/target/benchmarks.jar -wi 2 -i 3 -f 1 2>/dev/null | sed -n '/^Benchmark/,$p'
+fi

@@ -21,6 +21,7 @@ public final class JoinStats {
 
   private final Map<Error, AtomicLong> errors = new ConcurrentHashMap<>();
   private final AtomicLong joins = new AtomicLong();
+  private final AtomicLong poolsOverLimit = new AtomicLong();
 
   public JoinStats() {
     for (Error e : Error.values()) {
@@ -34,6 +35,15 @@ public final class JoinStats {
 
   void joined() {
     joins.incrementAndGet();
+  }
+
+  void poolOverLimit() {
+    poolsOverLimit.incrementAndGet();
+  }
+
+  /** Kernel series of joined JVMs labelled thread="_other": past a JVM's pool bound. */
+  public long poolsOverLimit() {
+    return poolsOverLimit.get();
   }
 
   public long errors(Error e) {

@@ -9,12 +9,14 @@ import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.jvm.ThreadPools;
 import io.syscallexporter.metrics.JmxPublisher;
+import io.syscallexporter.metrics.LabelBudget;
 import io.syscallexporter.metrics.LabelSet;
 import io.syscallexporter.metrics.SeriesText;
 import io.syscallexporter.metrics.Totals;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -29,6 +31,8 @@ public final class JoinedJvms implements ThreadNames {
   static final long STACK_TIMEOUT_MILLIS = 1000;
   /** Names of JVMs gone, for their series still in the kernel until the next drains. */
   static final int DEPARTED_NAMES = 1024;
+  /** Thread pools one JVM may label; more (a pool per request thread, say) go to _other. */
+  static final int MAX_POOLS_PER_JVM = 256;
 
   private final KernelSource kernel;
   private final JoinStats stats;
@@ -61,6 +65,8 @@ public final class JoinedJvms implements ThreadNames {
     final String name;
     final Link link;
     volatile Map<String, String> poolByKey = Map.of();
+    /** Pools labelled so far; bounded by {@link #MAX_POOLS_PER_JVM}. */
+    final Set<String> pools = ConcurrentHashMap.newKeySet();
 
     Member(int pid, String name, Link link) {
       this.pid = pid;
@@ -147,7 +153,13 @@ public final class JoinedJvms implements ThreadNames {
     }
     Member m = members.get(key.pid());
     if (m != null) {
-      return new Labels(m.name, m.poolOf(key.process()));
+      String pool = m.poolOf(key.process());
+      if (!m.pools.contains(pool) && m.pools.size() >= MAX_POOLS_PER_JVM) {
+        stats.poolOverLimit();
+        return new Labels(m.name, LabelBudget.OTHER);
+      }
+      m.pools.add(pool);
+      return new Labels(m.name, pool);
     }
     String name;
     synchronized (this) {

@@ -158,6 +158,10 @@ public final class ExporterHealthCollector implements MultiCollector {
         CounterSnapshot.builder().name("syscall_exporter_agent_joins")
             .help("JVMs that joined through the agent socket since start, rejoins included.")
             .dataPoint(counter(Labels.EMPTY, joinStats.joins())).build(),
+        CounterSnapshot.builder().name("syscall_exporter_agent_pools_over_limit")
+            .help("Kernel series of joined JVMs summed into thread=\"_other\": a JVM labels at"
+                + " most 256 thread pools.")
+            .dataPoint(counter(Labels.EMPTY, joinStats.poolsOverLimit())).build(),
         agentErrors());
   }
 

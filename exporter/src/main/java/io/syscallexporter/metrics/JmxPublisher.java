@@ -12,7 +12,6 @@ import com.google.inject.Inject;
 import com.google.inject.Singleton;
 import io.syscallexporter.collect.TimeoutScanner;
 import java.util.HashMap;
-import java.util.Hashtable;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.management.MalformedObjectNameException;
@@ -23,7 +22,7 @@ import javax.management.ObjectName;
  * agent's, sent by the host exporter): each (syscall, thread pool) label set as
  * Dropwizard metrics in a {@link MetricRegistry}, published by Dropwizard's {@link JmxReporter}
  * in the platform MBeanServer under the domain {@value #DOMAIN}, e.g.
- * {@code syscall_exporter:metric=syscall_duration_nanoseconds,syscall=read,thread="io-worker-\*"}.
+ * {@code syscall_exporter:name=syscall_duration_nanoseconds,syscall=read,process=java,...}.
  * The latency histogram's snapshot comes from the exact kernel buckets ({@link BucketSnapshot}).
  * Values are as of the last {@link #refresh}, which also adds and removes label sets as they come
  * and go.
@@ -159,29 +158,35 @@ public final class JmxPublisher implements AutoCloseable {
     }
   }
 
-  /** Object names that carry the labels as keys, so JMX tools can filter and relabel by them. */
+  /**
+   * Object names that carry the labels as keys, so JMX tools can filter and relabel by them, in
+   * a fixed order whose first key is the metric's name (the shape Dropwizard's and Micrometer's
+   * reporters use): jmx_exporter's default naming puts the first key's value into the metric
+   * name and turns the others into labels, and JConsole shows a tree by metric, then syscall.
+   */
   private ObjectNameFactory objectNames() {
-    return (type, domain, name) -> {
-      LabelSet labels = labelsByName.get(name);
-      Hashtable<String, String> keys = new Hashtable<>();
-      keys.put("metric", name.substring(name.indexOf('.') + 1));
-      keys.put("syscall", labels.syscall());
-      keys.put("process", value(labels.process()));
-      if (labels.thread() != null) {
-        keys.put("thread", value(labels.thread()));
-      }
-      if (labels.pid() != null) {
-        keys.put("pid", labels.pid());
-      }
-      if (labels.cgroup() != null) {
-        keys.put("cgroup", value(labels.cgroup()));
-      }
-      try {
-        return new ObjectName(domain, keys);
-      } catch (MalformedObjectNameException e) {
-        throw new IllegalArgumentException(e);
-      }
-    };
+    return (type, domain, name) -> objectName(domain, name.substring(name.indexOf('.') + 1),
+        labelsByName.get(name));
+  }
+
+  static ObjectName objectName(String domain, String metric, LabelSet labels) {
+    StringBuilder s = new StringBuilder(domain).append(":name=").append(metric)
+        .append(",syscall=").append(value(labels.syscall()))
+        .append(",process=").append(value(labels.process()));
+    if (labels.thread() != null) {
+      s.append(",thread=").append(value(labels.thread()));
+    }
+    if (labels.pid() != null) {
+      s.append(",pid=").append(labels.pid());
+    }
+    if (labels.cgroup() != null) {
+      s.append(",cgroup=").append(value(labels.cgroup()));
+    }
+    try {
+      return new ObjectName(s.toString());
+    } catch (MalformedObjectNameException e) {
+      throw new IllegalArgumentException(e);
+    }
   }
 
   /** An object name value: quoted when it holds a character with a meaning there. */

@@ -26,6 +26,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 class AgentIT {
   static final String POOL = "io-worker-*";
   static final String LONG_POOL = "an-io-thread-named-longer-than-fifteen-*";
+  static final Path JMX_EXPORTER = Path.of(System.getProperty("jmx.exporter",
+      "target/jmx-exporter/jmx_prometheus_javaagent.jar")).toAbsolutePath();
 
   @TempDir
   static Path dir;
@@ -108,6 +110,55 @@ class AgentIT {
           "syscall", "read", "thread", POOL)).isEqualTo(4000);
       assertThat(service.exit()).isZero();
     }
+  }
+
+  /**
+   * Prometheus' jmx_exporter agent in the same JVM, with the minimal config everyone starts
+   * from: our MBeans come out as a handful of metric names, labels by syscall, process and
+   * thread, and the same count as our own /metrics.
+   */
+  @Test
+  void jmxExporterReadsOurMBeansAsAFewMetricNamesWithLabels() throws Exception {
+    int port = ExporterProcess.freePort();
+    int jmxPort = ExporterProcess.freePort();
+    Path config = dir.resolve("jmx-exporter.yml");
+    Files.writeString(config, "rules:\n  - pattern: \".*\"\n");
+    // jmx_exporter does not relocate its client_java: the service's own, older one (1.0.0)
+    // would shadow it and its /metrics fail (NoSuchMethodError), so its jar goes first.
+    try (JavaService service = JavaService.start(List.of(), List.of("-javaagent:"
+        + JMX_EXPORTER + "=127.0.0.1:" + jmxPort + ":" + config, "-cp", JMX_EXPORTER.toString()),
+        "--web.listen-address=127.0.0.1:" + port)) {
+      service.awaitAgent(port);
+      service.command("io 4 1000 " + file, "io done");
+      double ours = service.scrape(port).value("syscall_duration_seconds_count", "process",
+          "java", "syscall", "read", "thread", POOL);
+      assertThat(ours).isEqualTo(4000);
+      awaitTrue("jmx_exporter shows the count", 30, () -> jmxExporterCount(service, jmxPort)
+          == ours);
+      MetricsText m = service.scrape(jmxPort);
+      List<String> names = m.names().stream().filter(n -> n.startsWith("syscall_exporter"))
+          .sorted().toList();
+      // One per MBean attribute: 12 of the histogram, slow's Count, timed_out's Value and Number.
+      assertThat(names).as("metric names from our domain").hasSizeBetween(3, 15)
+          .allSatisfy(n -> assertThat(n).doesNotContain("io_worker", "qtp", "Compiler"));
+    }
+  }
+
+  /**
+   * syscall_exporter_syscall_duration_nanoseconds_Count of (read, io-worker-*), or -1 while
+   * jmx_exporter does not answer or show it yet.
+   */
+  private static double jmxExporterCount(JavaService service, int jmxPort) throws Exception {
+    MetricsText m;
+    try {
+      m = service.scrape(jmxPort);
+    } catch (IOException e) {
+      return -1; // its server is not up yet
+    }
+    return m.samples("syscall_exporter_syscall_duration_nanoseconds_Count").stream()
+        .filter(s -> "read".equals(s.labels().get("syscall"))
+            && String.valueOf(s.labels().get("thread")).contains("io-worker-"))
+        .mapToDouble(MetricsText.Sample::value).findFirst().orElse(-1);
   }
 
   @Test

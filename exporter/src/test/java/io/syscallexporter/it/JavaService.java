@@ -75,11 +75,19 @@ final class JavaService implements AutoCloseable {
       throws Exception {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
-    cmd.addAll(jvmOptions);
+    // "-cp PATH" among the options: PATH goes before the service's own libraries.
+    List<String> options = new ArrayList<>(jvmOptions);
+    String classPath = DEPS;
+    int cp = options.indexOf("-cp");
+    if (cp >= 0) {
+      classPath = options.get(cp + 1) + ":" + DEPS;
+      options.subList(cp, cp + 2).clear();
+    }
+    cmd.addAll(options);
     if (agentFlags != null) {
       cmd.add("-javaagent:" + ExporterProcess.JAR + "=" + agentFlags);
     }
-    cmd.addAll(List.of("-cp", DEPS, SOURCE.toString()));
+    cmd.addAll(List.of("-cp", classPath, SOURCE.toString()));
     Path err = Files.createTempFile("service", ".err");
     err.toFile().setReadable(true, false);
     Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
@@ -195,7 +203,7 @@ final class JavaService implements AutoCloseable {
     }
     try (JMXConnector c = JMXConnectorFactory.connect(new JMXServiceURL(address))) {
       MBeanServerConnection server = c.getMBeanServerConnection();
-      ObjectName name = new ObjectName("syscall_exporter:metric=" + metric + ",process="
+      ObjectName name = new ObjectName("syscall_exporter:name=" + metric + ",process="
           + process + ",syscall=read,thread=" + ObjectName.quote(thread));
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
       while (System.nanoTime() < deadline) {

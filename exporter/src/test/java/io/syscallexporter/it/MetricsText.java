@@ -58,6 +58,11 @@ final class MetricsText {
     return null;
   }
 
+  /** The distinct names of the samples. */
+  java.util.Set<String> names() {
+    return samples.stream().map(Sample::name).collect(java.util.stream.Collectors.toSet());
+  }
+
   List<Sample> samples(String name) {
     return samples.stream().filter(s -> s.name().equals(name)).toList();
   }

@@ -61,6 +61,20 @@ class JoinedJvmsTest {
   }
 
   @Test
+  void aJvmLabelsABoundedNumberOfPools() {
+    jvms.join(100, "checkout", NO_STACKS, new StringBuilder());
+    for (int i = 0; i < JoinedJvms.MAX_POOLS_PER_JVM; i++) {
+      assertThat(jvms.labelsOf(new SeriesKey("pool" + i + "-*", 100, 0, 0, true)).thread())
+          .isEqualTo("pool" + i + "-*");
+    }
+    assertThat(jvms.labelsOf(new SeriesKey("one-more-*", 100, 0, 0, true)).thread())
+        .isEqualTo("_other");
+    assertThat(jvms.labelsOf(new SeriesKey("pool0-*", 100, 1, 0, true)).thread())
+        .isEqualTo("pool0-*");
+    assertThat(stats.poolsOverLimit()).isEqualTo(1);
+  }
+
+  @Test
   void aProcessJoinsOnceAndTheKernelBoundsHowMany() {
     kernel.maxJoined = 1;
     assertThat(jvms.join(100, "a", NO_STACKS, new StringBuilder())).isNotNull();

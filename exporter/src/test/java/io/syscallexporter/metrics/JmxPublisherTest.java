@@ -39,11 +39,11 @@ class JmxPublisherTest {
       ObjectName all = new ObjectName("syscall_exporter:*");
       assertThat(server.queryNames(all, null)).hasSize(3);
       // Labels become object name keys; a value with a wildcard character is quoted.
-      ObjectName name = new ObjectName("syscall_exporter:metric=syscall_duration_nanoseconds,"
+      ObjectName name = new ObjectName("syscall_exporter:name=syscall_duration_nanoseconds,"
           + "process=" + ObjectName.quote("db*") + ",syscall=read");
       assertThat(server.getAttribute(name, "Count")).isEqualTo(5L);
       assertThat(server.getAttribute(name, "Mean")).isEqualTo(1_000_000.0);
-      assertThat(server.queryNames(new ObjectName("syscall_exporter:metric=syscall_slow,*"),
+      assertThat(server.queryNames(new ObjectName("syscall_exporter:name=syscall_slow,*"),
           null)).singleElement().satisfies(slow ->
               assertThat(server.getAttribute(slow, "Count")).isEqualTo(0L));
 
@@ -54,6 +54,14 @@ class JmxPublisherTest {
       jmx.refresh();
       assertThat(server.queryNames(all, null)).isEmpty();
     }
+  }
+
+  @Test
+  void objectNamesStartWithTheMetricThenTheLabelsInAFixedOrder() {
+    ObjectName n = JmxPublisher.objectName("syscall_exporter", "syscall_duration_nanoseconds",
+        new LabelSet("read", "checkout", "42", null, "io-worker-*"));
+    assertThat(n.getKeyPropertyListString()).isEqualTo("name=syscall_duration_nanoseconds,"
+        + "syscall=read,process=checkout,thread=\"io-worker-\\*\",pid=42");
   }
 
   @Test
