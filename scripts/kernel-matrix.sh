@@ -71,8 +71,15 @@ echo "root:x:0:0:root:/:/bin/sh" >"$guest/etc/passwd"
 echo "root:x:0:" >"$guest/etc/group"
 
 failed=0
+passed_checks=0
+failed_checks=0
 for pkg in "${kernels[@]}"; do
-  [ -n "$pkg" ] || { echo "kernel-matrix: a kernel package was not found" >&2; failed=1; continue; }
+  if [ -z "$pkg" ]; then
+    echo "kernel-matrix: a kernel package was not found" >&2
+    failed=1
+    failed_checks=$((failed_checks + 1))
+    continue
+  fi
   dir=$WORK/$pkg
   if [ ! -d "$dir" ]; then
     (cd "$WORK" && apt-get download -q "$pkg" 2>/dev/null)
@@ -95,12 +102,17 @@ for pkg in "${kernels[@]}"; do
   sed "s/^matrix: /  /" "$WORK/$pkg.results"
   release=$(awk '{print $2; exit}' "$WORK/$pkg.results")
   checks=$(grep -c ' ok$' "$WORK/$pkg.results" || true)
+  fails=$(grep -v ' done ' "$WORK/$pkg.results" | grep -c 'FAIL' || true)
+  passed_checks=$((passed_checks + checks))
+  failed_checks=$((failed_checks + fails))
   if grep -q '^matrix: .* done $' "$WORK/$pkg.results" && ! grep -q FAIL "$WORK/$pkg.results"; then
     echo "kernel-matrix: Linux ${release:-?} ($pkg): ok, $checks checks passed in ${took}s"
   else
     echo "kernel-matrix: Linux ${release:-?} ($pkg): FAILED after ${took}s; console: $log"
     tr -d '\r' <"$log" | grep -v 'matrix: ' | tail -30
     failed=1
+    ((fails > 0)) || failed_checks=$((failed_checks + 1)) # it did not get to say
   fi
 done
+echo "kernel-matrix: $passed_checks passed, $failed_checks failed"
 exit $failed

@@ -283,6 +283,7 @@ public final class AgentSocket implements AutoCloseable {
       return;
     }
     closed = true;
+    jvms.closing();
     LIBC.shutdown(fd, UnixSockets.SHUT_RDWR);
     LIBC.close(fd);
     open.forEach(c -> LIBC.shutdown(c, UnixSockets.SHUT_RDWR));

@@ -37,6 +37,8 @@ public final class JoinedJvms implements ThreadNames {
   private final KernelSource kernel;
   private final JoinStats stats;
   private final Map<Integer, Member> members = new ConcurrentHashMap<>();
+  /** The exporter is stopping: its programs go with it, nothing to unmark. */
+  private volatile boolean closing;
   private final Map<Integer, String> departed = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) {
@@ -108,6 +110,9 @@ public final class JoinedJvms implements ThreadNames {
   synchronized void leave(Member m) {
     if (members.remove(m.pid, m)) {
       departed.put(m.pid, m.name);
+      if (closing) {
+        return;
+      }
       try {
         kernel.leave(m.pid);
       } catch (RuntimeException e) {
@@ -115,6 +120,11 @@ public final class JoinedJvms implements ThreadNames {
       }
       Log.info("JVM left", "pid", m.pid, "name", m.name);
     }
+  }
+
+  /** The exporter stops: the JVMs' connections close, their programs with it. */
+  void closing() {
+    closing = true;
   }
 
   /**
