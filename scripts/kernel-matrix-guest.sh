@@ -18,7 +18,15 @@ say() { echo "matrix: $KERNEL $*"; }
 check() { # CHECK COMMAND...: ok when the command succeeds
 	local what=$1
 	shift
-	if "$@"; then say "$what ok"; else say "$what FAIL"; FAILED=1; fi
+	if "$@"; then say "$what ok"; else say "$what FAIL"; FAILED=1; diagnose; fi
+}
+# For the console when a check fails: what the exporter, the JVM and the kernel said.
+diagnose() {
+	echo "--- exporter log"; tail -15 /tmp/exporter.log
+	grep -h -A3 'Problematic frame\|SIGSEGV\|SIGILL' /hs_err_pid*.log 2>/dev/null | head -12
+	echo "--- mounts"; grep -E 'fuse|hang' /proc/mounts
+	echo "--- kernel"; dmesg | tail -8
+	echo "---"
 }
 # The summed value of a metric's samples whose labels contain every given label="value".
 value() {
@@ -51,7 +59,8 @@ for config in host:"" pid:--labels.pid cgroup:--labels.cgroup; do
 		--syscall.timeout=2s --scan.interval=500ms $flags >/tmp/exporter.log 2>&1 &
 	exporter=$!
 	if ! await 300 healthy $PORT; then
-		say "$name start FAIL: $(tail -5 /tmp/exporter.log | tr '\n' ' ')"
+		say "$name start FAIL"
+		diagnose
 		FAILED=1
 		kill $exporter 2>/dev/null
 		wait $exporter
@@ -97,7 +106,8 @@ if await 300 healthy $PORT; then
 	check "agent read-4x1000" equals $PORT syscall_duration_seconds_count \
 		'process="java"' 'syscall="read"' 'thread="io-worker-*"'
 else
-	say "agent start FAIL: $(tail -5 /tmp/service.out | tr '\n' ' ')"
+	say "agent start FAIL"
+	tail -15 /tmp/service.out
 	FAILED=1
 fi
 echo exit >&3
