@@ -288,7 +288,7 @@ public final class BpfObject implements AutoCloseable {
   }
 
   /** CPUs the kernel may ever bring online ("0-63"), which sizes its per-CPU values. */
-  public static int possibleCpus() {
+  private static int possibleCpus() {
     int n = LIB.libbpf_num_possible_cpus();
     if (n <= 0) {
       throw new BpfException("cannot count this machine's possible CPUs: "

@@ -38,14 +38,9 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private final BpfMap drain;
   private final BpfMap joinedJvms;
   private final BpfMap markQuery;
-  /** Held from writing mark_query until mark_jvm has run. */
-  private final Object markLock = new Object();
   /** The generation the programs write histograms under (DRAIN_GEN). */
   private int generation;
   private final BpfIterator scan;
-  /** Held from writing path_query until fd_path_of has read it. */
-  private final Object pathLock = new Object();
-  private final int possibleCpus;
   /** Entries this side deleted from hist; the programs count those they create. */
   private final AtomicLong histDeleted = new AtomicLong();
   private volatile long threadsInSyscall;
@@ -69,7 +64,6 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     this.object = object;
     this.targetTgid = targetTgid;
     this.initialPidNamespace = PidNamespace.isInitial();
-    this.possibleCpus = BpfObject.possibleCpus();
     this.hist = object.map("hist", Layouts.HistKey.SIZE, Layouts.HistValue.SIZE);
     this.errors = object.perCpuMap("errors", 4, 8);
     this.pathQuery = object.map("path_query", 4, Layouts.PathQuery.SIZE);
@@ -164,7 +158,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
 
   @Override
   public boolean join(int pid) {
-    synchronized (markLock) {
+    synchronized (markQuery) {
       try {
         joinedJvms.update(u32(pid), u32(1));
       } catch (BpfException e) {
@@ -180,7 +174,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
 
   @Override
   public void leave(int pid) {
-    synchronized (markLock) {
+    synchronized (markQuery) {
       // First out of the map, so that no new thread is marked joined after the walk.
       joinedJvms.delete(u32(pid));
       mark(pid, Layouts.MARK_PLAIN);
@@ -189,11 +183,22 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
 
   /** Sets the mark of every thread the process has now; later threads look the map up. */
   private void mark(int pid, int mark) {
-    markQuery.update(u32(0), ByteBuffer.allocate(Layouts.MarkQuery.SIZE)
+    runFor(pid, "mark_jvm", markQuery, ByteBuffer.allocate(Layouts.MarkQuery.SIZE)
         .order(ByteOrder.nativeOrder()).putInt(Layouts.MarkQuery.TGID, pid)
         .putInt(Layouts.MarkQuery.MARK, mark).array());
-    try (BpfIterator threads = object.attachIterator("mark_jvm", readerPid(pid))) {
-      threads.read();
+  }
+
+  /**
+   * Runs an iterator program over one process's tasks, with {@code query} (slot 0 of a
+   * one-entry map the program reads) set for that run, and returns what it wrote. The query map
+   * stays locked for the run, so concurrent runs do not see each other's query.
+   */
+  private ByteBuffer runFor(int pid, String program, BpfMap query, byte[] value) {
+    synchronized (query) {
+      query.update(u32(0), value);
+      try (BpfIterator it = object.attachIterator(program, readerPid(pid))) {
+        return it.read();
+      }
     }
   }
 
@@ -206,15 +211,9 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     if (fd < 0 || fd > Integer.MAX_VALUE) {
       return Optional.empty();
     }
-    ByteBuffer query = ByteBuffer.allocate(Layouts.PathQuery.SIZE).order(ByteOrder.nativeOrder())
-        .putInt(Layouts.PathQuery.FD, (int) fd).putInt(Layouts.PathQuery.TGID, pid);
-    ByteBuffer records;
-    synchronized (pathLock) {
-      pathQuery.update(u32(0), query.array());
-      try (BpfIterator files = object.attachIterator("fd_path_of", readerPid(pid))) {
-        records = files.read();
-      }
-    }
+    ByteBuffer records = runFor(pid, "fd_path_of", pathQuery,
+        ByteBuffer.allocate(Layouts.PathQuery.SIZE).order(ByteOrder.nativeOrder())
+            .putInt(Layouts.PathQuery.FD, (int) fd).putInt(Layouts.PathQuery.TGID, pid).array());
     return FdPathRecords.pathOf(records, pid, tid);
   }
 
@@ -222,9 +221,9 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   public long[] errors() {
     long[] totals = new long[Layouts.ERR_COUNT];
     for (int i = 0; i < totals.length; i++) {
-      ByteBuffer perCpu = errors.lookup(u32(i));
-      for (int cpu = 0; perCpu != null && cpu < possibleCpus; cpu++) {
-        totals[i] += perCpu.getLong(8 * cpu);
+      ByteBuffer perCpu = errors.lookup(u32(i)); // a u64 per possible CPU
+      for (int at = 0; perCpu != null && at < perCpu.capacity(); at += 8) {
+        totals[i] += perCpu.getLong(at);
       }
     }
     return totals;
