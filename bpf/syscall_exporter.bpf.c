@@ -101,6 +101,22 @@ struct {
 	__type(value, struct mark_query);
 } mark_query SEC(".maps");
 
+/* Pool ids to write into threads' storage, by tid in the process's namespace: one run's worth. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, MAX_NAMED_THREADS);
+	__type(key, __u32);
+	__type(value, __u32);
+} thread_pools SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct pool_query);
+} pool_query SEC(".maps");
+
 /* The fd whose path fd_path_of should write, and whose: set by user space before each read. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -260,17 +276,19 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	__u64 latency = bpf_ktime_get_ns() - e->start_ns;
 	__u64 arg0 = e->arg0;
 	bool joined = e->mark == MARK_JOINED;
+	/* cfg is constant at load: the verifier drops the branches not taken. */
+	bool by_pool = cfg.per_thread || joined;
+	__u32 pool = e->pool;
 	__u32 slot = DRAIN_GEN;
 	__u64 *gen = bpf_map_lookup_elem(&drain, &slot);
 
 	if (!gen)
 		return 0; /* never: the slot exists */
 	struct hist_key key = {
-		/* cfg is constant at load: the verifier drops the branch not taken. */
 		.pid = cfg.per_pid || joined ? bpf_get_current_pid_tgid() >> 32 : 0,
 		.nr = e->nr,
 		.gen = *gen,
-		.joined = joined,
+		.pool = !by_pool ? POOL_NONE : pool ? pool : POOL_BY_COMM,
 		.cgroup = cfg.per_cgroup ? bpf_get_current_cgroup_id() : 0,
 	};
 	e->start_ns = 0;
@@ -279,10 +297,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 * Plain loads through the BTF-typed task, not bpf_probe_read_kernel: the verifier turns
 	 * them into fault-safe loads, and they save a helper call on every syscall (~30 ns here).
 	 */
-	if (cfg.per_thread || joined) {
-		/* A Java thread's comm is its name's first 15 bytes; user space maps the pool back. */
-		__builtin_memcpy(key.process, task->comm, sizeof(key.process));
-		comm_to_pool(key.process);
+	if (by_pool) {
+		/*
+		 * A named thread's pool id says it all. Until user space names it, a Java
+		 * thread is keyed by its comm (its name's first 15 bytes) made a pool.
+		 */
+		if (!pool) {
+			__builtin_memcpy(key.process, task->comm, sizeof(key.process));
+			comm_to_pool(key.process);
+		}
 	} else {
 		struct task_struct *leader = task->group_leader;
 		__builtin_memcpy(key.process, leader->comm, sizeof(key.process));
@@ -375,8 +398,39 @@ int mark_jvm(struct bpf_iter__task *ctx)
 		return 0;
 	struct inflight *e = bpf_task_storage_get(&inflight, task, 0,
 						  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (e)
+	if (e) {
 		e->mark = q->mark;
+		e->pool = 0; /* ids are a join's: a JVM that joins again is named again */
+	}
+	return 0;
+}
+
+/*
+ * Writes the pool id user space gave each named thread (thread_pools, by the
+ * tid its process knows it by) into the thread's storage, for the threads of
+ * one process (pool_query). A thread not in the map keeps what it has; 0
+ * unnames it. Threads without storage get it now: a thread named before its
+ * first syscall is keyed by its pool from that call on.
+ */
+SEC("iter/task")
+int name_threads(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	__u32 zero = 0;
+
+	if (!task)
+		return 0;
+	struct pool_query *q = bpf_map_lookup_elem(&pool_query, &zero);
+	if (!q || task->tgid != q->tgid)
+		return 0;
+	__u32 tid = tid_in_own_namespace(task);
+	__u32 *pool = bpf_map_lookup_elem(&thread_pools, &tid);
+	if (!pool)
+		return 0;
+	struct inflight *e = bpf_task_storage_get(&inflight, task, 0,
+						  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (e)
+		e->pool = *pool;
 	return 0;
 }
 
@@ -459,7 +513,7 @@ int scan_inflight(struct bpf_iter__task *ctx)
 	__builtin_memcpy(c->thread, task->comm, sizeof(c->thread));
 	__builtin_memcpy(c->process, task->group_leader->comm, sizeof(c->process));
 	c->ns_tid = tid_in_own_namespace(task);
-	c->pad = 0;
+	c->pool = e->pool;
 	/* The same id bpf_get_current_cgroup_id gives sys_exit: the task's cgroup v2 directory. */
 	c->cgroup = cfg.per_cgroup ? BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id) : 0;
 	__u64 depth = 0;

@@ -95,20 +95,35 @@ enum thread_mark {
 	MARK_JOINED = 2,  /* histograms by (JVM, thread pool) */
 };
 
+/*
+ * A thread's pool id, named by user space from its full Java name (the kernel
+ * keeps only 15 bytes of it) and written into its storage by name_threads.
+ * POOL_NONE: a process's key (not by pool); POOL_BY_COMM: a thread not named
+ * yet, keyed by its comm's pool; from POOL_FIRST_ID: ids user space assigns
+ * per process.
+ */
+enum thread_pool {
+	POOL_NONE = 0,
+	POOL_BY_COMM = 1,
+	POOL_FIRST_ID = 2,
+};
+
 struct inflight {
 	unsigned long long start_ns;
 	unsigned int nr;
 	unsigned int mark;      /* enum thread_mark */
 	unsigned long long arg0;
 	unsigned long long reported_ns;
+	unsigned int pool;      /* 0: not named (yet); else the id name_threads set */
+	unsigned int pad;
 };
 
 struct hist_key {
-	char process[COMM_LEN]; /* leader's comm; the thread's pool if per_thread or joined */
-	unsigned int pid;       /* 0 unless per_pid or joined */
+	char process[COMM_LEN]; /* leader's comm; by pool: the comm's pool (POOL_BY_COMM) or zeros */
+	unsigned int pid;       /* 0 unless per_pid or a joined JVM's */
 	unsigned int nr;
 	unsigned int gen;       /* drain generation: user space removes a generation it drained */
-	unsigned int joined;    /* 1: a joined JVM's thread; process is its pool, pid the JVM's */
+	unsigned int pool;      /* enum thread_pool: POOL_NONE unless per_thread or joined */
 	unsigned long long cgroup; /* cgroup v2 id (the cgroup directory's inode); 0 unless per_cgroup */
 };
 
@@ -167,7 +182,7 @@ struct scan_call {
 	char thread[COMM_LEN];
 	char process[COMM_LEN];
 	unsigned int ns_tid; /* the tid in the thread's own pid namespace: its process's name for it */
-	unsigned int pad;
+	unsigned int pool;   /* the id name_threads set, or 0 */
 	unsigned long long cgroup; /* 0 unless per_cgroup */
 	unsigned long long stack[STACK_DEPTH]; /* innermost first; only stack_depth are written */
 };
@@ -203,6 +218,17 @@ struct mark_query {
  * to one process, and the exporter may know it by another pid (a pid
  * namespace) than the kernel's tgid.
  */
+/*
+ * Threads name_threads may name in one run: the entries of thread_pools, a
+ * thread id (in the process's own pid namespace) to its pool id.
+ */
+#define MAX_NAMED_THREADS 16384
+
+/* Which process name_threads walks: set by user space before each run. */
+struct pool_query {
+	unsigned int tgid; /* in the initial pid namespace */
+};
+
 struct path_query {
 	unsigned int fd;
 	unsigned int tgid; /* in the initial pid namespace */

@@ -21,10 +21,22 @@ import org.yaml.snakeyaml.Yaml;
  *   long CALLS FILE   one thread with a name longer than 15 bytes does the same, then waits
  *   churn N FILE      N short-lived threads churn-1..N, 100 at a time, one read(2) each
  *   hang FILE         thread fuse-reader-1 reads FILE, which may never return
+ *   pools CALLS FILE  threads whose names share their first 15 bytes, and a Jetty-like pool
+ *                     whose acceptor renames itself; they wait for "go", then each makes CALLS
+ *                     read(2)s of FILE
+ *   go                starts the reads of "pools", and waits for them
  *   exit              returns from main
  */
 public class IoService {
   static final String LONG_NAME = "an-io-thread-named-longer-than-fifteen-1";
+  /** Two pools, one comm: "payments-worke" is all the kernel keeps of either. */
+  static final List<String> TWINS = List.of("payments-worker-1", "payments-worker-dlq");
+  /** Jetty's pool threads, and one of them that renames itself its acceptor, as Jetty does. */
+  static final List<String> JETTY = List.of("qtp401424608-14", "qtp401424608-16");
+  static final String ACCEPTOR =
+      "qtp401424608-15-acceptor-0@221f5154-ServerConnector@2cd8ab67{HTTP/1.1}{0.0.0.0:8080}";
+  static final CountDownLatch GO = new CountDownLatch(1);
+  static final List<Thread> POOLS = new ArrayList<>();
   static final CountDownLatch EXIT = new CountDownLatch(1);
 
   public static void main(String[] args) throws Exception {
@@ -86,6 +98,33 @@ public class IoService {
           t.setDaemon(true);
           t.start();
           System.out.println("hang started");
+        }
+        case "pools" -> {
+          List<String> names = new ArrayList<>(TWINS);
+          names.addAll(JETTY);
+          names.add("qtp401424608-15");
+          for (String name : names) {
+            POOLS.add(new Thread(() -> {
+              if (Thread.currentThread().getName().equals("qtp401424608-15")) {
+                Thread.currentThread().setName(ACCEPTOR); // the comm too: it is this thread
+              }
+              try {
+                GO.await();
+              } catch (InterruptedException e) {
+                return;
+              }
+              readFile(cmd[2], Integer.parseInt(cmd[1]));
+            }, name));
+          }
+          POOLS.forEach(Thread::start);
+          System.out.println("pools started");
+        }
+        case "go" -> {
+          GO.countDown();
+          for (Thread t : POOLS) {
+            t.join();
+          }
+          System.out.println("pools done");
         }
         case "exit" -> {
           System.out.println("bye");

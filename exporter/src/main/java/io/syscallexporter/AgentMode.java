@@ -9,6 +9,7 @@ import io.syscallexporter.config.Flags;
 import io.syscallexporter.config.UsageException;
 import io.syscallexporter.join.JoinClient;
 import io.syscallexporter.jvm.JavaThreads;
+import io.syscallexporter.jvm.ThreadPoolRules;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -74,7 +75,8 @@ public final class AgentMode {
         ? AgentNames.fromCommand(System.getProperty("sun.java.command", ""))
         : config.agentName();
     System.setProperty(RUNNING, "joined the host exporter at " + socket);
-    JoinClient.start(socket, name, JavaThreads.ofThisJvm());
+    // The host exporter labels this JVM's threads by its own rules: none are needed here.
+    JoinClient.start(socket, name, JavaThreads.ofThisJvm(ThreadPoolRules.DEFAULT));
     Log.info("syscall_exporter agent started", "mode", "joined", "socket", socket, "name", name,
         "pid", ProcessHandle.current().pid());
   }
@@ -92,8 +94,8 @@ public final class AgentMode {
     Exporter exporter = null;
     Thread detach = null;
     try {
-      exporter = Guice.createInjector(ExporterModule.load(config, Mode.AGENT,
-          JavaThreads.ofThisJvm())).getInstance(Exporter.class);
+      exporter = Guice.createInjector(ExporterModule.load(config, Mode.AGENT))
+          .getInstance(Exporter.class);
       detach = new Thread(exporter::close, "sysexp-detach");
       Runtime.getRuntime().addShutdownHook(detach);
       exporter.start();

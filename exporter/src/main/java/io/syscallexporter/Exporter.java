@@ -4,6 +4,7 @@ import com.google.inject.Inject;
 import io.syscallexporter.bpf.Capabilities;
 import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.SlowEventLog;
+import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.collect.TimeoutScanner;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.http.WebServer;
@@ -25,6 +26,8 @@ public final class Exporter implements AutoCloseable {
   static final long DRAIN_CHECK_MILLIS = 100;
   /** How often agent mode's JMX values are brought up to date. */
   static final long JMX_REFRESH_MILLIS = 1000;
+  /** How often agent mode looks for threads to name in the kernel (new, or renamed). */
+  static final long NAME_THREADS_MILLIS = 1000;
 
   private final ExporterConfig config;
   private final Mode mode;
@@ -37,6 +40,7 @@ public final class Exporter implements AutoCloseable {
   private final JoinedJvms joined;
   private final JoinStats joinStats;
   private final JmxPublisher.Source series;
+  private final ThreadNames threads;
   private AgentSocket agentSocket;
   private ScheduledExecutorService agentThread;
   private final ScheduledExecutorService scanThread = Threads.scheduler("scan");
@@ -46,8 +50,9 @@ public final class Exporter implements AutoCloseable {
   @Inject
   Exporter(ExporterConfig config, Mode mode, KernelSource kernel, TimeoutScanner scanner,
       HistogramTotals totals, SlowEventLog slowLog, WebServer web, JmxPublisher jmx,
-      JoinedJvms joined, JoinStats joinStats, JmxPublisher.Source series) {
+      JoinedJvms joined, JoinStats joinStats, JmxPublisher.Source series, ThreadNames threads) {
     this.series = series;
+    this.threads = threads;
     this.config = config;
     this.mode = mode;
     this.kernel = kernel;
@@ -79,6 +84,11 @@ public final class Exporter implements AutoCloseable {
     drainThread.scheduleWithFixedDelay(() -> safely("histogram drain failed",
         totals::drainIfDue), DRAIN_CHECK_MILLIS, DRAIN_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     if (mode == Mode.AGENT) {
+      // Before the first syscalls are counted where possible: a named thread's keys say its pool.
+      safely("naming threads failed", () -> threads.nameThreads(kernel));
+      scanThread.scheduleWithFixedDelay(() -> safely("naming threads failed",
+          () -> threads.nameThreads(kernel)), NAME_THREADS_MILLIS, NAME_THREADS_MILLIS,
+          TimeUnit.MILLISECONDS);
       jmx.start();
       drainThread.scheduleWithFixedDelay(() -> safely("JMX refresh failed", jmx::refresh), 0,
           JMX_REFRESH_MILLIS, TimeUnit.MILLISECONDS);

@@ -12,8 +12,10 @@ import io.syscallexporter.config.ConfigFile;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.UsageException;
 import io.syscallexporter.config.WebConfigSource;
-import io.syscallexporter.join.JoinedJvms;
 import io.syscallexporter.collect.TimeoutScanner;
+import io.syscallexporter.join.JoinedJvms;
+import io.syscallexporter.jvm.JavaThreads;
+import io.syscallexporter.jvm.ThreadPoolRules;
 import io.syscallexporter.metrics.ExporterHealthCollector;
 import io.syscallexporter.metrics.HistogramTotals;
 import io.syscallexporter.metrics.JmxPublisher;
@@ -32,33 +34,29 @@ public final class ExporterModule extends AbstractModule {
   private final SyscallPolicy policy;
   private final WebConfigSource web;
   private final Mode mode;
-  private final ThreadNames threads;
+  private final ThreadPoolRules poolRules;
 
-  /**
-   * {@code threads}: in agent mode, the JVM's threads; on a host null, and the JVMs that join
-   * through the agent socket name theirs ({@link JoinedJvms}).
-   */
   private ExporterModule(ExporterConfig config, SyscallTable syscalls, SyscallPolicy policy,
-      WebConfigSource web, Mode mode, ThreadNames threads) {
+      WebConfigSource web, Mode mode, ThreadPoolRules poolRules) {
     this.config = config;
     this.syscalls = syscalls;
     this.policy = policy;
     this.web = web;
     this.mode = mode;
-    this.threads = threads;
+    this.poolRules = poolRules;
   }
 
   /**
    * Reads the config files the flags name, for this machine's syscall table; a bad file is a
    * UsageException that says what is wrong in it, before anything is loaded.
    */
-  public static ExporterModule load(ExporterConfig config, Mode mode, ThreadNames threads)
-      throws UsageException {
+  public static ExporterModule load(ExporterConfig config, Mode mode) throws UsageException {
     SyscallTable syscalls = SyscallTable.forThisMachine();
     SyscallPolicy policy = ConfigFile.policy(config, syscalls);
     WebConfigSource web = config.webConfigFile() == null ? WebConfigSource.none()
         : WebConfigSource.load(config.webConfigFile());
-    return new ExporterModule(config, syscalls, policy, web, mode, threads);
+    return new ExporterModule(config, syscalls, policy, web, mode,
+        ConfigFile.threadPoolRules(config, syscalls));
   }
 
   @Override
@@ -68,9 +66,12 @@ public final class ExporterModule extends AbstractModule {
     bind(SyscallPolicy.class).toInstance(policy);
     bind(WebConfigSource.class).toInstance(web);
     bind(Mode.class).toInstance(mode);
-    if (threads != null) {
-      bind(ThreadNames.class).toInstance(threads);
+    bind(ThreadPoolRules.class).toInstance(poolRules);
+    if (mode == Mode.AGENT) {
+      // This JVM's threads, by Java thread pool.
+      bind(ThreadNames.class).toInstance(JavaThreads.ofThisJvm(poolRules));
     } else {
+      // Processes by name; the JVMs that join through the agent socket by thread pool.
       bind(ThreadNames.class).to(JoinedJvms.class);
     }
     bind(ProcFs.class).toInstance(new ProcFs());

@@ -34,7 +34,7 @@ public final class Main {
     }
     ExporterModule module;
     try {
-      module = ExporterModule.load(config, Mode.HOST, null);
+      module = ExporterModule.load(config, Mode.HOST);
     } catch (UsageException e) {
       System.err.println("syscall_exporter: " + e.getMessage());
       System.exit(2);

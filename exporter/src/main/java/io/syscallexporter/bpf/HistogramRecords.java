@@ -16,7 +16,7 @@ final class HistogramRecords {
     }
     return new HistogramEntry(new SeriesKey(Comm.read(key, Layouts.HistKey.PROCESS),
         key.getInt(Layouts.HistKey.PID), key.getInt(Layouts.HistKey.NR),
-        key.getLong(Layouts.HistKey.CGROUP), key.getInt(Layouts.HistKey.JOINED) != 0),
+        key.getLong(Layouts.HistKey.CGROUP), key.getInt(Layouts.HistKey.POOL)),
         value.getLong(Layouts.HistValue.SUM_NS), value.getLong(Layouts.HistValue.SLOW), buckets);
   }
 

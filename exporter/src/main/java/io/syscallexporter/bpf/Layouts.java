@@ -40,6 +40,10 @@ public final class Layouts {
   public static final int MARK_PLAIN = 1;
   public static final int MARK_JOINED = 2;
   public static final int MAX_JOINED_JVMS = 256;
+  public static final int POOL_NONE = 0;
+  public static final int POOL_BY_COMM = 1;
+  public static final int POOL_FIRST_ID = 2;
+  public static final int MAX_NAMED_THREADS = 16384;
 
   public static final int ERR_INFLIGHT_UPDATE = 0;
   public static final int ERR_HIST_UPDATE = 1;
@@ -71,7 +75,8 @@ public final class Layouts {
     public static final int MARK = 12;
     public static final int ARG0 = 16;
     public static final int REPORTED_NS = 24;
-    public static final int SIZE = 32;
+    public static final int POOL = 32;
+    public static final int SIZE = 40;
 
     private Inflight() {}
   }
@@ -82,7 +87,7 @@ public final class Layouts {
     public static final int PID = 16;
     public static final int NR = 20;
     public static final int GEN = 24;
-    public static final int JOINED = 28;
+    public static final int POOL = 28;
     public static final int CGROUP = 32;
     public static final int SIZE = 40;
 
@@ -126,6 +131,7 @@ public final class Layouts {
     public static final int THREAD = 40;
     public static final int PROCESS = 56;
     public static final int NS_TID = 72;
+    public static final int POOL = 76;
     public static final int CGROUP = 80;
     public static final int STACK = 88;
     public static final int SIZE = STACK + 8 * Layouts.STACK_DEPTH;
@@ -158,6 +164,14 @@ public final class Layouts {
     public static final int SIZE = 8;
 
     private MarkQuery() {}
+  }
+
+  /** struct pool_query: which process name_threads names the threads of. */
+  public static final class PoolQuery {
+    public static final int TGID = 0;
+    public static final int SIZE = 4;
+
+    private PoolQuery() {}
   }
 
   /** struct path_query: which fd of which process fd_path_of names. */

@@ -37,7 +37,7 @@ final class ScanRecords {
           c.getLong(Layouts.ScanCall.START_NS),
           c.getLong(Layouts.ScanCall.ARG0), FdKind.of(c.getInt(Layouts.ScanCall.FD_KIND)),
           Comm.read(c, Layouts.ScanCall.THREAD), Comm.read(c, Layouts.ScanCall.PROCESS),
-          c.getLong(Layouts.ScanCall.CGROUP), stack));
+          c.getLong(Layouts.ScanCall.CGROUP), c.getInt(Layouts.ScanCall.POOL), stack));
       at += Layouts.ScanCall.STACK + 8 * depth;
     }
     return new InflightScan(stuck, inSyscall);

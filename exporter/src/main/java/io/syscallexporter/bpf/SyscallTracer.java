@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -38,6 +39,8 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private final BpfMap drain;
   private final BpfMap joinedJvms;
   private final BpfMap markQuery;
+  private final BpfMap threadPools;
+  private final BpfMap poolQuery;
   /** The generation the programs write histograms under (DRAIN_GEN). */
   private int generation;
   private final BpfIterator scan;
@@ -70,6 +73,8 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     this.drain = object.map("drain", 4, 8);
     this.joinedJvms = object.map("joined_jvms", 4, 4);
     this.markQuery = object.map("mark_query", 4, Layouts.MarkQuery.SIZE);
+    this.threadPools = object.map("thread_pools", 4, 4);
+    this.poolQuery = object.map("pool_query", 4, Layouts.PoolQuery.SIZE);
     // Agent mode scans the JVM's threads only, not the host's. Where the kernel cannot limit
     // the iterator, the result is the same: only the JVM's threads have task storage.
     this.scan = object.attachIterator("scan_inflight", readerPid(targetTgid));
@@ -178,6 +183,28 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
       // First out of the map, so that no new thread is marked joined after the walk.
       joinedJvms.delete(u32(pid));
       mark(pid, Layouts.MARK_PLAIN);
+    }
+  }
+
+  /**
+   * Fills thread_pools with one run's worth and walks the process's threads with name_threads,
+   * then empties it: the map only ever holds the run in progress.
+   */
+  @Override
+  public void nameThreads(int pid, Map<Integer, Integer> poolByTid) {
+    int tgid = pid != 0 ? pid : targetTgid;
+    List<Map.Entry<Integer, Integer>> all = new ArrayList<>(poolByTid.entrySet());
+    synchronized (poolQuery) {
+      for (int from = 0; from < all.size(); from += Layouts.MAX_NAMED_THREADS) {
+        List<Map.Entry<Integer, Integer>> run =
+            all.subList(from, Math.min(all.size(), from + Layouts.MAX_NAMED_THREADS));
+        try {
+          run.forEach(e -> threadPools.update(u32(e.getKey()), u32(e.getValue())));
+          runFor(tgid, "name_threads", poolQuery, u32(tgid));
+        } finally {
+          run.forEach(e -> threadPools.delete(u32(e.getKey())));
+        }
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 package io.syscallexporter.collect;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 
@@ -41,6 +42,13 @@ public interface KernelSource {
 
   /** Undoes {@link #join}: the process's threads count under its name again. */
   void leave(int pid);
+
+  /**
+   * Gives threads of process {@code pid} (0: the one agent mode measures) the pool id their
+   * histograms are keyed by from now on, by tid in the process's own pid namespace; 0 unnames
+   * a thread (its comm's pool again). Threads not listed keep theirs.
+   */
+  void nameThreads(int pid, Map<Integer, Integer> poolByTid);
 
   /** The path of an open fd of a process, as the kernel names it, or empty when it cannot. */
   Optional<String> fdPath(int pid, int tid, long fd);

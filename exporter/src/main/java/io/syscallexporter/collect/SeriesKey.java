@@ -2,19 +2,29 @@ package io.syscallexporter.collect;
 
 /**
  * What identifies a series in the kernel's terms: process name, pid (0 unless pid labels are
- * on), syscall number and cgroup v2 id (0 unless cgroup labels are on). For a thread of a JVM
- * that joined the host exporter ({@code joined}), process is the thread's pool as the kernel
- * keys it and pid the JVM's. The metrics package turns it into labels.
+ * on), syscall number and cgroup v2 id (0 unless cgroup labels are on). A thread of a JVM
+ * measured by Java thread pool (agent mode, or a JVM that joined the host exporter) is keyed
+ * by pool: {@code pool} is {@link #BY_COMM} with {@code process} its comm's pool (a thread not
+ * named yet), or the id its JVM's pools gave it (process empty); for a joined JVM, pid is the
+ * JVM's. {@link #NOT_BY_POOL}: a process's key. The metrics package turns it into labels.
  */
-public record SeriesKey(String process, int pid, int nr, long cgroup, boolean joined) {
+public record SeriesKey(String process, int pid, int nr, long cgroup, int pool) {
+  /** As enum thread_pool in bpf/syscall_exporter.h. */
+  public static final int NOT_BY_POOL = 0;
+  public static final int BY_COMM = 1;
 
-  /** A key of a process that has not joined. */
+  /** A process's key. */
   public SeriesKey(String process, int pid, int nr, long cgroup) {
-    this(process, pid, nr, cgroup, false);
+    this(process, pid, nr, cgroup, NOT_BY_POOL);
   }
 
-  /** A key without a cgroup. */
+  /** A process's key without a cgroup. */
   public SeriesKey(String process, int pid, int nr) {
     this(process, pid, nr, 0);
+  }
+
+  /** Whether this is a thread pool's key, not a process's. */
+  public boolean byPool() {
+    return pool != NOT_BY_POOL;
   }
 }

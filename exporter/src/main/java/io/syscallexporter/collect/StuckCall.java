@@ -6,7 +6,8 @@ package io.syscallexporter.collect;
  * {@code nsTid} is the thread's id in its own pid namespace, which its process (a JVM in a
  * container) knows it by. {@code kernelStack} holds the thread's kernel stack (innermost first)
  * the first time the call is reported, and is empty afterwards: it is sent once per call.
- * {@code cgroup} is the thread's cgroup v2 id, 0 unless cgroup labels are on.
+ * {@code cgroup} is the thread's cgroup v2 id, 0 unless cgroup labels are on. {@code pool} is
+ * the pool id its JVM's pools gave the thread (0: not named).
  */
 public record StuckCall(int tid, int nsTid, int pid, int nr, long startNanos, long arg0,
-    FdKind fdKind, String thread, String process, long cgroup, long[] kernelStack) {}
+    FdKind fdKind, String thread, String process, long cgroup, int pool, long[] kernelStack) {}

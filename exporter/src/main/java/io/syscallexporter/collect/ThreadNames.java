@@ -62,4 +62,10 @@ public interface ThreadNames {
 
   /** The thread of a stuck call, which is rare: worth a fresh look at the JVM's threads. */
   StuckThread stuckThread(int pid, int tid, String comm);
+
+  /**
+   * Agent mode, every second: tells the kernel the pool of each of the JVM's threads whose
+   * name it cannot read whole. Elsewhere, nothing to do.
+   */
+  default void nameThreads(KernelSource kernel) {}
 }

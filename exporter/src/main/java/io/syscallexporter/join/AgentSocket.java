@@ -177,6 +177,7 @@ public final class AgentSocket implements AutoCloseable {
         while (!closed) {
           Frames.Frame f = Frames.read(in);
           switch (f.type()) {
+            case Frames.THREADS -> jvms.named(member, threads(f.text()));
             case Frames.POOLS -> member.poolByKey = pools(f.text());
             case Frames.STACK -> answered(f.text());
             default -> throw new Frames.MalformedException("unexpected frame type " + f.type());
@@ -259,21 +260,54 @@ public final class AgentSocket implements AutoCloseable {
   /** A POOLS frame: lines of "key TAB pool". */
   static Map<String, String> pools(String text) throws Frames.MalformedException {
     Map<String, String> out = new HashMap<>();
+    for (String[] line : tabbed(text, 64, Frames.MAX_POOLS, "key TAB pool")) {
+      out.put(line[0], line[1]);
+    }
+    return Map.copyOf(out);
+  }
+
+  /** A THREADS frame: lines of "tid TAB name". */
+  static Map<Integer, String> threads(String text) throws Frames.MalformedException {
+    Map<Integer, String> out = new HashMap<>();
+    for (String[] line : tabbed(text, 10, Frames.MAX_THREADS, "tid TAB name")) {
+      int tid;
+      try {
+        tid = Integer.parseInt(line[0]);
+      } catch (NumberFormatException e) {
+        tid = 0;
+      }
+      if (tid <= 0) {
+        throw new Frames.MalformedException("a thread line starts with its tid");
+      }
+      out.put(tid, line[1]);
+    }
+    return Map.copyOf(out);
+  }
+
+  /**
+   * The lines of a frame of "first TAB second" lines: both parts non-empty, the first at most
+   * {@code maxFirst} characters, the second at most {@link Frames#MAX_THREAD_NAME}, no control
+   * character, at most {@code maxLines} lines.
+   */
+  private static List<String[]> tabbed(String text, int maxFirst, int maxLines, String shape)
+      throws Frames.MalformedException {
+    List<String[]> out = new ArrayList<>();
     for (String line : text.split("\n")) {
       if (line.isEmpty()) {
         continue;
       }
       int tab = line.indexOf('\t');
-      if (tab <= 0 || tab == line.length() - 1 || line.length() - tab - 1 > Frames.MAX_POOL_NAME
-          || tab > 64 || line.chars().anyMatch(ch -> ch < 0x20 && ch != '\t')) {
-        throw new Frames.MalformedException("a pool line is \"key TAB pool\"");
+      if (tab <= 0 || tab > maxFirst || tab == line.length() - 1
+          || line.length() - tab - 1 > Frames.MAX_THREAD_NAME
+          || line.chars().anyMatch(ch -> ch < 0x20 && ch != '\t')) {
+        throw new Frames.MalformedException("a line is \"" + shape + "\"");
       }
-      out.put(line.substring(0, tab), line.substring(tab + 1));
-      if (out.size() > Frames.MAX_POOLS) {
-        throw new Frames.MalformedException("more than " + Frames.MAX_POOLS + " pools");
+      if (out.size() >= maxLines) {
+        throw new Frames.MalformedException("more than " + maxLines + " lines");
       }
+      out.add(new String[] {line.substring(0, tab), line.substring(tab + 1)});
     }
-    return Map.copyOf(out);
+    return out;
   }
 
   /** Stops accepting and closes every connection; their JVMs leave. Removes the socket. */

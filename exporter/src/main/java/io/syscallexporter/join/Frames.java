@@ -11,8 +11,10 @@ import java.nio.charset.StandardCharsets;
 /**
  * The agent socket's protocol: frames of a 4-byte big-endian length, then a type byte and a
  * payload of that length less one. Text is UTF-8. Agent to exporter: {@link #HELLO} (its name),
- * {@link #POOLS} (lines "key TAB pool": a thread pool the kernel's 15-byte key cannot name
- * whole), {@link #STACK} (an answer). Exporter to agent: {@link #WELCOME} or {@link #REFUSED}
+ * {@link #THREADS} (lines "tid TAB name": each thread whose full name says more than the 15
+ * bytes the kernel keeps, by its tid in the JVM's namespace), {@link #POOLS} (lines "key TAB
+ * pool": the pool a comm key stands for, for threads not named yet), {@link #STACK} (an
+ * answer). Exporter to agent: {@link #WELCOME} or {@link #REFUSED}
  * (why), {@link #STACK_REQUEST} (a thread id and its comm), {@link #METRICS} (the JVM's own
  * series, for its JMX: {@code SeriesText}). A frame that breaks a rule is
  * malformed: the reader throws, and the exporter closes that connection.
@@ -25,13 +27,18 @@ public final class Frames {
   public static final byte WELCOME = 5;
   public static final byte REFUSED = 6;
   public static final byte METRICS = 7;
-  /** Enough for a thousand pool names or a 64-frame stack; anything bigger is an attack. */
+  public static final byte THREADS = 8;
+  /** Enough for a thousand thread names or a 64-frame stack; anything bigger is an attack. */
   public static final int MAX_FRAME = 64 * 1024;
   /** From the exporter, which the agent trusts: a JVM's series, thousands of label sets. */
   public static final int MAX_FRAME_TO_AGENT = 16 * 1024 * 1024;
-  /** Lines of a POOLS frame, the longest pool name, and the frames of a STACK. */
+  /**
+   * Lines of a THREADS and of a POOLS frame, the longest thread or pool name, and the frames
+   * of a STACK.
+   */
+  public static final int MAX_THREADS = 4096;
   public static final int MAX_POOLS = 1024;
-  public static final int MAX_POOL_NAME = 256;
+  public static final int MAX_THREAD_NAME = 256;
   public static final int MAX_STACK_FRAMES = 64;
 
   private Frames() {}
@@ -63,7 +70,7 @@ public final class Frames {
       throw new MalformedException("frame of " + length + " bytes (1 to " + maxFrame + ")");
     }
     byte type = data.readByte();
-    if (type < HELLO || type > METRICS) {
+    if (type < HELLO || type > THREADS) {
       throw new MalformedException("unknown frame type " + type);
     }
     byte[] payload = new byte[length - 1];

@@ -14,6 +14,7 @@ import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.Map;
@@ -21,15 +22,16 @@ import java.util.TreeMap;
 
 /**
  * The agent's side of joining a host exporter: no BPF and no native code in the service's JVM,
- * only a Unix socket from the JDK. It says the JVM's name, keeps the exporter told of the pools
- * its threads' kernel keys stand for, and answers requests for a stuck thread's Java stack. When
+ * only a Unix socket from the JDK. It says the JVM's name, keeps the exporter told of the full
+ * names of the threads whose comms cut them (and of the pool each comm stands for, for a
+ * thread's first second), and answers requests for a stuck thread's Java stack. When
  * the exporter goes (a restart), it rejoins by itself, backing off up to 30 s; the service never
  * notices.
  */
 public final class JoinClient {
-  /** How often the pools are looked at, and sent when they changed. */
-  static final long POOLS_EVERY_MILLIS = 1000;
-  /** Pools are sent at least this often: the exporter takes silence for a dead peer. */
+  /** How often the threads are looked at, and their names sent when they changed. */
+  static final long THREADS_EVERY_MILLIS = 1000;
+  /** Names are sent at least this often: the exporter takes silence for a dead peer. */
   static final long HEARTBEAT_MILLIS = 10_000;
   static final long MAX_BACKOFF_MILLIS = 30_000;
 
@@ -98,7 +100,7 @@ public final class JoinClient {
     }
   }
 
-  /** Joined: pools out every second when they change; stack requests answered as they come. */
+  /** Joined: names out every second when they change; stack requests answered as they come. */
   private void session(InputStream in, OutputStream out) throws IOException {
     Thread answers = Threads.factory("join-answers").newThread(() -> {
       try {
@@ -124,27 +126,62 @@ public final class JoinClient {
     });
     answers.start();
     try {
-      Map<String, String> sent = null;
+      String sentNames = null;
+      String sentPools = null;
       long lastSent = 0;
       while (answers.isAlive()) {
-        Map<String, String> pools = new TreeMap<>(threads.poolsByKey(Frames.MAX_POOLS,
-            Frames.MAX_POOL_NAME));
+        // Pools first: a thread's first second is labelled by them, until it is named.
+        StringBuilder pools = new StringBuilder();
+        new TreeMap<>(threads.poolsByKey(Frames.MAX_POOLS, Frames.MAX_THREAD_NAME)).forEach(
+            (key, pool) -> pools.append(key).append('\t').append(pool).append('\n'));
+        String names = threadsText(threads.namesByTid(Frames.MAX_THREADS));
         long now = System.currentTimeMillis();
-        if (!pools.equals(sent) || now - lastSent >= HEARTBEAT_MILLIS) {
-          StringBuilder text = new StringBuilder();
-          pools.forEach((key, pool) -> text.append(key).append('\t').append(pool).append('\n'));
-          synchronized (out) {
-            Frames.write(out, Frames.POOLS, text.toString());
+        boolean heartbeat = now - lastSent >= HEARTBEAT_MILLIS;
+        synchronized (out) {
+          if (heartbeat || !pools.toString().equals(sentPools)) {
+            Frames.write(out, Frames.POOLS, pools.toString());
+            sentPools = pools.toString();
           }
-          sent = pools;
+          if (heartbeat || !names.equals(sentNames)) {
+            Frames.write(out, Frames.THREADS, names);
+            sentNames = names;
+          }
+        }
+        if (heartbeat) {
           lastSent = now;
         }
-        sleep(POOLS_EVERY_MILLIS);
+        sleep(THREADS_EVERY_MILLIS);
       }
       throw new IOException("the exporter closed the connection");
     } finally {
       answers.interrupt();
     }
+  }
+
+  /**
+   * A THREADS frame's text, in tid order, within the protocol's limits: a name is cut to
+   * {@link Frames#MAX_THREAD_NAME} characters; a name with a line break, and what does not fit
+   * in a frame, is left out (those threads are keyed by their comms).
+   */
+  static String threadsText(Map<Integer, String> namesByTid) {
+    StringBuilder text = new StringBuilder();
+    int bytes = 0;
+    for (Map.Entry<Integer, String> e : new TreeMap<>(namesByTid).entrySet()) {
+      String name = e.getValue();
+      if (name.length() > Frames.MAX_THREAD_NAME) {
+        name = name.substring(0, Frames.MAX_THREAD_NAME);
+      }
+      if (name.chars().anyMatch(c -> c < 0x20)) {
+        continue;
+      }
+      String line = e.getKey() + "\t" + name + "\n";
+      bytes += line.getBytes(StandardCharsets.UTF_8).length;
+      if (bytes >= Frames.MAX_FRAME - 1) {
+        break;
+      }
+      text.append(line);
+    }
+    return text.toString();
   }
 
   /** Once: the MBeans stay registered across rejoins, with their last values meanwhile. */

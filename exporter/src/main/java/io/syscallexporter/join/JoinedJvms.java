@@ -7,16 +7,16 @@ import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.collect.ThreadNames;
+import io.syscallexporter.jvm.PoolIds;
+import io.syscallexporter.jvm.ThreadPoolRules;
 import io.syscallexporter.jvm.ThreadPools;
 import io.syscallexporter.metrics.JmxPublisher;
-import io.syscallexporter.metrics.LabelBudget;
 import io.syscallexporter.metrics.LabelSet;
 import io.syscallexporter.metrics.SeriesText;
 import io.syscallexporter.metrics.Totals;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -29,27 +29,29 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class JoinedJvms implements ThreadNames {
   /** How long a stuck thread's Java stack may take to come back from its JVM. */
   static final long STACK_TIMEOUT_MILLIS = 1000;
-  /** Names of JVMs gone, for their series still in the kernel until the next drains. */
-  static final int DEPARTED_NAMES = 1024;
-  /** Thread pools one JVM may label; more (a pool per request thread, say) go to _other. */
-  static final int MAX_POOLS_PER_JVM = 256;
-
+  /**
+   * JVMs gone, with their names and pools, for their series still in the kernel until the
+   * next drains.
+   */
+  static final int DEPARTED_NAMES = 256;
   private final KernelSource kernel;
   private final JoinStats stats;
+  private final ThreadPoolRules rules;
   private final Map<Integer, Member> members = new ConcurrentHashMap<>();
   /** The exporter is stopping: its programs go with it, nothing to unmark. */
   private volatile boolean closing;
-  private final Map<Integer, String> departed = new LinkedHashMap<>(16, 0.75f, true) {
+  private final Map<Integer, Member> departed = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<Integer, Member> eldest) {
       return size() > DEPARTED_NAMES;
     }
   };
 
   @Inject
-  public JoinedJvms(KernelSource kernel, JoinStats stats) {
+  public JoinedJvms(KernelSource kernel, JoinStats stats, ThreadPoolRules rules) {
     this.kernel = kernel;
     this.stats = stats;
+    this.rules = rules;
   }
 
   /** What the exporter may ask of a joined JVM: its connection. */
@@ -61,23 +63,20 @@ public final class JoinedJvms implements ThreadNames {
     boolean metrics(String text);
   }
 
-  /** A joined JVM: its name and the pools its threads' kernel keys stand for. */
+  /** A joined JVM: its name, and the pools its threads are keyed by. */
   static final class Member {
     final int pid;
     final String name;
     final Link link;
+    final PoolIds pools;
+    /** The pool each comm key of its live threads stands for, as the agent last said. */
     volatile Map<String, String> poolByKey = Map.of();
-    /** Pools labelled so far; bounded by {@link #MAX_POOLS_PER_JVM}. */
-    final Set<String> pools = ConcurrentHashMap.newKeySet();
 
-    Member(int pid, String name, Link link) {
+    Member(int pid, String name, Link link, PoolIds pools) {
       this.pid = pid;
       this.name = name;
       this.link = link;
-    }
-
-    String poolOf(String key) {
-      return poolByKey.getOrDefault(key, key);
+      this.pools = pools;
     }
   }
 
@@ -99,7 +98,7 @@ public final class JoinedJvms implements ThreadNames {
       whyNot.append("cannot mark the JVM's threads: ").append(e.getMessage());
       return null;
     }
-    Member m = new Member(pid, name, link);
+    Member m = new Member(pid, name, link, new PoolIds(rules, stats::poolOverLimit));
     members.put(pid, m);
     stats.joined();
     Log.info("JVM joined", "pid", pid, "name", name);
@@ -109,7 +108,7 @@ public final class JoinedJvms implements ThreadNames {
   /** The JVM has gone, or its connection has: its threads count under its comm again. */
   synchronized void leave(Member m) {
     if (members.remove(m.pid, m)) {
-      departed.put(m.pid, m.name);
+      departed.put(m.pid, m);
       if (closing) {
         return;
       }
@@ -119,6 +118,20 @@ public final class JoinedJvms implements ThreadNames {
         Log.warn("cannot unmark a departed JVM's threads", "pid", m.pid, "err", e.getMessage());
       }
       Log.info("JVM left", "pid", m.pid, "name", m.name);
+    }
+  }
+
+  /**
+   * The JVM's threads whose full names say more than their comms, by tid in the JVM's own pid
+   * namespace: the kernel keys each by its pool from now on.
+   */
+  synchronized void named(Member m, Map<Integer, String> namesByTid) {
+    if (members.get(m.pid) != m) {
+      return; // gone meanwhile: its threads are plain again
+    }
+    Map<Integer, Integer> changed = m.pools.update(namesByTid);
+    if (!changed.isEmpty()) {
+      kernel.nameThreads(m.pid, changed);
     }
   }
 
@@ -152,30 +165,28 @@ public final class JoinedJvms implements ThreadNames {
     if (!members.containsKey(c.pid())) {
       return ThreadNames.processKey(c, perPid);
     }
-    // As the kernel keys a joined JVM's thread: its comm's pool, and the JVM's pid.
-    return new SeriesKey(ThreadPools.poolOf(c.thread()), c.pid(), c.nr(), c.cgroup(), true);
+    // As the kernel keys a joined JVM's thread: its pool, and the JVM's pid.
+    return c.pool() != 0 ? new SeriesKey("", c.pid(), c.nr(), c.cgroup(), c.pool())
+        : new SeriesKey(ThreadPools.poolOf(c.thread()), c.pid(), c.nr(), c.cgroup(),
+            SeriesKey.BY_COMM);
   }
 
   @Override
   public Labels labelsOf(SeriesKey key) {
-    if (!key.joined()) {
+    if (!key.byPool()) {
       return new Labels(key.process(), null);
     }
     Member m = members.get(key.pid());
-    if (m != null) {
-      String pool = m.poolOf(key.process());
-      if (!m.pools.contains(pool) && m.pools.size() >= MAX_POOLS_PER_JVM) {
-        stats.poolOverLimit();
-        return new Labels(m.name, LabelBudget.OTHER);
+    if (m == null) {
+      synchronized (this) {
+        m = departed.get(key.pid());
       }
-      m.pools.add(pool);
-      return new Labels(m.name, pool);
     }
-    String name;
-    synchronized (this) {
-      name = departed.get(key.pid());
+    if (m == null) { // a JVM gone long ago, whose last counts are drained only now
+      return new Labels("java", key.pool() == SeriesKey.BY_COMM ? rules.label(key.process())
+          : PoolIds.OTHER);
     }
-    return new Labels(name != null ? name : "java", key.process());
+    return new Labels(m.name, m.pools.labelOf(key, m.poolByKey));
   }
 
   @Override

@@ -1,9 +1,12 @@
 package io.syscallexporter.jvm;
 
+import io.syscallexporter.bpf.Layouts;
+import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.collect.ThreadNames;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,130 +14,199 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import javax.management.JMException;
 import javax.management.ObjectName;
 
 /**
- * The threads of the JVM the agent runs in. A series' thread label comes from its kernel key,
- * the pool of the thread's comm: for a name of up to 15 bytes that is the name's pool; a
- * longer name is found among the live Java threads, whose enumeration is cheap (no
- * safepoint). A single thread, by kernel tid, is found through the JVM's thread dump, which
- * costs a safepoint: it is taken only for a stuck call's thread not yet known, and at most once
- * per {@link #DUMP_EVERY_NANOS}.
+ * The threads of the JVM the agent runs in. Each thread whose full name says more than its
+ * comm (the 15 bytes the kernel keeps) is named in the kernel by its pool's id, so its calls
+ * count under the pool of its full name; the others are keyed by their comm's pool, which is
+ * the same label. A thread's kernel tid is found without a safepoint where its comm says it:
+ * the JVM's task list against the live Java threads' names. Only comms that several pools
+ * share, or the JVM's own threads with cut names (compiler threads), need its thread dump,
+ * which costs a safepoint: taken at most once per {@link #NAMING_DUMP_EVERY_NANOS} and only
+ * for threads not seen before, or for a stuck call's thread, at most once per
+ * {@link #DUMP_EVERY_NANOS}.
  */
 public final class JavaThreads implements ThreadNames {
-  static final long ENUMERATE_EVERY_NANOS = 100_000_000L;
   /** Dumps are for stuck calls only, which are rare: this bounds their safepoints anyway. */
   static final long DUMP_EVERY_NANOS = 1_000_000_000L;
+  /** Dumps to name threads the task list cannot: new ones, rarely. */
+  static final long NAMING_DUMP_EVERY_NANOS = 5_000_000_000L;
+  static final long ENUMERATE_EVERY_NANOS = 100_000_000L;
   /**
    * Frames kept of a stuck thread's Java stack, innermost first: the waiting line of the
    * service's code is near the top, and each stuck call keeps its stack while it is stuck.
    */
   static final int STACK_FRAMES = 64;
-  /** Keys remembered; past this (long names made unique per thread), the memory starts over. */
-  static final int MAX_KEYS = 10_000;
+  private static final String SEVERAL = new String("several pools");
 
   private final String processName;
   private final LongSupplier monotonicNanos;
-  private final Map<String, String> poolByKey = new ConcurrentHashMap<>();
-  private volatile Map<Integer, Long> javaIdByTid = Map.of();
+  private final Path tasks;
+  private final PoolIds pools;
+  /** The pool each comm key stands for, from the live threads (see {@link #poolsByKey}). */
+  private volatile Map<String, String> poolByKey = Map.of();
   private long lastEnumeration = Long.MIN_VALUE / 2;
+  private volatile Map<Integer, Long> javaIdByTid = Map.of();
+  /** Every thread's name in the last dump, by tid; and the tids it could not name since. */
+  private volatile Map<Integer, String> dumpedNames = Map.of();
+  private final Set<Integer> triedByDump = ConcurrentHashMap.newKeySet();
   private long lastDump = Long.MIN_VALUE / 2;
 
-  JavaThreads(String processName, LongSupplier monotonicNanos) {
+  JavaThreads(String processName, LongSupplier monotonicNanos, Path tasks,
+      ThreadPoolRules rules) {
     this.processName = processName;
     this.monotonicNanos = monotonicNanos;
+    this.tasks = tasks;
+    this.pools = new PoolIds(rules, () -> {});
   }
 
-  /** The threads of this JVM; its process name is the comm of its main thread. */
-  public static JavaThreads ofThisJvm() {
-    String comm;
-    try {
-      comm = Files.readString(Path.of("/proc/self/comm")).strip();
-    } catch (IOException e) {
-      comm = "java";
-    }
-    return new JavaThreads(comm, System::nanoTime);
+  /**
+   * The threads of this JVM, labelled by {@code rules}; its process name is the comm of its
+   * main thread.
+   */
+  public static JavaThreads ofThisJvm(ThreadPoolRules rules) {
+    return new JavaThreads(comm(Path.of("/proc/self/comm"), "java"), System::nanoTime,
+        Path.of("/proc/self/task"), rules);
   }
 
   @Override
   public SeriesKey seriesKey(StuckCall c, boolean perPid) {
-    return new SeriesKey(ThreadPools.poolOf(c.thread()), perPid ? c.pid() : 0, c.nr(),
-        c.cgroup());
+    int pid = perPid ? c.pid() : 0;
+    return c.pool() != 0
+        ? new SeriesKey("", pid, c.nr(), c.cgroup(), c.pool())
+        : new SeriesKey(ThreadPools.poolOf(c.thread()), pid, c.nr(), c.cgroup(),
+            SeriesKey.BY_COMM);
   }
 
   /** Every series is this JVM's, by the pool its key names. */
   @Override
   public Labels labelsOf(SeriesKey key) {
-    return new Labels(processName, poolOf(key.process()));
-  }
-
-  /** {@code key}: a thread's comm as the kernel keys it, its number replaced by {@code *}. */
-  String poolOf(String key) {
-    String pool = poolByKey.get(key);
-    if (pool == null) {
+    if (key.pool() == SeriesKey.BY_COMM && !poolByKey.containsKey(key.process())) {
       enumerate();
-      pool = poolByKey.get(key);
     }
-    // Not found: a short name, which is its own key, or a long one gone before it was seen.
-    return pool != null ? pool : key;
+    return new Labels(processName, pools.labelOf(key, poolByKey));
   }
 
-  /**
-   * Learns the key of every live Java thread whose key is not its pool (a name the kernel cuts,
-   * and the main thread); at most once per {@link #ENUMERATE_EVERY_NANOS}.
-   */
+  /** Learns the pools of the live threads' comm keys; at most once per 100 ms. */
   private synchronized void enumerate() {
     long now = monotonicNanos.getAsLong();
-    if (now - lastEnumeration < ENUMERATE_EVERY_NANOS) {
-      return;
-    }
-    lastEnumeration = now;
-    if (poolByKey.size() > MAX_KEYS) {
-      poolByKey.clear();
-    }
-    for (Thread t : liveThreads()) {
-      String name = t.getName();
-      // The launcher's main thread keeps the process's comm: Java never renames it.
-      String key = ThreadPools.keyOf(name.equals("main") ? processName : name);
-      String pool = ThreadPools.poolOf(name);
-      if (key.equals(pool)) {
-        continue; // nothing to learn
-      }
-      String known = poolByKey.putIfAbsent(key, pool);
-      if (known != null && !known.equals(pool) && !known.equals(key)) {
-        // Two pools cut to the same key: neither name is right, the key is.
-        poolByKey.put(key, key);
-      }
+    if (now - lastEnumeration >= ENUMERATE_EVERY_NANOS) {
+      lastEnumeration = now;
+      poolByKey = poolsByKey(PoolIds.MAX_POOLS, Integer.MAX_VALUE);
     }
   }
 
   /**
-   * The pool each live thread's kernel key stands for, where the key cannot say it whole (a
-   * name the kernel cuts, the main thread): what a joined JVM tells the host exporter. At most
-   * {@code limit} keys; a key two pools share maps to itself.
+   * The pool each live thread's comm key stands for, where every live thread with that key
+   * shares one pool and the key cannot say it whole (a name the kernel cuts, the main thread):
+   * how a thread is labelled in its first second, before it is named. At most {@code limit}
+   * keys; a pool longer than {@code maxPoolLength} is left out. A key that two pools share
+   * (Jetty's {@code qtp..-15} acceptor among {@code qtp..-14}, its pool) stands for neither.
    */
   public Map<String, String> poolsByKey(int limit, int maxPoolLength) {
-    Map<String, String> out = new HashMap<>();
+    Map<String, String> byKey = new HashMap<>();
     for (Thread t : liveThreads()) {
       String name = t.getName();
-      String key = ThreadPools.keyOf(name.equals("main") ? processName : name);
-      String pool = ThreadPools.poolOf(name);
-      if (key.equals(pool) || pool.length() > maxPoolLength
-          || pool.chars().anyMatch(c -> c < 0x20)) {
-        continue;
+      byKey.merge(ThreadPools.keyOf(name.equals("main") ? processName : name),
+          ThreadPools.poolOf(name), (a, b) -> a.equals(b) ? a : SEVERAL);
+    }
+    // The JVM's own threads (compiler threads) are in its last thread dump only.
+    for (String name : dumpedNames.values()) {
+      if (!name.equals("main")) {
+        byKey.merge(ThreadPools.keyOf(name), ThreadPools.poolOf(name),
+            (a, b) -> a.equals(b) ? a : SEVERAL);
       }
-      String known = out.putIfAbsent(key, pool);
-      if (known != null && !known.equals(pool)) {
-        out.put(key, key);
-      }
-      if (out.size() >= limit) {
-        break;
+    }
+    Map<String, String> out = new HashMap<>();
+    for (Map.Entry<String, String> e : byKey.entrySet()) {
+      String pool = e.getValue();
+      if (pool != SEVERAL && !pool.equals(e.getKey()) && pool.length() <= maxPoolLength
+          && pool.chars().noneMatch(c -> c < 0x20) && out.size() < limit) {
+        out.put(e.getKey(), pool);
       }
     }
     return out;
+  }
+
+  /** Agent mode: names in the kernel the threads that changed since the last call. */
+  @Override
+  public void nameThreads(KernelSource kernel) {
+    Map<Integer, Integer> changed = pools.update(namesByTid(Layouts.MAX_NAMED_THREADS));
+    if (!changed.isEmpty()) {
+      kernel.nameThreads(0, changed);
+    }
+  }
+
+  /**
+   * The full name of each live thread whose name says more than its comm, by tid in this JVM's
+   * pid namespace: at most {@code limit}. What a joined JVM tells the host exporter.
+   */
+  public Map<Integer, String> namesByTid(int limit) {
+    Map<String, String> nameByComm = new HashMap<>();
+    for (Thread t : liveThreads()) {
+      String name = t.getName();
+      // The launcher's main thread keeps the process's comm: Java never renames it.
+      String comm = name.equals("main") ? processName : ThreadPools.commOf(name);
+      nameByComm.merge(comm, name, (a, b) ->
+          ThreadPools.poolOf(a).equals(ThreadPools.poolOf(b)) ? a : SEVERAL);
+    }
+    Map<Integer, String> out = new HashMap<>();
+    Map<Integer, String> unknown = new HashMap<>();
+    for (Map.Entry<Integer, String> task : commsByTid().entrySet()) {
+      String comm = task.getValue();
+      String name = nameByComm.get(comm);
+      if (name == SEVERAL || (name == null && ThreadPools.mayBeCut(comm))) {
+        unknown.put(task.getKey(), comm);
+      } else if (name != null && !ThreadPools.poolOf(name).equals(ThreadPools.poolOf(comm))) {
+        out.put(task.getKey(), name);
+      }
+    }
+    if (!unknown.isEmpty() && !triedByDump.containsAll(unknown.keySet())) {
+      dump(NAMING_DUMP_EVERY_NANOS);
+    }
+    Map<Integer, String> dumped = dumpedNames;
+    unknown.forEach((tid, comm) -> {
+      String name = dumped.get(tid);
+      // The dump's thread on that tid, if it still is: a tid is reused after a thread ends.
+      if (name != null && ThreadPools.commOf(name).equals(comm)) {
+        out.put(tid, name);
+      }
+    });
+    while (out.size() > limit) {
+      out.remove(out.keySet().iterator().next());
+    }
+    return out;
+  }
+
+  /** This JVM's tasks and their comms, as the kernel has them now. */
+  private Map<Integer, String> commsByTid() {
+    Map<Integer, String> out = new HashMap<>();
+    try (DirectoryStream<Path> dir = Files.newDirectoryStream(tasks)) {
+      for (Path task : dir) {
+        String comm = comm(task.resolve("comm"), null);
+        if (comm != null) {
+          out.put(Integer.parseInt(task.getFileName().toString()), comm);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // no /proc: no thread is named, each is keyed by its comm
+    }
+    return out;
+  }
+
+  /** A comm file's text without its newline (a comm may end in spaces), or {@code absent}. */
+  private static String comm(Path file, String absent) {
+    try {
+      String s = Files.readString(file);
+      return s.endsWith("\n") ? s.substring(0, s.length() - 1) : s;
+    } catch (IOException e) {
+      return absent; // the thread ended
+    }
   }
 
   /**
@@ -176,7 +248,7 @@ public final class JavaThreads implements ThreadNames {
   /** The live thread on kernel thread {@code tid}; {@code mayDump}: a new dump if unknown. */
   private Thread byTid(int tid, boolean mayDump) {
     Long javaId = javaIdByTid.get(tid);
-    if (javaId == null && mayDump && dump()) {
+    if (javaId == null && mayDump && dump(DUMP_EVERY_NANOS)) {
       javaId = javaIdByTid.get(tid);
     }
     if (javaId == null) {
@@ -190,10 +262,10 @@ public final class JavaThreads implements ThreadNames {
     return null;
   }
 
-  /** Takes a thread dump unless one was taken within {@link #DUMP_EVERY_NANOS}; true if so. */
-  private synchronized boolean dump() {
+  /** Takes a thread dump unless one was taken within {@code every}; true if so. */
+  private synchronized boolean dump(long every) {
     long now = monotonicNanos.getAsLong();
-    if (now - lastDump < DUMP_EVERY_NANOS) {
+    if (now - lastDump < every) {
       return false;
     }
     lastDump = now;
@@ -202,6 +274,9 @@ public final class JavaThreads implements ThreadNames {
           new ObjectName("com.sun.management:type=DiagnosticCommand"), "threadPrint",
           new Object[] {new String[0]}, new String[] {String[].class.getName()});
       javaIdByTid = ThreadDump.javaIdsByTid(text);
+      dumpedNames = ThreadDump.namesByTid(text);
+      triedByDump.clear(); // bounded: the tids of one moment
+      triedByDump.addAll(commsByTid().keySet());
       return true;
     } catch (JMException | RuntimeException e) {
       return false;

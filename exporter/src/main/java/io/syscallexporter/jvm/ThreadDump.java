@@ -16,7 +16,23 @@ final class ThreadDump {
   private static final Pattern HEADER =
       Pattern.compile("^\"(.*)\" #(\\d+) .*?\\bnid=(0x[0-9a-fA-F]+|\\d+)\\b");
 
+  /** Any thread's header, the JVM's own (GC, compiler) included: they have no Java id. */
+  private static final Pattern ANY_HEADER =
+      Pattern.compile("^\"(.*)\" (?:#\\d+ )?.*?\\bnid=(0x[0-9a-fA-F]+|\\d+)\\b");
+
   private ThreadDump() {}
+
+  /** Every thread's name by kernel thread id, the JVM's own threads included. */
+  static Map<Integer, String> namesByTid(String dump) {
+    Map<Integer, String> out = new HashMap<>();
+    for (String line : dump.split("\n")) {
+      Matcher m = ANY_HEADER.matcher(line);
+      if (m.find()) {
+        out.put(tid(m.group(2)), m.group(1));
+      }
+    }
+    return out;
+  }
 
   /**
    * Java thread id by kernel thread id; the JVM's own threads, which have no Java id, are left
@@ -27,12 +43,14 @@ final class ThreadDump {
     for (String line : dump.split("\n")) {
       Matcher m = HEADER.matcher(line);
       if (m.find()) {
-        String nid = m.group(3);
-        int tid = nid.startsWith("0x") ? Integer.parseUnsignedInt(nid.substring(2), 16)
-            : Integer.parseUnsignedInt(nid);
-        out.put(tid, Long.parseLong(m.group(2)));
+        out.put(tid(m.group(3)), Long.parseLong(m.group(2)));
       }
     }
     return out;
+  }
+
+  private static int tid(String nid) {
+    return nid.startsWith("0x") ? Integer.parseUnsignedInt(nid.substring(2), 16)
+        : Integer.parseUnsignedInt(nid);
   }
 }

@@ -42,6 +42,17 @@ public final class FakeKernel implements KernelSource {
   @Override
   public void leave(int pid) {
     joined.remove(pid);
+    named.remove(pid);
+  }
+
+  /** Pool ids the exporter gave threads, by process and tid. */
+  public final Map<Integer, Map<Integer, Integer>> named = new HashMap<>();
+
+  @Override
+  public void nameThreads(int pid, Map<Integer, Integer> poolByTid) {
+    Map<Integer, Integer> threads = named.computeIfAbsent(pid, p -> new HashMap<>());
+    threads.putAll(poolByTid);
+    threads.values().removeIf(id -> id == 0);
   }
 
   @Override

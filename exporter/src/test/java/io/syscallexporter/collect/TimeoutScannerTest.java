@@ -42,7 +42,7 @@ class TimeoutScannerTest {
   }
 
   private StuckCall stuck(int tid, int nr, long ageNanos, FdKind kind, long... stack) {
-    return new StuckCall(tid, tid, 10, nr, now.get() - ageNanos, 5, kind, "db-wal", "db", 0, stack);
+    return new StuckCall(tid, tid, 10, nr, now.get() - ageNanos, 5, kind, "db-wal", "db", 0, 0, stack);
   }
 
   @Test

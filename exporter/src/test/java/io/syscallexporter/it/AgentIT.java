@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
 import org.junit.jupiter.api.BeforeAll;
@@ -40,6 +41,33 @@ class AgentIT {
     Files.write(file, new byte[1 << 16]);
   }
 
+  /** What the service's "pools" threads are labelled, and how many reads each pool makes. */
+  static final Map<String, Integer> POOLS = Map.of("payments-worker-*", 1, "payments-worker-dlq",
+      1, "qtp*-*", 2, "qtp*-*-acceptor-0@*-ServerConnector@*{HTTP/1.1}{0.0.0.0:8080}", 1);
+
+  /**
+   * Two pools whose names share their first 15 bytes, and a Jetty-like pool whose acceptor's
+   * comm is a pool thread's name: each counted exactly under its own label, and nothing under
+   * the comm they share.
+   */
+  static void poolsAreKeptApart(Callable<MetricsText> scrape, JavaService service,
+      String process, Path file) throws Exception {
+    service.command("pools 100 " + file, "pools started");
+    // New threads are named within a second; two pools that share a comm need the JVM's
+    // thread dump, which the agent takes at most every 5 s.
+    Thread.sleep(7000);
+    service.command("go", "pools done");
+    MetricsText m = scrape.call();
+    POOLS.forEach((thread, threads) -> assertThat(m.find("syscall_duration_seconds_count",
+        "process", process, "syscall", "read", "thread", thread)).as(thread)
+        .isEqualTo(100.0 * threads));
+    // The threads' first calls (their start) may count under the comm until they are named;
+    // their reads came after.
+    assertThat(m.samples("syscall_duration_seconds_count").stream()
+        .filter(s -> "read".equals(s.labels().get("syscall")))
+        .map(s -> s.labels().get("thread"))).doesNotContain("payments-worker");
+  }
+
   @Test
   void everyClassOfTheJarIsOursOrRelocated() throws Exception {
     try (JarFile jar = new JarFile(ExporterProcess.JAR.toFile())) {
@@ -67,6 +95,7 @@ class AgentIT {
       Workload.run(Workload.uniqueName("other"), "getppid", "1000");
       service.command("io 4 1000 " + file, "io done");
       service.command("long 10 " + file, "long done");
+      poolsAreKeptApart(() -> service.scrape(port), service, "java", file);
 
       MetricsText m = service.scrape(port);
       assertThat(m.value("syscall_duration_seconds_count", "process", "java", "syscall", "read",

@@ -103,6 +103,8 @@ class JoinIT {
       countsItsReads(exporter, alpha, "alpha");
       countsItsReads(exporter, beta, "beta");
       countsItsReads(exporter, gamma, "gamma");
+      // Named by their full Java names, in a pid namespace too.
+      AgentIT.poolsAreKeptApart(exporter::scrape, beta, "beta", file);
       // The same count in each JVM's own JMX, sent by the exporter over the socket.
       for (JavaService jvm : List.of(alpha, beta, gamma)) {
         String name = jvm == alpha ? "alpha" : jvm == beta ? "beta" : "gamma";

@@ -10,6 +10,7 @@ import java.util.Map;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.Size;
+import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.StringLength;
 
 /**
@@ -22,7 +23,7 @@ class FramesPropertyTest {
       throws IOException {
     try {
       Frames.Frame f = Frames.read(new ByteArrayInputStream(bytes));
-      assertThat(f.type()).isBetween(Frames.HELLO, Frames.METRICS);
+      assertThat(f.type()).isBetween(Frames.HELLO, Frames.THREADS);
       assertThat(f.payload().length + 5).isLessThanOrEqualTo(bytes.length);
     } catch (Frames.MalformedException | EOFException e) {
       assertThat(e.getMessage() == null || !e.getMessage().isBlank()).isTrue();
@@ -32,23 +33,32 @@ class FramesPropertyTest {
   @Property(tries = 1000)
   void whatIsWrittenIsReadBack(@ForAll @StringLength(max = 2000) String text) throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Frames.write(out, Frames.POOLS, text);
+    Frames.write(out, Frames.THREADS, text);
     Frames.Frame f = Frames.read(new ByteArrayInputStream(out.toByteArray()));
-    assertThat(f.type()).isEqualTo(Frames.POOLS);
+    assertThat(f.type()).isEqualTo(Frames.THREADS);
     assertThat(f.text()).isEqualTo(text);
   }
 
   @Property(tries = 3000)
-  void anyPoolsTextIsPoolsOrMalformed(@ForAll @StringLength(max = 500) String text) {
+  void anyThreadsTextIsThreadsOrMalformed(@ForAll @StringLength(max = 500) String text) {
     try {
-      Map<String, String> pools = AgentSocket.pools(text);
-      assertThat(pools.size()).isLessThanOrEqualTo(Frames.MAX_POOLS);
-      pools.forEach((key, pool) -> {
-        assertThat(key).isNotEmpty().doesNotContain("\t", "\n");
-        assertThat(pool).isNotEmpty().hasSizeLessThanOrEqualTo(Frames.MAX_POOL_NAME);
+      Map<Integer, String> threads = AgentSocket.threads(text);
+      assertThat(threads.size()).isLessThanOrEqualTo(Frames.MAX_THREADS);
+      threads.forEach((tid, name) -> {
+        assertThat(tid).isPositive();
+        assertThat(name).isNotEmpty().hasSizeLessThanOrEqualTo(Frames.MAX_THREAD_NAME)
+            .doesNotContain("\t", "\n");
       });
     } catch (Frames.MalformedException e) {
       assertThat(e.getMessage()).isNotBlank();
     }
+  }
+
+  /** What the agent writes, from any thread names at all, the exporter reads back. */
+  @Property(tries = 1000)
+  void anyNamesTheAgentSendsAreReadBack(@ForAll Map<@IntRange(min = 1) Integer,
+      @StringLength(min = 1, max = 300) String> names) throws Exception {
+    Map<Integer, String> read = AgentSocket.threads(JoinClient.threadsText(names));
+    read.forEach((tid, name) -> assertThat(names.get(tid)).startsWith(name));
   }
 }

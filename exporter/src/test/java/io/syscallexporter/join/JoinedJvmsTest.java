@@ -7,6 +7,8 @@ import io.syscallexporter.collect.FdKind;
 import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.collect.ThreadNames;
+import io.syscallexporter.jvm.PoolIds;
+import io.syscallexporter.jvm.ThreadPoolRules;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -14,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class JoinedJvmsTest {
   private final FakeKernel kernel = new FakeKernel();
   private final JoinStats stats = new JoinStats();
-  private final JoinedJvms jvms = new JoinedJvms(kernel, stats);
+  private final JoinedJvms jvms = new JoinedJvms(kernel, stats, ThreadPoolRules.DEFAULT);
   private static final JoinedJvms.Link NO_STACKS = link(Map.of());
 
   /** A JVM's connection that knows these threads' stacks, and keeps what it is sent. */
@@ -36,8 +38,12 @@ class JoinedJvmsTest {
   private static final List<String> sent = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private static StuckCall stuck(int pid, String thread, String process) {
-    return new StuckCall(pid + 1, 7, pid, 0, 0, 3, FdKind.FILE, thread, process, 0,
+    return new StuckCall(pid + 1, 7, pid, 0, 0, 3, FdKind.FILE, thread, process, 0, 0,
         new long[0]);
+  }
+
+  private static SeriesKey byComm(String key, int pid, int nr) {
+    return new SeriesKey(key, pid, nr, 0, SeriesKey.BY_COMM);
   }
 
   @Test
@@ -45,17 +51,28 @@ class JoinedJvmsTest {
     JoinedJvms.Member m = jvms.join(100, "checkout", NO_STACKS, new StringBuilder());
     assertThat(m).isNotNull();
     assertThat(kernel.joined).containsExactly(100);
-    m.poolByKey = Map.of("http-nio-8080-e", "http-nio-8080-exec-*");
-
-    assertThat(jvms.labelsOf(new SeriesKey("http-nio-8080-e", 100, 0, 0, true)))
+    // The agent names threads whose comms cut their names; the kernel keys them by pool id.
+    jvms.named(m, Map.of(7, "http-nio-8080-exec-12", 8, "http-nio-8080-exec-3",
+        9, "qtp985934102-15-acceptor-0@364e9e-ServerConnector@3b084709{HTTP/1.1}"));
+    Map<Integer, Integer> ids = kernel.named.get(100);
+    assertThat(ids.get(7)).isEqualTo(ids.get(8)).isNotEqualTo(ids.get(9));
+    assertThat(jvms.labelsOf(new SeriesKey("", 100, 0, 0, ids.get(7))))
         .isEqualTo(new ThreadNames.Labels("checkout", "http-nio-8080-exec-*"));
-    assertThat(jvms.labelsOf(new SeriesKey("io-worker-*", 100, 0, 0, true)))
+    assertThat(jvms.labelsOf(new SeriesKey("", 100, 0, 0, ids.get(9))).thread())
+        .isEqualTo("qtp*-*-acceptor-0@*-ServerConnector@*{HTTP/1.1}");
+    // Not named: the comm's pool, by the same rules; never another thread's full name.
+    assertThat(jvms.labelsOf(byComm("io-worker-*", 100, 0)))
         .isEqualTo(new ThreadNames.Labels("checkout", "io-worker-*"));
+    assertThat(jvms.labelsOf(byComm("qtp985934102-*", 100, 0)).thread()).isEqualTo("qtp*-*");
+    // Only what changed goes to the kernel again; a thread no longer listed is unnamed.
+    kernel.named.clear();
+    jvms.named(m, Map.of(7, "http-nio-8080-exec-12", 8, "http-nio-8080-exec-3"));
+    assertThat(kernel.named.get(100)).isEmpty();
     assertThat(jvms.labelsOf(new SeriesKey("nginx", 0, 0)))
         .isEqualTo(new ThreadNames.Labels("nginx", null));
     // A stuck call lands in its histograms' label set: the kernel's key for it.
     assertThat(jvms.seriesKey(stuck(100, "io-worker-3", "java"), false))
-        .isEqualTo(new SeriesKey("io-worker-*", 100, 0, 0, true));
+        .isEqualTo(byComm("io-worker-*", 100, 0));
     assertThat(jvms.seriesKey(stuck(200, "worker", "nginx"), false))
         .isEqualTo(new SeriesKey("nginx", 0, 0, 0));
   }
@@ -63,14 +80,13 @@ class JoinedJvmsTest {
   @Test
   void aJvmLabelsABoundedNumberOfPools() {
     jvms.join(100, "checkout", NO_STACKS, new StringBuilder());
-    for (int i = 0; i < JoinedJvms.MAX_POOLS_PER_JVM; i++) {
-      assertThat(jvms.labelsOf(new SeriesKey("pool" + i + "-*", 100, 0, 0, true)).thread())
-          .isEqualTo("pool" + i + "-*");
+    for (int i = 0; i < PoolIds.MAX_POOLS; i++) {
+      assertThat(jvms.labelsOf(byComm("pool" + (char) ('a' + i % 26) + (char) ('a' + i / 26)
+          + "-*", 100, 0)).thread()).endsWith("-*");
     }
-    assertThat(jvms.labelsOf(new SeriesKey("one-more-*", 100, 0, 0, true)).thread())
-        .isEqualTo("_other");
-    assertThat(jvms.labelsOf(new SeriesKey("pool0-*", 100, 1, 0, true)).thread())
-        .isEqualTo("pool0-*");
+    assertThat(jvms.labelsOf(byComm("one-more-*", 100, 0)).thread()).isEqualTo("_other");
+    assertThat(jvms.labelsOf(byComm("one-more-*", 100, 1)).thread()).isEqualTo("_other");
+    assertThat(jvms.labelsOf(byComm("poolaa-*", 100, 1)).thread()).isEqualTo("poolaa-*");
     assertThat(stats.poolsOverLimit()).isEqualTo(1);
   }
 
@@ -93,10 +109,9 @@ class JoinedJvmsTest {
     jvms.leave(m);
     assertThat(kernel.joined).isEmpty();
     assertThat(jvms.size()).isZero();
-    assertThat(jvms.labelsOf(new SeriesKey("io-worker-*", 100, 0, 0, true)).process())
-        .isEqualTo("checkout");
+    assertThat(jvms.labelsOf(byComm("io-worker-*", 100, 0)).process()).isEqualTo("checkout");
     // No longer joined: its threads are a process again.
-    assertThat(jvms.seriesKey(stuck(100, "io-worker-3", "java"), false).joined()).isFalse();
+    assertThat(jvms.seriesKey(stuck(100, "io-worker-3", "java"), false).byPool()).isFalse();
   }
 
   @Test

@@ -19,11 +19,15 @@ class ThreadDumpTest {
     assertThat(ThreadDump.javaIdsByTid(dump))
         .containsEntry(0x2217, 1L).containsEntry(0x222a, 12L).containsEntry(23311, 31L)
         .hasSize(3);
+    // Every thread by name, the JVM's own (no Java id) too.
+    assertThat(ThreadDump.namesByTid(dump)).containsEntry(0x2229, "GC Thread#1")
+        .containsEntry(0x222a, "a \"quoted\" #7 name").containsEntry(23311, "io-worker-1")
+        .hasSize(4);
   }
 
   @Test
   void findsThisThreadInThisJvm() throws Exception {
-    JavaThreads threads = JavaThreads.ofThisJvm();
+    JavaThreads threads = JavaThreads.ofThisJvm(ThreadPoolRules.DEFAULT);
     String name = Thread.currentThread().getName();
     int tid = Integer.parseInt(
         Path.of("/proc/thread-self").toRealPath().getFileName().toString());

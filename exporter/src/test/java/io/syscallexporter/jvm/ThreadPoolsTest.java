@@ -2,12 +2,18 @@ package io.syscallexporter.jvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.syscallexporter.collect.FakeKernel;
 import io.syscallexporter.collect.FdKind;
 import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.collect.ThreadNames;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ThreadPoolsTest {
   @Test
@@ -26,6 +32,42 @@ class ThreadPoolsTest {
   }
 
   @Test
+  void poolLabelsFoldWhatChangesBetweenRuns() {
+    ThreadPoolRules rules = ThreadPoolRules.DEFAULT;
+    // The README's table: each name and what it becomes.
+    Map.of("http-nio-8080-exec-12", "http-nio-8080-exec-*",
+        "qtp985934102-14", "qtp*-*",
+        "qtp985934102-15-acceptor-0@364e9e-ServerConnector@3b084709{HTTP/1.1, (http/1.1)}"
+            + "{0.0.0.0:18098}",
+        "qtp*-*-acceptor-0@*-ServerConnector@*{HTTP/1.1, (http/1.1)}{0.0.0.0:18098}",
+        "nioEventLoopGroup-2-3", "nioEventLoopGroup-2-*",
+        "ForkJoinPool-1-worker-3", "ForkJoinPool-1-worker-*",
+        "ForkJoinPool.commonPool-worker-7", "ForkJoinPool.commonPool-worker-*",
+        "pool-3-thread-7", "pool-3-thread-*",
+        "GC Thread#0", "GC Thread#*",
+        "C2 CompilerThread0", "C2 CompilerThread*",
+        "main", "main").forEach((name, label) -> {
+          assertThat(rules.label(name)).as(name).isEqualTo(label);
+          // A label is a fixed point: the kernel's key of a comm is labelled the same way.
+          assertThat(rules.label(label)).as(label).isEqualTo(label);
+          assertThat(rules.label(ThreadPools.poolOf(name))).as(name).isEqualTo(label);
+        });
+  }
+
+  @Test
+  void configuredRulesApplyToWhatTheDefaultsMade() {
+    ThreadPoolRules rules = new ThreadPoolRules(List.of(
+        new ThreadPoolRules.Rule(java.util.regex.Pattern.compile("^qtp\\*-\\*$"),
+            "jetty-worker-*"),
+        new ThreadPoolRules.Rule(java.util.regex.Pattern.compile("^(.*)-acceptor-.*$"),
+            "jetty-acceptor")));
+    assertThat(rules.label("qtp985934102-14")).isEqualTo("jetty-worker-*");
+    assertThat(rules.label("qtp985934102-15-acceptor-0@364e9e-ServerConnector@3b0{x}"))
+        .isEqualTo("jetty-acceptor");
+    assertThat(rules.label("io-worker-1")).isEqualTo("io-worker-*");
+  }
+
+  @Test
   void theKernelKeyIsThePoolOfTheComm() {
     assertThat(ThreadPools.keyOf("churn-4711")).isEqualTo("churn-*");
     assertThat(ThreadPools.keyOf("http-nio-8080-exec-12")).isEqualTo("http-nio-8080-e");
@@ -33,30 +75,73 @@ class ThreadPoolsTest {
   }
 
   @Test
-  void aLongNameIsFoundAmongTheLiveThreads() throws Exception {
-    AtomicLong clock = new AtomicLong();
-    JavaThreads threads = new JavaThreads("java", clock::get);
+  void threadsWhoseCommsCutTheirNamesAreNamedFromTheLiveThreads(@TempDir Path tasks)
+      throws Exception {
     Thread a = daemon("a-pool-with-a-long-name-7");
-    Thread b = daemon("worker-pool-123-thread-4");
+    Thread b = daemon("qtp401424608-15-acceptor-0@221f5154-ServerConnector@2cd8ab67{HTTP/1.1}");
+    Thread c = daemon("qtp401424608-14");
+    Thread d = daemon("fifteen-bytes-x-pool-1");
+    Thread e = daemon("fifteen-bytes-x-other");
     try {
-      assertThat(threads.poolOf("a-pool-with-a-l")).isEqualTo("a-pool-with-a-long-name-*");
-      assertThat(threads.poolOf("worker-pool-*")).isEqualTo("worker-pool-123-thread-*");
-      assertThat(threads.poolOf("short-*")).isEqualTo("short-*");
-      // The launcher's main thread keeps the process's comm.
-      assertThat(threads.poolOf("java")).isEqualTo("main");
-      assertThat(threads.labelsOf(new SeriesKey("worker-pool-*", 0, 0)))
-          .isEqualTo(new ThreadNames.Labels("java", "worker-pool-123-thread-*"));
+      task(tasks, 100, "java"); // the launcher's main thread keeps the process's comm
+      task(tasks, 101, "a-pool-with-a-l");
+      task(tasks, 102, "qtp401424608-15");
+      task(tasks, 103, "qtp401424608-14");
+      task(tasks, 104, "fifteen-bytes-x"); // two pools: only the JVM's thread dump can tell
+      task(tasks, 105, "not-java-at-all"); // a native thread the dump does not know
+      AtomicLong clock = new AtomicLong();
+      JavaThreads threads = new JavaThreads("java", clock::get, tasks, ThreadPoolRules.DEFAULT);
+
+      assertThat(threads.namesByTid(100)).containsOnly(Map.entry(100, "main"),
+          Map.entry(101, "a-pool-with-a-long-name-7"), Map.entry(102, b.getName()));
+      assertThat(threads.namesByTid(2)).hasSize(2);
+
+      FakeKernel kernel = new FakeKernel();
+      threads.nameThreads(kernel);
+      Map<Integer, Integer> ids = kernel.named.get(0);
+      assertThat(ids).containsOnlyKeys(100, 101, 102);
+      assertThat(threads.labelsOf(new SeriesKey("", 0, 0, 0, ids.get(101))))
+          .isEqualTo(new ThreadNames.Labels("java", "a-pool-with-a-long-name-*"));
+      // The acceptor apart from its pool, with what changes between runs folded.
+      assertThat(threads.labelsOf(new SeriesKey("", 0, 0, 0, ids.get(102))).thread())
+          .isEqualTo("qtp*-*-acceptor-0@*-ServerConnector@*{HTTP/1.1}");
+      // Before a thread is named, its comm key stands for the one pool all its threads share;
+      // a key two pools share (the acceptor among its pool's threads) stands for neither.
+      assertThat(threads.poolsByKey(100, 256)).containsEntry("a-pool-with-a-l",
+          "a-pool-with-a-long-name-*").containsEntry("java", "main")
+          .doesNotContainKey("qtp401424608-*").doesNotContainKey("fifteen-bytes-x");
+      assertThat(threads.labelsOf(new SeriesKey("a-pool-with-a-l", 0, 0, 0,
+          SeriesKey.BY_COMM)).thread()).isEqualTo("a-pool-with-a-long-name-*");
+      assertThat(threads.labelsOf(new SeriesKey("qtp401424608-*", 0, 0, 0,
+          SeriesKey.BY_COMM)).thread()).isEqualTo("qtp*-*");
+      // A stuck call lands in its histograms' label set: by its pool id once named.
       assertThat(threads.seriesKey(new StuckCall(12, 12, 10, 0, 0, 0, FdKind.NONE,
-          "io-worker-12", "java", 0, new long[0]), false))
-          .isEqualTo(new SeriesKey("io-worker-*", 0, 0));
+          "io-worker-12", "java", 0, 0, new long[0]), false))
+          .isEqualTo(new SeriesKey("io-worker-*", 0, 0, 0, SeriesKey.BY_COMM));
+      assertThat(threads.seriesKey(new StuckCall(12, 12, 10, 0, 0, 0, FdKind.NONE,
+          "a-pool-with-a-l", "java", 0, ids.get(101), new long[0]), false))
+          .isEqualTo(new SeriesKey("", 0, 0, 0, ids.get(101)));
+      // Renamed to a name its comm says whole: unnamed in the kernel.
+      Files.delete(tasks.resolve("101/comm"));
+      Files.delete(tasks.resolve("101"));
+      kernel.named.clear();
+      threads.nameThreads(kernel);
+      assertThat(kernel.named.get(0)).isEmpty();
+
       assertThat(threads.nameOf(10, -1, "fallback")).isEqualTo("fallback");
       // A slow call's thread, by its cut comm, without a thread dump: one live match.
       assertThat(threads.nameOf(10, -1, "a-pool-with-a-l"))
           .isEqualTo("a-pool-with-a-long-name-7");
     } finally {
-      a.interrupt();
-      b.interrupt();
+      for (Thread t : List.of(a, b, c, d, e)) {
+        t.interrupt();
+      }
     }
+  }
+
+  private static void task(Path tasks, int tid, String comm) throws Exception {
+    Files.createDirectories(tasks.resolve(Integer.toString(tid)));
+    Files.writeString(tasks.resolve(tid + "/comm"), comm + "\n");
   }
 
   private static Thread daemon(String name) {

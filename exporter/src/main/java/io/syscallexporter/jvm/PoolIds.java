@@ -1,0 +1,101 @@
+package io.syscallexporter.jvm;
+
+import io.syscallexporter.collect.SeriesKey;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The thread pools of one JVM, as the kernel keys its threads: each named thread carries its
+ * pool's id in its task storage, given here from its full Java name, so two pools whose names
+ * share their first 15 bytes stay apart, and a thread is never labelled by another's name. A
+ * thread not named yet (its first second) is keyed by its comm's pool, and labelled by the
+ * same rules. Ids are
+ * never reused while the JVM lives (its histograms in the kernel keep them); labels past
+ * {@link #MAX_POOLS} share the id of {@code _other}.
+ */
+public final class PoolIds {
+  /** Thread pools one JVM may label; more (a pool per request thread, say) go to _other. */
+  public static final int MAX_POOLS = 256;
+  public static final String OTHER = "_other";
+  /** Ids the kernel reserves: 0, not by pool; 1, by the comm (bpf/syscall_exporter.h). */
+  static final int FIRST_ID = 2;
+  static final int MAX_FOLDED = 10_000;
+
+  private final ThreadPoolRules rules;
+  private final Map<String, Integer> idByLabel = new HashMap<>();
+  private final List<String> labelById = new ArrayList<>();
+  /** What the kernel holds now: each named thread's pool id, by its tid in the JVM. */
+  private Map<Integer, Integer> named = Map.of();
+  /** Labels folded into _other, each counted once; bounded like everything a JVM can grow. */
+  private final Set<String> folded = new HashSet<>();
+  private final Runnable onFolded;
+
+  /** {@code onFolded}: called once for each label folded into {@code _other}. */
+  public PoolIds(ThreadPoolRules rules, Runnable onFolded) {
+    this.rules = rules;
+    this.onFolded = onFolded;
+  }
+
+  /**
+   * Takes the JVM's threads that need a name (full names, by tid in the JVM's own namespace)
+   * and returns what the kernel must change: the new or changed ids, and 0 for a thread named
+   * before and no longer listed (gone, or renamed to a name its comm says whole).
+   */
+  public synchronized Map<Integer, Integer> update(Map<Integer, String> namesByTid) {
+    Map<Integer, Integer> now = new HashMap<>();
+    namesByTid.forEach((tid, name) -> now.put(tid, idOf(rules.label(name))));
+    Map<Integer, Integer> delta = new HashMap<>();
+    now.forEach((tid, id) -> {
+      if (!id.equals(named.get(tid))) {
+        delta.put(tid, id);
+      }
+    });
+    named.keySet().forEach(tid -> {
+      if (!now.containsKey(tid)) {
+        delta.put(tid, 0);
+      }
+    });
+    named = now;
+    return delta;
+  }
+
+  /**
+   * The thread label of a key of this JVM: its pool id's; or, for a thread not named yet, the
+   * pool its comm stands for ({@code poolByKey}: where every live thread with that key shares
+   * one pool), else the comm's own pool, by the same rules.
+   */
+  public synchronized String labelOf(SeriesKey key, Map<String, String> poolByKey) {
+    if (key.pool() >= FIRST_ID) {
+      int i = key.pool() - FIRST_ID;
+      return i < labelById.size() ? labelById.get(i) : OTHER;
+    }
+    String label = rules.label(poolByKey.getOrDefault(key.process(), key.process()));
+    // A comm's label takes a place too, or a churn of cut names could grow it without bound.
+    return labelById.get(idOf(label) - FIRST_ID);
+  }
+
+  private int idOf(String label) {
+    Integer id = idByLabel.get(label);
+    if (id != null) {
+      return id;
+    }
+    if (labelById.size() >= MAX_POOLS) {
+      if (folded.size() < MAX_FOLDED && folded.add(label)) {
+        onFolded.run();
+      }
+      label = OTHER;
+      id = idByLabel.get(OTHER);
+      if (id != null) {
+        return id;
+      }
+    }
+    labelById.add(label);
+    id = FIRST_ID + labelById.size() - 1;
+    idByLabel.put(label, id);
+    return id;
+  }
+}
