@@ -7,8 +7,8 @@ set -euo pipefail
 packages=(clang libbpf-dev libbpf1 make)
 case "${1:-}" in
   --stack) packages+=(prometheus prometheus-alertmanager) ;;
-  --bench) packages+=(gcc libc6-dev bpftrace python3 bc curl bpftool) ;;
-  --test) packages+=(gcc libc6-dev pkg-config libfuse3-dev fuse3 prometheus prometheus-alertmanager chromium openssl systemd bpftool strace) ;;
+  --bench) packages+=(gcc libc6-dev bpftrace python3 bc curl bpftool wrk) ;;
+  --test) packages+=(gcc libc6-dev pkg-config libfuse3-dev fuse3 prometheus prometheus-alertmanager chromium openssl systemd bpftool strace wrk) ;;
 esac
 
 # The manifests' schema check runs on node and npm; a node from elsewhere (nodesource) will do.

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,12 +28,13 @@ import javax.management.ObjectName;
  * the same label. A thread's kernel tid is found without a safepoint where its comm says it:
  * the JVM's task list against the live Java threads' names. Only comms that several pools
  * share, or the JVM's own threads with cut names (compiler threads), need its thread dump,
- * which costs a safepoint: taken at most once per {@link #NAMING_DUMP_EVERY_NANOS} and only
- * for threads not seen before, or for a stuck call's thread, at most once per
- * {@link #DUMP_EVERY_NANOS}.
+ * which costs a safepoint: taken at most once per {@link #NAMING_DUMP_EVERY_NANOS}, and only
+ * when such threads are new or the Java threads' names changed (a JVM whose threads stay, as a
+ * server's pools do, takes none after its first); or for a stuck call's thread, at most once
+ * per {@link #DUMP_EVERY_NANOS}.
  */
 public final class JavaThreads implements ThreadNames {
-  /** Dumps are for stuck calls only, which are rare: this bounds their safepoints anyway. */
+  /** Dumps for stuck calls, which are rare: this bounds their safepoints anyway. */
   static final long DUMP_EVERY_NANOS = 1_000_000_000L;
   /** Dumps to name threads the task list cannot: new ones, rarely. */
   static final long NAMING_DUMP_EVERY_NANOS = 5_000_000_000L;
@@ -55,6 +57,7 @@ public final class JavaThreads implements ThreadNames {
   /** Every thread's name in the last dump, by tid; and the tids it could not name since. */
   private volatile Map<Integer, String> dumpedNames = Map.of();
   private final Set<Integer> triedByDump = ConcurrentHashMap.newKeySet();
+  private volatile Set<String> liveNamesAtDump = Set.of();
   private long lastDump = Long.MIN_VALUE / 2;
 
   JavaThreads(String processName, LongSupplier monotonicNanos, Path tasks,
@@ -148,8 +151,10 @@ public final class JavaThreads implements ThreadNames {
    */
   public Map<Integer, String> namesByTid(int limit) {
     Map<String, String> nameByComm = new HashMap<>();
+    Set<String> liveNames = new HashSet<>();
     for (Thread t : liveThreads()) {
       String name = t.getName();
+      liveNames.add(name);
       // The launcher's main thread keeps the process's comm: Java never renames it.
       String comm = name.equals("main") ? processName : ThreadPools.commOf(name);
       nameByComm.merge(comm, name, (a, b) ->
@@ -166,8 +171,11 @@ public final class JavaThreads implements ThreadNames {
         out.put(task.getKey(), name);
       }
     }
-    if (!unknown.isEmpty() && !triedByDump.containsAll(unknown.keySet())) {
-      dump(NAMING_DUMP_EVERY_NANOS);
+    // A dump for new threads, or for threads renamed since the last one: a thread renamed
+    // after its first 15 bytes (Jetty's acceptor) keeps its comm.
+    if (!unknown.isEmpty() && (!triedByDump.containsAll(unknown.keySet())
+        || !liveNames.equals(liveNamesAtDump)) && dump(NAMING_DUMP_EVERY_NANOS)) {
+      liveNamesAtDump = liveNames;
     }
     Map<Integer, String> dumped = dumpedNames;
     unknown.forEach((tid, comm) -> {

@@ -1,7 +1,6 @@
 package io.syscallexporter.metrics;
 
 import com.codahale.metrics.Counter;
-import com.codahale.metrics.Gauge;
 import com.codahale.metrics.Histogram;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Reservoir;
@@ -23,6 +22,7 @@ import javax.management.ObjectName;
  * Dropwizard metrics in a {@link MetricRegistry}, published by Dropwizard's {@link JmxReporter}
  * in the platform MBeanServer under the domain {@value #DOMAIN}, e.g.
  * {@code syscall_exporter:name=syscall_duration_nanoseconds,syscall=read,process=java,...}.
+ * Calls slow so far and calls timed out now are Dropwizard counters (the latter goes down too).
  * The latency histogram's snapshot comes from the exact kernel buckets ({@link BucketSnapshot}).
  * Values are as of the last {@link #refresh}, which also adds and removes label sets as they come
  * and go.
@@ -116,8 +116,13 @@ public final class JmxPublisher implements AutoCloseable {
         return t == null ? 0 : t.slow();
       }
     });
-    registry.register(base + "." + TIMED_OUT, (Gauge<Integer>) () ->
-        timedOut.getOrDefault(labels, 0.0).intValue());
+    // A Dropwizard Counter goes up and down: one attribute (Count), where a Gauge has two.
+    registry.register(base + "." + TIMED_OUT, new Counter() {
+      @Override
+      public long getCount() {
+        return timedOut.getOrDefault(labels, 0.0).longValue();
+      }
+    });
   }
 
   /** A histogram that reads the exact kernel buckets; update() is never called. */

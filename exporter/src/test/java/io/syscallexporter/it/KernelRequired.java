@@ -15,7 +15,17 @@ final class KernelRequired {
   private KernelRequired() {}
 
   static void check() {
-    String problem = problem();
+    require(problem());
+  }
+
+  /** A program a test runs (scripts/install-deps.sh --test installs it): same rule. */
+  static void tool(String name) {
+    boolean found = java.util.Arrays.stream(System.getenv("PATH").split(":"))
+        .anyMatch(dir -> Files.isExecutable(Path.of(dir, name)));
+    require(found ? null : name + " is not installed (scripts/install-deps.sh --test)");
+  }
+
+  private static void require(String problem) {
     if (problem == null) {
       return;
     }

@@ -63,6 +63,10 @@ final class MetricsText {
     return samples.stream().map(Sample::name).collect(java.util.stream.Collectors.toSet());
   }
 
+  List<Sample> samples() {
+    return samples;
+  }
+
   List<Sample> samples(String name) {
     return samples.stream().filter(s -> s.name().equals(name)).toList();
   }
