@@ -3,7 +3,12 @@ import statistics
 import sys
 from collections import defaultdict
 
-CONFIGS = ["none", "floor", "timestamps", "exporter", "bpftrace"]
+CONFIGS = ["none", "floor", "timestamps", "storage", "hash", "bucket", "exporter", "bpftrace"]
+# What each step of the exporter's hot path adds to the one before (HOT_PATH_PARTS).
+PARTS = [("storage", "timestamps", "task storage on enter and exit"),
+         ("hash", "storage", "histogram key and hash lookup"),
+         ("bucket", "hash", "bucket search"),
+         ("exporter", "bucket", "atomic adds and slow check")]
 samples = defaultdict(list)
 for line in sys.stdin:
     config, workload, ns = line.split()
@@ -19,6 +24,9 @@ for workload in ["getppid", "rw", "getppid-2-threads"]:
         med = statistics.median(s)
         added[config] = med - base
         print(f"  {config:<11} {med:8.1f} {min(s):8.1f} {max(s):8.1f} {added[config]:+8.1f}")
+    print("  the hot path, part by part (ns each adds):")
+    for config, before, what in PARTS:
+        print(f"    {what:<32} {added[config] - added[before]:+7.1f}")
     ts, ours, bt = added["timestamps"], added["exporter"], added["bpftrace"]
     print(f"  exporter added / timestamp floor added: {ours / ts:.2f} (target <= 1.3)")
     print(f"  exporter added / bpftrace added:        {ours / bt:.2f} (target <= 0.35)")
