@@ -16,11 +16,17 @@ cd "$(dirname "$0")/.."
 rounds=${1:-5}
 ./scripts/install-deps.sh --bench
 mvn -B -q -DskipTests package
+mvn -B -q -pl exporter dependency:copy@jetty-deps # a real server for the guest section
 
 out=bench/build
 mkdir -p "$out"
 arch=$(uname -m | sed -e s/x86_64/x86/ -e s/aarch64/arm64/)
 clang -g -O2 -target bpf -D__TARGET_ARCH_"$arch" -Ibpf -c bench/floor.bpf.c -o "$out/floor.bpf.o"
+# The exporter's own program cut after each part of its hot path (HOT_PATH_PARTS in it).
+for parts in 1 2 3; do
+  clang -g -O2 -target bpf -D__TARGET_ARCH_"$arch" -DHOT_PATH_PARTS=$parts -Ibpf \
+    -c bpf/syscall_exporter.bpf.c -o "$out/parts$parts.bpf.o"
+done
 gcc -O2 -Wall -o "$out/loop" bench/loop.c -lpthread
 gcc -O2 -Wall -o "$out/attach" bench/attach.c -lbpf
 # bpftrace's tracepoint probes need tracefs (the exporter's tp_btf programs do not).
@@ -37,6 +43,9 @@ start_tracer() { # config
     none) return ;;
     floor) "$out/attach" "$out/floor.bpf.o" empty_enter empty_exit >"$log" 2>&1 & ready=attached ;;
     timestamps) "$out/attach" "$out/floor.bpf.o" ts_enter ts_exit >"$log" 2>&1 & ready=attached ;;
+    storage) "$out/attach" "$out/parts1.bpf.o" sys_enter sys_exit >"$log" 2>&1 & ready=attached ;;
+    hash) "$out/attach" "$out/parts2.bpf.o" sys_enter sys_exit >"$log" 2>&1 & ready=attached ;;
+    bucket) "$out/attach" "$out/parts3.bpf.o" sys_enter sys_exit >"$log" 2>&1 & ready=attached ;;
     exporter) java @scripts/jvm.options -jar exporter/target/syscall-exporter.jar --web.listen-address=127.0.0.1:0 \
       >"$log" 2>&1 & ready='msg="listening"' ;;
     bpftrace) bpftrace -e "$BPFTRACE_PROG" >"$log" 2>&1 & ready=Attaching ;;
@@ -68,7 +77,7 @@ want() { [[ " $sections " == *" $1 "* ]]; }
 
 if want host; then
 results=$(mktemp)
-configs=(none floor timestamps exporter bpftrace)
+configs=(none floor timestamps storage hash bucket exporter bpftrace)
 for round in $(seq 1 "$rounds"); do
   for config in "${configs[@]}"; do
     start_tracer "$config"
@@ -164,26 +173,49 @@ rm -f "$joined_results"
 fi
 
 if want guest; then
-# The agent as a guest: what it adds to an idle service JVM (bench/YieldLoop.java, the JDK's
-# default GC), joined or standalone: resident memory, heap used after a full GC, threads.
-guest() { # label agent-option wait-mode
-  java ${2:+"$2"} "${yield_loop[@]}" 0 ${3:+"$3"} >"$log" 2>&1 & local pid=$!
-  [[ -z "$3" ]] || for _ in $(seq 600); do grep -q "agent ready" "$log" && break; sleep 0.1; done
-  sleep 5
+# The agent as a guest: what it adds to a real server, a Jetty 12 file server
+# (exporter/src/test/resources/jetty/FileServer.java) after 10 s of wrk, joined or standalone:
+# resident memory, heap used after a full GC (the JDK's default GC), threads. And the same
+# in an idle JVM (bench/YieldLoop.java), with no server's own weight around it.
+jetty_port=18549
+guest() { # label agent-option wait-mode [server]
+  if [[ -n "${4:-}" ]]; then
+    # Its stdin a FIFO held open here: the server runs until it is killed.
+    java ${2:+"$2"} -cp "exporter/target/jetty-deps/*" \
+      exporter/src/test/resources/jetty/FileServer.java "$out" "$jetty_port" <&9 >"$log" 2>&1 &
+  else
+    java ${2:+"$2"} "${yield_loop[@]}" 0 ${3:+"$3"} >"$log" 2>&1 &
+  fi
+  local pid=$!
+  [[ -z "${4:-}" ]] || until grep -q "jetty ready" "$log"; do sleep 0.1; done
+  case "$3" in
+    agent) for _ in $(seq 600); do grep -q "agent started\|agent ready" "$log" && break; sleep 0.1; done ;;
+    joined) for _ in $(seq 600); do grep -q "joined the host exporter\|agent ready" "$log" && break; sleep 0.1; done ;;
+  esac
+  sleep 2
+  [[ -z "${4:-}" ]] || wrk -t2 -c8 -d10s "http://127.0.0.1:$jetty_port/loop.c" >/dev/null
+  sleep 3
   jcmd "$pid" GC.run >/dev/null
   sleep 1
   local heap rss threads
   heap=$(jcmd "$pid" GC.heap_info | grep -o 'used [0-9]*K' | head -1 | tr -dc 0-9)
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   threads=$(awk '/Threads/ {print $2}' "/proc/$pid/status")
-  kill "$pid"; wait "$pid" 2>/dev/null || true
+  kill "$pid"; wait 2>/dev/null || true
   printf '  %-12s RSS %6.1f MiB  heap after GC %5.1f MiB  threads %d\n' "$1" \
     "$(echo "$rss / 1024" | bc -l)" "$(echo "$heap / 1024" | bc -l)" "$threads"
 }
+cp bench/loop.c "$out/loop.c" # the file the server serves
+mkfifo "$sock_dir/stdin"
+exec 9<>"$sock_dir/stdin"
 java @scripts/jvm.options -jar exporter/target/syscall-exporter.jar \
   --web.listen-address=127.0.0.1:0 --agent.socket="$sock" >"$sock_dir/exporter.log" 2>&1 &
 tracer_pid=$!
 until grep -q 'msg="listening"' "$sock_dir/exporter.log"; do sleep 0.1; done
+echo "the agent inside a Jetty 12 file server, after 10 s of wrk:"
+guest "no agent" "" "" jetty
+guest "joined" "$joined" joined jetty
+guest "standalone" "$agent" agent jetty
 echo "the agent inside an idle service JVM:"
 guest "no agent" "" ""
 guest "joined" "$joined" joined
