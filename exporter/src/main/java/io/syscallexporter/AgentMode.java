@@ -7,9 +7,12 @@ import io.syscallexporter.config.AgentNames;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.config.UsageException;
+import io.syscallexporter.http.WebServer;
 import io.syscallexporter.join.JoinClient;
+import io.syscallexporter.join.JoinedPort;
 import io.syscallexporter.jvm.JavaThreads;
 import io.syscallexporter.jvm.ThreadPoolRules;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -76,9 +79,21 @@ public final class AgentMode {
         : config.agentName();
     System.setProperty(RUNNING, "joined the host exporter at " + socket);
     // The host exporter labels this JVM's threads by its own rules: none are needed here.
-    JoinClient.start(socket, name, JavaThreads.ofThisJvm(ThreadPoolRules.DEFAULT));
+    JoinClient client = JoinClient.start(socket, name,
+        JavaThreads.ofThisJvm(ThreadPoolRules.DEFAULT));
+    String address = "none";
+    if (config.listenAddressGiven()) {
+      try {
+        WebServer port = JoinedPort.serve(config, name, client::series);
+        address = config.listenHost() + ":" + port.port();
+      } catch (IOException | UsageException | RuntimeException e) {
+        // The join goes on: the host exporter serves this JVM's series anyway.
+        Log.warn("syscall_exporter agent: cannot serve its own port; joined all the same",
+            "err", String.valueOf(e.getMessage()));
+      }
+    }
     Log.info("syscall_exporter agent started", "mode", "joined", "socket", socket, "name", name,
-        "pid", ProcessHandle.current().pid());
+        "address", address, "pid", ProcessHandle.current().pid());
   }
 
   /** The agent's flags: the standalone flags, comma separated. */

@@ -6,6 +6,8 @@ import java.time.Duration;
 /**
  * Everything the command line sets; see {@link Flags} for the defaults and meaning.
  * {@code configFile}, {@code webConfigFile} and {@code cgroupRoot} are null when none is given.
+ * {@code listenAddressGiven}: {@code --web.listen-address} was on the command line (a joined
+ * agent serves a port only then).
  */
 public record ExporterConfig(
     String listenHost,
@@ -26,4 +28,5 @@ public record ExporterConfig(
     int logRateLimit,
     Path configFile,
     Path agentSocket,
-    String agentName) {}
+    String agentName,
+    boolean listenAddressGiven) {}

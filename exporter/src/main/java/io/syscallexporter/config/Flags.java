@@ -108,6 +108,7 @@ public final class Flags {
     for (Flag f : FLAGS.values()) {
       f.apply().accept(b, f.defaultValue());
     }
+    b.listenGiven = false; // the defaults are not the command line
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("--help") || arg.equals("-h")) {
@@ -206,6 +207,7 @@ public final class Flags {
   private static final class Builder {
     String host;
     int port;
+    boolean listenGiven;
     String telemetryPath;
     Path webConfigFile;
     boolean timedOutView;
@@ -225,6 +227,7 @@ public final class Flags {
     String agentName;
 
     void listen(String address) {
+      listenGiven = true;
       int colon = address.lastIndexOf(':');
       if (colon < 0) {
         throw new IllegalArgumentException("\"" + address + "\" is not host:port (e.g. :"
@@ -263,7 +266,7 @@ public final class Flags {
       return new ExporterConfig(host, port, telemetryPath, webConfigFile, timedOutView,
           slowThreshold, slowAll, syscallTimeout,
           scanInterval, drainInterval, perPid, cgroup, cgroupRoot, labelLimit, labelIdleTimeout,
-          logRateLimit, configFile, agentSocket, agentName);
+          logRateLimit, configFile, agentSocket, agentName, listenGiven);
     }
   }
 }

@@ -28,7 +28,8 @@ public final class Pages implements HttpHandler {
 
   /**
    * {@code about}: one sentence on what this exporter measures, for the landing page. {@code
-   * timedOutView} false: the on-call view is a 404 (--no-web.timed-out-view).
+   * timedOutView} false: the on-call view is a 404 (--no-web.timed-out-view, or a joined agent,
+   * whose stuck calls the host exporter shows), and {@code scanner} may be null.
    */
   public Pages(String about, String telemetryPath, boolean timedOutView, TimeoutScanner scanner,
       LongSupplier monotonicNanos) {
@@ -73,7 +74,7 @@ public final class Pages implements HttpHandler {
   }
 
   private String landing() {
-    List<TimedOutCall> stuck = scanner.timedOut();
+    List<TimedOutCall> stuck = timedOutView ? scanner.timedOut() : List.of();
     return "<!DOCTYPE html>\n<html lang=\"en\">\n<head><meta charset=\"utf-8\">"
         + "<title>syscall_exporter</title></head>\n<body>\n<h1>syscall_exporter</h1>\n"
         + "<p>" + TimedOutView.escape(about) + "</p>\n<ul>\n"

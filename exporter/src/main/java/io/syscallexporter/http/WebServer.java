@@ -60,7 +60,8 @@ public final class WebServer implements AutoCloseable {
   static final long RELOAD_CHECK_SECONDS = 5;
 
   private final ExporterConfig config;
-  private final Mode mode;
+  private final String about;
+  private final boolean timedOutView;
   private final PrometheusRegistry registry;
   private final TimeoutScanner scanner;
   private final WebConfigSource webConfig;
@@ -71,8 +72,22 @@ public final class WebServer implements AutoCloseable {
   @Inject
   public WebServer(ExporterConfig config, Mode mode, PrometheusRegistry registry,
       TimeoutScanner scanner, WebConfigSource webConfig) {
+    this(config, mode == Mode.AGENT
+        ? "Syscall latency of this JVM (pid " + ProcessHandle.current().pid()
+            + "), by Java thread pool, measured in the kernel with eBPF."
+        : "Per-process, per-syscall latency measured in the kernel with eBPF.",
+        config.timedOutView(), registry, scanner, webConfig);
+  }
+
+  /**
+   * A server of {@code registry} and the pages; {@code about} is the landing page's sentence.
+   * Without the on-call view ({@code timedOutView} false), {@code scanner} may be null.
+   */
+  public WebServer(ExporterConfig config, String about, boolean timedOutView,
+      PrometheusRegistry registry, TimeoutScanner scanner, WebConfigSource webConfig) {
     this.config = config;
-    this.mode = mode;
+    this.about = about;
+    this.timedOutView = timedOutView;
     this.registry = registry;
     this.scanner = scanner;
     this.webConfig = webConfig;
@@ -118,12 +133,8 @@ public final class WebServer implements AutoCloseable {
       }
       access.update(next);
     });
-    String about = mode == Mode.AGENT
-        ? "Syscall latency of this JVM (pid " + ProcessHandle.current().pid()
-            + "), by Java thread pool, measured in the kernel with eBPF."
-        : "Per-process, per-syscall latency measured in the kernel with eBPF.";
-    server.createContext("/", new Pages(about, config.telemetryPath(), config.timedOutView(),
-        scanner, System::nanoTime)).getFilters().add(access);
+    server.createContext("/", new Pages(about, config.telemetryPath(), timedOutView, scanner,
+        System::nanoTime)).getFilters().add(access);
     server.createContext(config.telemetryPath(),
         new MetricsHandler(config.telemetryPath(), registry)).getFilters().add(access);
     ThreadPoolExecutor pool = new ThreadPoolExecutor(HTTP_THREADS, HTTP_THREADS,

@@ -11,8 +11,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The agent socket's protocol: frames of a 4-byte big-endian length, then a type byte and a
  * payload of that length less one. Text is UTF-8. Agent to exporter: {@link #HELLO} (its name),
- * {@link #THREADS} (lines "tid TAB name": each thread whose full name says more than the 15
- * bytes the kernel keeps, by its tid in the JVM's namespace), {@link #POOLS} (lines "key TAB
+ * {@link #THREADS} (lines "tid TAB name": each thread's full name, of which the kernel keeps 15
+ * bytes, by its tid in the JVM's namespace), {@link #POOLS} (lines "key TAB
  * pool": the pool a comm key stands for, for threads not named yet), {@link #STACK} (an
  * answer). Exporter to agent: {@link #WELCOME} or {@link #REFUSED}
  * (why), {@link #STACK_REQUEST} (a thread id and its comm), {@link #METRICS} (the JVM's own

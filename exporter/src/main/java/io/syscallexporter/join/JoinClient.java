@@ -22,9 +22,9 @@ import java.util.TreeMap;
 
 /**
  * The agent's side of joining a host exporter: no BPF and no native code in the service's JVM,
- * only a Unix socket from the JDK. It says the JVM's name, keeps the exporter told of the full
- * names of the threads whose comms cut them (and of the pool each comm stands for, for a
- * thread's first second), and answers requests for a stuck thread's Java stack. When
+ * only a Unix socket from the JDK. It says the JVM's name, keeps the exporter told of its
+ * threads' full names (and of the pool each comm stands for, for a thread's first second), and
+ * answers requests for a stuck thread's Java stack. When
  * the exporter goes (a restart), it rejoins by itself, backing off up to 30 s; the service never
  * notices.
  */
@@ -58,9 +58,15 @@ public final class JoinClient {
   }
 
   /** Joins on a daemon thread, and rejoins whenever the connection is lost. */
-  public static void start(Path socket, String name, JavaThreads threads) {
+  public static JoinClient start(Path socket, String name, JavaThreads threads) {
     JoinClient client = new JoinClient(socket, name, threads);
     Threads.factory("join").newThread(client::run).start();
+    return client;
+  }
+
+  /** This JVM's series as the exporter last sent them (none before the first). */
+  public JmxPublisher.Source series() {
+    return series;
   }
 
   private void run() {

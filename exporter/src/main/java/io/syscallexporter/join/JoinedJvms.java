@@ -98,7 +98,7 @@ public final class JoinedJvms implements ThreadNames {
       whyNot.append("cannot mark the JVM's threads: ").append(e.getMessage());
       return null;
     }
-    Member m = new Member(pid, name, link, new PoolIds(rules, stats::poolOverLimit));
+    Member m = new Member(pid, name, link, new PoolIds(rules, stats::poolOverLimit, System::nanoTime));
     members.put(pid, m);
     stats.joined();
     Log.info("JVM joined", "pid", pid, "name", name);
@@ -122,8 +122,8 @@ public final class JoinedJvms implements ThreadNames {
   }
 
   /**
-   * The JVM's threads whose full names say more than their comms, by tid in the JVM's own pid
-   * namespace: the kernel keys each by its pool from now on.
+   * The JVM's threads' full names, by tid in the JVM's own pid namespace: the kernel keys each
+   * by its pool from now on.
    */
   synchronized void named(Member m, Map<Integer, String> namesByTid) {
     if (members.get(m.pid) != m) {

@@ -22,10 +22,11 @@ import javax.management.JMException;
 import javax.management.ObjectName;
 
 /**
- * The threads of the JVM the agent runs in. Each thread whose full name says more than its
- * comm (the 15 bytes the kernel keeps) is named in the kernel by its pool's id, so its calls
- * count under the pool of its full name; the others are keyed by their comm's pool, which is
- * the same label. A thread's kernel tid is found without a safepoint where its comm says it:
+ * The threads of the JVM the agent runs in. Each thread is named in the kernel by its pool's
+ * id, from its full name (the kernel keeps 15 bytes of it, its comm), so its calls count under
+ * the pool of its full name, and the kernel does no work on its comm per call; a thread not
+ * named yet is keyed by its comm's pool. A thread's kernel tid is found without a safepoint
+ * where its comm says it:
  * the JVM's task list against the live Java threads' names. Only comms that several pools
  * share, or the JVM's own threads with cut names (compiler threads), need its thread dump,
  * which costs a safepoint: taken at most once per {@link #NAMING_DUMP_EVERY_NANOS}, and only
@@ -57,7 +58,10 @@ public final class JavaThreads implements ThreadNames {
   /** Every thread's name in the last dump, by tid; and the tids it could not name since. */
   private volatile Map<Integer, String> dumpedNames = Map.of();
   private final Set<Integer> triedByDump = ConcurrentHashMap.newKeySet();
-  private volatile Set<String> liveNamesAtDump = Set.of();
+  /** The Java names behind the comms the last naming dump was taken for. */
+  private Set<String> namesAtDump = Set.of();
+  /** Each task's comm at the last {@link #namesByTid}. */
+  private Map<Integer, String> lastComms = Map.of();
   private long lastDump = Long.MIN_VALUE / 2;
 
   JavaThreads(String processName, LongSupplier monotonicNanos, Path tasks,
@@ -65,7 +69,7 @@ public final class JavaThreads implements ThreadNames {
     this.processName = processName;
     this.monotonicNanos = monotonicNanos;
     this.tasks = tasks;
-    this.pools = new PoolIds(rules, () -> {});
+    this.pools = new PoolIds(rules, () -> {}, monotonicNanos);
   }
 
   /**
@@ -136,7 +140,7 @@ public final class JavaThreads implements ThreadNames {
     return out;
   }
 
-  /** Agent mode: names in the kernel the threads that changed since the last call. */
+  /** Agent mode: names in the kernel the threads that are new or renamed since the last call. */
   @Override
   public void nameThreads(KernelSource kernel) {
     Map<Integer, Integer> changed = pools.update(namesByTid(Layouts.MAX_NAMED_THREADS));
@@ -146,36 +150,51 @@ public final class JavaThreads implements ThreadNames {
   }
 
   /**
-   * The full name of each live thread whose name says more than its comm, by tid in this JVM's
-   * pid namespace: at most {@code limit}. What a joined JVM tells the host exporter.
+   * The full name of each live thread (a JVM's own thread whose name the dump does not know:
+   * its comm), by tid in this JVM's pid namespace: at most {@code limit}. What a joined JVM
+   * tells the host exporter.
    */
-  public Map<Integer, String> namesByTid(int limit) {
+  public synchronized Map<Integer, String> namesByTid(int limit) {
     Map<String, String> nameByComm = new HashMap<>();
-    Set<String> liveNames = new HashSet<>();
+    Map<String, String> commByName = new HashMap<>();
     for (Thread t : liveThreads()) {
       String name = t.getName();
-      liveNames.add(name);
       // The launcher's main thread keeps the process's comm: Java never renames it.
       String comm = name.equals("main") ? processName : ThreadPools.commOf(name);
+      commByName.put(name, comm);
       nameByComm.merge(comm, name, (a, b) ->
           ThreadPools.poolOf(a).equals(ThreadPools.poolOf(b)) ? a : SEVERAL);
     }
     Map<Integer, String> out = new HashMap<>();
     Map<Integer, String> unknown = new HashMap<>();
-    for (Map.Entry<Integer, String> task : commsByTid().entrySet()) {
+    Map<Integer, String> comms = commsByTid();
+    for (Map.Entry<Integer, String> task : comms.entrySet()) {
       String comm = task.getValue();
+      // A thread just started still has its creator's comm, until HotSpot names it: a comm
+      // is believed once it was the same a pass ago.
+      if (!comm.equals(lastComms.get(task.getKey()))) {
+        continue;
+      }
       String name = nameByComm.get(comm);
       if (name == SEVERAL || (name == null && ThreadPools.mayBeCut(comm))) {
         unknown.put(task.getKey(), comm);
-      } else if (name != null && !ThreadPools.poolOf(name).equals(ThreadPools.poolOf(comm))) {
-        out.put(task.getKey(), name);
+      } else {
+        out.put(task.getKey(), name != null ? name : comm); // the JVM's own: its comm is whole
       }
     }
-    // A dump for new threads, or for threads renamed since the last one: a thread renamed
-    // after its first 15 bytes (Jetty's acceptor) keeps its comm.
+    lastComms = comms;
+    // A dump for new threads, or when the Java names behind the comms it must tell apart
+    // changed: a thread renamed after its first 15 bytes (Jetty's acceptor) keeps its comm.
+    Set<String> asked = new HashSet<>(unknown.values());
+    Set<String> behind = new HashSet<>();
+    commByName.forEach((name, comm) -> {
+      if (asked.contains(comm)) {
+        behind.add(name);
+      }
+    });
     if (!unknown.isEmpty() && (!triedByDump.containsAll(unknown.keySet())
-        || !liveNames.equals(liveNamesAtDump)) && dump(NAMING_DUMP_EVERY_NANOS)) {
-      liveNamesAtDump = liveNames;
+        || !behind.equals(namesAtDump)) && dump(NAMING_DUMP_EVERY_NANOS)) {
+      namesAtDump = behind;
     }
     Map<Integer, String> dumped = dumpedNames;
     unknown.forEach((tid, comm) -> {

@@ -7,6 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * The thread pools of one JVM, as the kernel keys its threads: each named thread carries its
@@ -24,6 +25,8 @@ public final class PoolIds {
   /** Ids the kernel reserves: 0, not by pool; 1, by the comm (bpf/syscall_exporter.h). */
   static final int FIRST_ID = 2;
   static final int MAX_FOLDED = 10_000;
+  /** How often {@link #update} gives the kernel every thread's id, not only the changes. */
+  static final long FULL_EVERY_NANOS = 10_000_000_000L;
 
   private final ThreadPoolRules rules;
   private final Map<String, Integer> idByLabel = new HashMap<>();
@@ -33,24 +36,34 @@ public final class PoolIds {
   /** Labels folded into _other, each counted once; bounded like everything a JVM can grow. */
   private final Set<String> folded = new HashSet<>();
   private final Runnable onFolded;
+  private final LongSupplier monotonicNanos;
+  private long lastFull = Long.MIN_VALUE / 2;
 
   /** {@code onFolded}: called once for each label folded into {@code _other}. */
-  public PoolIds(ThreadPoolRules rules, Runnable onFolded) {
+  public PoolIds(ThreadPoolRules rules, Runnable onFolded, LongSupplier monotonicNanos) {
     this.rules = rules;
     this.onFolded = onFolded;
+    this.monotonicNanos = monotonicNanos;
   }
 
   /**
-   * Takes the JVM's threads that need a name (full names, by tid in the JVM's own namespace)
-   * and returns what the kernel must change: the new or changed ids, and 0 for a thread named
-   * before and no longer listed (gone, or renamed to a name its comm says whole).
+   * Takes the JVM's threads' full names, by tid in the JVM's own namespace, and returns what
+   * the kernel must change: the new or changed ids (every 10 s, all of them), and 0 for a
+   * thread named before and no longer listed.
    */
   public synchronized Map<Integer, Integer> update(Map<Integer, String> namesByTid) {
     Map<Integer, Integer> now = new HashMap<>();
     namesByTid.forEach((tid, name) -> now.put(tid, idOf(rules.label(name))));
+    // Every so often all of it: a thread that ended and whose tid a new thread took has a
+    // fresh storage, unnamed, which no change of name would show.
+    long clock = monotonicNanos.getAsLong();
+    boolean full = clock - lastFull >= FULL_EVERY_NANOS;
+    if (full) {
+      lastFull = clock;
+    }
     Map<Integer, Integer> delta = new HashMap<>();
     now.forEach((tid, id) -> {
-      if (!id.equals(named.get(tid))) {
+      if (full || !id.equals(named.get(tid))) {
         delta.put(tid, id);
       }
     });

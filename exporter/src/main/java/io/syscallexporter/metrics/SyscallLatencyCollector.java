@@ -14,6 +14,7 @@ import io.syscallexporter.bpf.Layouts;
 import io.syscallexporter.collect.LatencyBuckets;
 import io.syscallexporter.config.ExporterConfig;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * {@code syscall_duration_seconds} and {@code syscall_slow_total}, built fresh on every scrape
@@ -26,11 +27,20 @@ public final class SyscallLatencyCollector implements MultiCollector {
   private static final int[] CLASSIC = LatencyBuckets.classicKernelBuckets();
   private static final double[] CLASSIC_BOUNDS = classicBounds();
 
-  private final HistogramTotals totals;
+  /** Every label set's totals now: this exporter's, or a joined JVM's as the host sent them. */
+  public interface Series {
+    void forEach(BiConsumer<LabelSet, Totals> action);
+  }
+
+  private final Series totals;
   private final String slowHelp;
 
   @Inject
   public SyscallLatencyCollector(HistogramTotals totals, ExporterConfig config) {
+    this(totals::forEach, config);
+  }
+
+  public SyscallLatencyCollector(Series totals, ExporterConfig config) {
     this.totals = totals;
     this.slowHelp = "Completed syscalls that took at least the slow threshold ("
         + config.slowThreshold().toNanos() / 1e9 + " s).";

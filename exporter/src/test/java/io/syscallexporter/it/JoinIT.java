@@ -95,10 +95,12 @@ class JoinIT {
 
   @Test
   void threeJvmsJoinAndEachIsCountedByPoolUnderItsOwnName() throws Exception {
+    int gammaPort = ExporterProcess.freePort();
     try (ExporterProcess exporter = exporter();
         JavaService alpha = JavaService.start(List.of(), agentFlags("alpha"));
         JavaService beta = JavaService.start(PID_NAMESPACE, agentFlags("beta"));
-        JavaService gamma = JavaService.start(NOBODY, agentFlags("gamma"))) {
+        JavaService gamma = JavaService.start(NOBODY, agentFlags("gamma")
+            + ",--web.listen-address=127.0.0.1:" + gammaPort)) {
       awaitJoined(exporter, 3);
       countsItsReads(exporter, alpha, "alpha");
       countsItsReads(exporter, beta, "beta");
@@ -113,6 +115,14 @@ class JoinIT {
             (long) count);
         assertThat((Double) read.get("Mean")).isPositive();
       }
+      // Given --web.listen-address, a joined agent serves its JVM's series on its own port too,
+      // as the exporter sent them; without it, no port.
+      awaitTrue("gamma's own port has the exporter's count", 10, () -> reads(exporter, "gamma")
+          == gamma.scrape(gammaPort).value("syscall_duration_seconds_count", "process",
+              "gamma", "syscall", "read", "thread", POOL));
+      assertThat(gamma.get(gammaPort, "/")).contains("as the host exporter it joined");
+      assertThat(gamma.stderr()).contains("address=127.0.0.1:" + gammaPort);
+      assertThat(alpha.stderr()).contains("address=none");
       assertThat(alpha.stderr()).contains("mode=joined").doesNotContain("level=warn");
       assertThat(gamma.stderr()).contains("mode=joined").doesNotContain("level=warn");
       // No native code of the exporter's in a joined JVM: that is the host exporter's job.

@@ -92,14 +92,25 @@ class ThreadPoolsTest {
       AtomicLong clock = new AtomicLong();
       JavaThreads threads = new JavaThreads("java", clock::get, tasks, ThreadPoolRules.DEFAULT);
 
+      // A comm seen for the first time is not believed yet: a thread just started has its
+      // creator's comm until HotSpot names it.
+      task(tasks, 106, "java");
+      assertThat(threads.namesByTid(100)).isEmpty();
+      task(tasks, 106, "io-worker-9");
+      // Every thread whose tid the task list and the live names tell; the others only the
+      // JVM's thread dump could, and this one does not know these made-up tids.
       assertThat(threads.namesByTid(100)).containsOnly(Map.entry(100, "main"),
-          Map.entry(101, "a-pool-with-a-long-name-7"), Map.entry(102, b.getName()));
+          Map.entry(101, "a-pool-with-a-long-name-7"), Map.entry(102, b.getName()),
+          Map.entry(103, "qtp401424608-14"));
       assertThat(threads.namesByTid(2)).hasSize(2);
 
       FakeKernel kernel = new FakeKernel();
       threads.nameThreads(kernel);
       Map<Integer, Integer> ids = kernel.named.get(0);
-      assertThat(ids).containsOnlyKeys(100, 101, 102);
+      assertThat(threads.namesByTid(100)).containsEntry(106, "io-worker-9");
+      Files.delete(tasks.resolve("106/comm"));
+      Files.delete(tasks.resolve("106"));
+      assertThat(ids).containsOnlyKeys(100, 101, 102, 103, 106); // 106: a comm said whole
       assertThat(threads.labelsOf(new SeriesKey("", 0, 0, 0, ids.get(101))))
           .isEqualTo(new ThreadNames.Labels("java", "a-pool-with-a-long-name-*"));
       // The acceptor apart from its pool, with what changes between runs folded.
@@ -121,12 +132,16 @@ class ThreadPoolsTest {
       assertThat(threads.seriesKey(new StuckCall(12, 12, 10, 0, 0, 0, FdKind.NONE,
           "a-pool-with-a-l", "java", 0, ids.get(101), new long[0]), false))
           .isEqualTo(new SeriesKey("", 0, 0, 0, ids.get(101)));
-      // Renamed to a name its comm says whole: unnamed in the kernel.
+      // A thread gone: unnamed in the kernel (its tid may come back as another thread).
       Files.delete(tasks.resolve("101/comm"));
       Files.delete(tasks.resolve("101"));
       kernel.named.clear();
       threads.nameThreads(kernel);
       assertThat(kernel.named.get(0)).isEmpty();
+      // Every 10 s, every thread again: a new thread on a reused tid starts unnamed.
+      clock.addAndGet(10_000_000_000L);
+      threads.nameThreads(kernel);
+      assertThat(kernel.named.get(0)).containsOnlyKeys(100, 102, 103);
 
       assertThat(threads.nameOf(10, -1, "fallback")).isEqualTo("fallback");
       // A slow call's thread, by its cut comm, without a thread dump: one live match.
