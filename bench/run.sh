@@ -201,7 +201,7 @@ guest() { # label agent-option wait-mode [server]
   heap=$(jcmd "$pid" GC.heap_info | grep -o 'used [0-9]*K' | head -1 | tr -dc 0-9)
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   threads=$(awk '/Threads/ {print $2}' "/proc/$pid/status")
-  kill "$pid"; wait 2>/dev/null || true
+  kill "$pid"; wait "$pid" 2>/dev/null || true
   printf '  %-12s RSS %6.1f MiB  heap after GC %5.1f MiB  threads %d\n' "$1" \
     "$(echo "$rss / 1024" | bc -l)" "$(echo "$heap / 1024" | bc -l)" "$threads"
 }

@@ -303,6 +303,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		.nr = e->nr,
 		.gen = *gen,
 		.pool = !by_pool ? POOL_NONE : pool ? pool : POOL_BY_COMM,
+		.stripe = bpf_get_smp_processor_id() & (HIST_STRIPES - 1),
 		.cgroup = cfg.per_cgroup ? bpf_get_current_cgroup_id() : 0,
 	};
 	e->start_ns = 0;

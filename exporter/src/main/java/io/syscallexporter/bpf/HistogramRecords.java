@@ -5,7 +5,10 @@ import io.syscallexporter.collect.LatencyBuckets;
 import io.syscallexporter.collect.SeriesKey;
 import java.nio.ByteBuffer;
 
-/** Decodes an entry of the hist map: a struct hist_key and its struct hist_value. */
+/**
+ * Decodes an entry of the hist map: a struct hist_key and its struct hist_value. The stripe is
+ * left out: a series' entries of every stripe decode to one key, and are summed.
+ */
 final class HistogramRecords {
   private HistogramRecords() {}
 
@@ -16,7 +19,7 @@ final class HistogramRecords {
     }
     return new HistogramEntry(new SeriesKey(Comm.read(key, Layouts.HistKey.PROCESS),
         key.getInt(Layouts.HistKey.PID), key.getInt(Layouts.HistKey.NR),
-        key.getLong(Layouts.HistKey.CGROUP), key.getInt(Layouts.HistKey.POOL)),
+        key.getLong(Layouts.HistKey.CGROUP), key.getShort(Layouts.HistKey.POOL) & 0xffff),
         value.getLong(Layouts.HistValue.SUM_NS), value.getLong(Layouts.HistValue.SLOW), buckets);
   }
 

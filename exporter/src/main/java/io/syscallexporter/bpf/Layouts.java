@@ -44,6 +44,7 @@ public final class Layouts {
   public static final int POOL_BY_COMM = 1;
   public static final int POOL_FIRST_ID = 2;
   public static final int MAX_NAMED_THREADS = 16384;
+  public static final int HIST_STRIPES = 2;
 
   public static final int ERR_INFLIGHT_UPDATE = 0;
   public static final int ERR_HIST_UPDATE = 1;
@@ -87,7 +88,8 @@ public final class Layouts {
     public static final int PID = 16;
     public static final int NR = 20;
     public static final int GEN = 24;
-    public static final int POOL = 28;
+    public static final int POOL = 28; // u16
+    public static final int STRIPE = 30; // u16
     public static final int CGROUP = 32;
     public static final int SIZE = 40;
 
