@@ -14,8 +14,8 @@ import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
@@ -23,10 +23,9 @@ import java.util.TreeMap;
 /**
  * The agent's side of joining a host exporter: no BPF and no native code in the service's JVM,
  * only a Unix socket from the JDK. It says the JVM's name, keeps the exporter told of its
- * threads' full names (and of the pool each comm stands for, for a thread's first second), and
- * answers requests for a stuck thread's Java stack. When
- * the exporter goes (a restart), it rejoins by itself, backing off up to 30 s; the service never
- * notices.
+ * threads' full names (and of the pool each comm stands for, for a thread's first seconds), and
+ * answers requests for a stuck thread's Java stack. When the exporter goes (a restart), it
+ * rejoins by itself, backing off up to 30 s; the service never notices.
  */
 public final class JoinClient {
   /** How often the threads are looked at, and their names sent when they changed. */
@@ -136,17 +135,15 @@ public final class JoinClient {
       String sentPools = null;
       long lastSent = 0;
       while (answers.isAlive()) {
-        // Pools first: a thread's first second is labelled by them, until it is named.
-        StringBuilder pools = new StringBuilder();
-        new TreeMap<>(threads.poolsByKey(Frames.MAX_POOLS, Frames.MAX_THREAD_NAME)).forEach(
-            (key, pool) -> pools.append(key).append('\t').append(pool).append('\n'));
-        String names = threadsText(threads.namesByTid(Frames.MAX_THREADS));
+        // Pools first: a thread's first seconds are labelled by them, until it is named.
+        String pools = linesText(threads.poolsByKey(Frames.MAX_POOLS, Frames.MAX_THREAD_NAME));
+        String names = linesText(threads.namesByTid(Frames.MAX_THREADS));
         long now = System.currentTimeMillis();
         boolean heartbeat = now - lastSent >= HEARTBEAT_MILLIS;
         synchronized (out) {
-          if (heartbeat || !pools.toString().equals(sentPools)) {
-            Frames.write(out, Frames.POOLS, pools.toString());
-            sentPools = pools.toString();
+          if (heartbeat || !pools.equals(sentPools)) {
+            Frames.write(out, Frames.POOLS, pools);
+            sentPools = pools;
           }
           if (heartbeat || !names.equals(sentNames)) {
             Frames.write(out, Frames.THREADS, names);
@@ -165,22 +162,25 @@ public final class JoinClient {
   }
 
   /**
-   * A THREADS frame's text, in tid order, within the protocol's limits: a name is cut to
-   * {@link Frames#MAX_THREAD_NAME} characters; a name with a line break, and what does not fit
-   * in a frame, is left out (those threads are keyed by their comms).
+   * A THREADS or POOLS frame's text, "key TAB value" lines in key order, within the protocol's
+   * limits: a value is cut to {@link Frames#MAX_THREAD_NAME} characters; a line with a control
+   * character, and what does not fit in a frame, is left out (those threads are keyed by their
+   * comms).
    */
-  static String threadsText(Map<Integer, String> namesByTid) {
+  static <K extends Comparable<K>> String linesText(Map<K, String> values) {
     StringBuilder text = new StringBuilder();
     int bytes = 0;
-    for (Map.Entry<Integer, String> e : new TreeMap<>(namesByTid).entrySet()) {
-      String name = e.getValue();
-      if (name.length() > Frames.MAX_THREAD_NAME) {
-        name = name.substring(0, Frames.MAX_THREAD_NAME);
+    for (Map.Entry<K, String> e : new TreeMap<>(values).entrySet()) {
+      String key = e.getKey().toString();
+      String value = e.getValue();
+      if (value.length() > Frames.MAX_THREAD_NAME) {
+        value = value.substring(0, Frames.MAX_THREAD_NAME);
       }
-      if (name.chars().anyMatch(c -> c < 0x20)) {
+      if (key.isEmpty() || value.isEmpty()
+          || (key + value).chars().anyMatch(c -> c < 0x20)) {
         continue;
       }
-      String line = e.getKey() + "\t" + name + "\n";
+      String line = key + "\t" + value + "\n";
       bytes += line.getBytes(StandardCharsets.UTF_8).length;
       if (bytes >= Frames.MAX_FRAME - 1) {
         break;

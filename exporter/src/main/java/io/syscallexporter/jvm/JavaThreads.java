@@ -6,8 +6,8 @@ import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.collect.ThreadNames;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.lang.management.ManagementFactory;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -16,6 +16,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import javax.management.JMException;
@@ -26,13 +27,12 @@ import javax.management.ObjectName;
  * id, from its full name (the kernel keeps 15 bytes of it, its comm), so its calls count under
  * the pool of its full name, and the kernel does no work on its comm per call; a thread not
  * named yet is keyed by its comm's pool. A thread's kernel tid is found without a safepoint
- * where its comm says it:
- * the JVM's task list against the live Java threads' names. Only comms that several pools
- * share, or the JVM's own threads with cut names (compiler threads), need its thread dump,
- * which costs a safepoint: taken at most once per {@link #NAMING_DUMP_EVERY_NANOS}, and only
- * when such threads are new or the Java threads' names changed (a JVM whose threads stay, as a
- * server's pools do, takes none after its first); or for a stuck call's thread, at most once
- * per {@link #DUMP_EVERY_NANOS}.
+ * where its comm says it: the JVM's task list against the live Java threads' names. Only comms
+ * that several pools share, and the JVM's own threads with cut names (compiler threads), need
+ * its thread dump, which costs a safepoint: taken at most once per
+ * {@link #NAMING_DUMP_EVERY_NANOS}, and only when such threads are new or the names behind
+ * their comms changed (a server whose pools stay takes none after its first); or for a stuck
+ * call's thread, at most once per {@link #DUMP_EVERY_NANOS}.
  */
 public final class JavaThreads implements ThreadNames {
   /** Dumps for stuck calls, which are rare: this bounds their safepoints anyway. */
@@ -111,7 +111,7 @@ public final class JavaThreads implements ThreadNames {
   /**
    * The pool each live thread's comm key stands for, where every live thread with that key
    * shares one pool and the key cannot say it whole (a name the kernel cuts, the main thread):
-   * how a thread is labelled in its first second, before it is named. At most {@code limit}
+   * how a thread is labelled in its first seconds, before it is named. At most {@code limit}
    * keys; a pool longer than {@code maxPoolLength} is left out. A key that two pools share
    * (Jetty's {@code qtp..-15} acceptor among {@code qtp..-14}, its pool) stands for neither.
    */
@@ -204,8 +204,12 @@ public final class JavaThreads implements ThreadNames {
         out.put(tid, name);
       }
     });
-    while (out.size() > limit) {
-      out.remove(out.keySet().iterator().next());
+    if (out.size() > limit) { // the lowest tids: the same ones from one pass to the next
+      TreeMap<Integer, String> sorted = new TreeMap<>(out);
+      while (sorted.size() > limit) {
+        sorted.pollLastEntry();
+      }
+      return sorted;
     }
     return out;
   }

@@ -13,10 +13,9 @@ import java.util.function.LongSupplier;
  * The thread pools of one JVM, as the kernel keys its threads: each named thread carries its
  * pool's id in its task storage, given here from its full Java name, so two pools whose names
  * share their first 15 bytes stay apart, and a thread is never labelled by another's name. A
- * thread not named yet (its first second) is keyed by its comm's pool, and labelled by the
- * same rules. Ids are
- * never reused while the JVM lives (its histograms in the kernel keep them); labels past
- * {@link #MAX_POOLS} share the id of {@code _other}.
+ * thread not named yet (its first seconds) is keyed by its comm's pool, and labelled by the
+ * same rules. Ids are never reused while the JVM lives (its histograms in the kernel keep
+ * them); labels past {@link #MAX_POOLS} share the id of {@code _other}.
  */
 public final class PoolIds {
   /** Thread pools one JVM may label; more (a pool per request thread, say) go to _other. */

@@ -58,7 +58,15 @@ class FramesPropertyTest {
   @Property(tries = 1000)
   void anyNamesTheAgentSendsAreReadBack(@ForAll Map<@IntRange(min = 1) Integer,
       @StringLength(min = 1, max = 300) String> names) throws Exception {
-    Map<Integer, String> read = AgentSocket.threads(JoinClient.threadsText(names));
+    Map<Integer, String> read = AgentSocket.threads(JoinClient.linesText(names));
     read.forEach((tid, name) -> assertThat(names.get(tid)).startsWith(name));
+  }
+
+  /** And the pools its comm keys stand for, whatever the keys and pools. */
+  @Property(tries = 1000)
+  void anyPoolsTheAgentSendsAreReadBack(@ForAll Map<@StringLength(min = 1, max = 15) String,
+      @StringLength(min = 1, max = 300) String> pools) throws Exception {
+    Map<String, String> read = AgentSocket.pools(JoinClient.linesText(pools));
+    read.forEach((key, pool) -> assertThat(pools.get(key)).startsWith(pool));
   }
 }
