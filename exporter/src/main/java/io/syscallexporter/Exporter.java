@@ -46,6 +46,8 @@ public final class Exporter implements AutoCloseable {
   private final ScheduledExecutorService scanThread = Threads.scheduler("scan");
   private final ScheduledExecutorService drainThread = Threads.scheduler("drain");
   private boolean closed;
+  /** The drain whose totals the joined JVMs were last sent. */
+  private long publishedDrain = -1;
 
   @Inject
   Exporter(ExporterConfig config, Mode mode, KernelSource kernel, TimeoutScanner scanner,
@@ -96,11 +98,12 @@ public final class Exporter implements AutoCloseable {
     web.serve();
     if (agentSocket != null) {
       agentSocket.serve();
-      // Each joined JVM gets its own series, for its JMX; on a thread of its own, as a slow
-      // agent may hold a write for a few seconds.
+      // Each joined JVM gets its own series after each drain, for its JMX: the drained
+      // totals, so no second walk of the kernel map. On a thread of its own, as a slow agent
+      // may hold a write for a few seconds.
       agentThread = Threads.scheduler("agents");
       agentThread.scheduleWithFixedDelay(() -> safely("sending joined JVMs their series failed",
-          () -> joined.publish(series)), JMX_REFRESH_MILLIS, JMX_REFRESH_MILLIS,
+          this::publishAfterDrain), JMX_REFRESH_MILLIS, JMX_REFRESH_MILLIS,
           TimeUnit.MILLISECONDS);
     }
   }
@@ -113,6 +116,15 @@ public final class Exporter implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       Log.warn("no agent socket: JVMs cannot join this exporter", "path", config.agentSocket(),
           "err", e.getMessage());
+    }
+  }
+
+  /** Sends the joined JVMs their series when a drain has run since the last time. */
+  private void publishAfterDrain() {
+    long drains = totals.drains();
+    if (drains != publishedDrain) {
+      publishedDrain = drains;
+      joined.publish(series);
     }
   }
 

@@ -89,12 +89,16 @@ public final class ExporterModule extends AbstractModule {
         policy.kernelTables(syscalls)));
   }
 
-  /** The exported series, as JMX publishes them: the agent's own, or a joined JVM's. */
+  /**
+   * The exported series, as JMX publishes them: an agent's own, live; or, on a host, what the
+   * joined JVMs are sent after each drain, which reads nothing more from the kernel.
+   */
   @Provides
   @Singleton
   JmxPublisher.Source series(HistogramTotals totals, TimeoutScanner scanner,
       LabelBudget budget) {
-    return JmxPublisher.Source.of(totals, scanner, budget);
+    return JmxPublisher.Source.of(mode == Mode.AGENT ? totals::forEach : totals::forEachDrained,
+        scanner, budget);
   }
 
   @Provides

@@ -13,7 +13,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -75,8 +75,8 @@ public final class JoinClient {
     while (true) {
       try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
         channel.connect(UnixDomainSocketAddress.of(socket));
-        InputStream in = Channels.newInputStream(channel);
-        OutputStream out = Channels.newOutputStream(channel);
+        InputStream in = inputOf(channel);
+        OutputStream out = outputOf(channel);
         Frames.write(out, Frames.HELLO, name);
         Frames.Frame answer = Frames.read(in);
         if (answer.type() != Frames.WELCOME) {
@@ -159,6 +159,44 @@ public final class JoinClient {
     } finally {
       answers.interrupt();
     }
+  }
+
+  /**
+   * Reads from the channel. Not {@code Channels.newInputStream}: its streams hold the channel's
+   * one blocking lock for a read, so a write from the other thread would wait until something
+   * arrives.
+   */
+  private static InputStream inputOf(SocketChannel channel) {
+    return new InputStream() {
+      @Override
+      public int read() throws IOException {
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] b, int off, int len) throws IOException {
+        return len == 0 ? 0 : channel.read(ByteBuffer.wrap(b, off, len));
+      }
+    };
+  }
+
+  /** Writes to the channel, whatever a read on another thread waits for. */
+  private static OutputStream outputOf(SocketChannel channel) {
+    return new OutputStream() {
+      @Override
+      public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+      }
+
+      @Override
+      public void write(byte[] b, int off, int len) throws IOException {
+        ByteBuffer buffer = ByteBuffer.wrap(b, off, len);
+        while (buffer.hasRemaining()) {
+          channel.write(buffer);
+        }
+      }
+    };
   }
 
   /**

@@ -112,6 +112,14 @@ public final class HistogramTotals {
     live.forEach(action);
   }
 
+  /**
+   * Calls {@code action} with every label set's totals as of the last drain: no kernel read.
+   * The totals passed are only valid during the call.
+   */
+  public synchronized void forEachDrained(BiConsumer<LabelSet, Totals> action) {
+    committed.forEach(action);
+  }
+
   public long drains() {
     return drains;
   }

@@ -52,13 +52,17 @@ public final class JmxPublisher implements AutoCloseable {
     /** Calls timed out now, by label set. */
     Map<LabelSet, Double> timedOut();
 
-    /** The exporter's own running totals and in-flight scan. */
-    static Source of(HistogramTotals totals, TimeoutScanner scanner, LabelBudget budget) {
+    /**
+     * The exporter's own totals and in-flight scan; {@code series}: the running totals
+     * ({@link HistogramTotals#forEach}, a kernel read) or those of the last drain.
+     */
+    static Source of(SyscallLatencyCollector.Series series, TimeoutScanner scanner,
+        LabelBudget budget) {
       return new Source() {
         @Override
         public Map<LabelSet, Totals> totals() {
           Map<LabelSet, Totals> now = new HashMap<>();
-          totals.forEach((labels, t) -> now.put(labels, new Totals().plus(t)));
+          series.forEach((labels, t) -> now.put(labels, new Totals().plus(t)));
           return now;
         }
 

@@ -59,7 +59,10 @@ class AgentIT {
     service.command("go", "pools done");
     MetricsText m = scrape.call();
     POOLS.forEach((thread, threads) -> assertThat(m.find("syscall_duration_seconds_count",
-        "process", process, "syscall", "read", "thread", thread)).as(thread)
+        "process", process, "syscall", "read", "thread", thread)).as("%s among %s", thread,
+            m.samples("syscall_duration_seconds_count").stream()
+                .filter(s -> process.equals(s.labels().get("process"))
+                    && "read".equals(s.labels().get("syscall"))).toList())
         .isEqualTo(100.0 * threads));
     // The threads' first calls (their start) may count under the comm until they are named;
     // their reads came after.

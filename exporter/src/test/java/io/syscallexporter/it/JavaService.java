@@ -205,7 +205,8 @@ final class JavaService implements AutoCloseable {
       MBeanServerConnection server = c.getMBeanServerConnection();
       ObjectName name = new ObjectName("syscall_exporter:name=" + metric + ",process="
           + process + ",syscall=read,thread=" + ObjectName.quote(thread));
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      // A joined JVM's values come after the host exporter's next drain (every 10 s).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
       while (System.nanoTime() < deadline) {
         Set<ObjectName> names = server.queryNames(new ObjectName("syscall_exporter:*"), null);
         if (names.contains(name) && expected.equals(server.getAttribute(name, attr))) {

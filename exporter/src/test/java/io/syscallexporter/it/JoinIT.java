@@ -117,7 +117,7 @@ class JoinIT {
       }
       // Given --web.listen-address, a joined agent serves its JVM's series on its own port too,
       // as the exporter sent them; without it, no port.
-      awaitTrue("gamma's own port has the exporter's count", 10, () -> reads(exporter, "gamma")
+      awaitTrue("gamma's own port has the exporter's count", 30, () -> reads(exporter, "gamma")
           == gamma.scrape(gammaPort).value("syscall_duration_seconds_count", "process",
               "gamma", "syscall", "read", "thread", POOL));
       assertThat(gamma.get(gammaPort, "/")).contains("as the host exporter it joined");

@@ -32,7 +32,7 @@ class JmxPublisherTest {
         ThreadNames.HOST, config);
     kernel.histograms.add(FakeKernel.entry("db*", 0, 1_000_000, 5));
 
-    try (JmxPublisher jmx = new JmxPublisher(JmxPublisher.Source.of(totals, scanner, budget))) {
+    try (JmxPublisher jmx = new JmxPublisher(JmxPublisher.Source.of(totals::forEach, scanner, budget))) {
       jmx.start();
       jmx.refresh();
       MBeanServer server = ManagementFactory.getPlatformMBeanServer();
