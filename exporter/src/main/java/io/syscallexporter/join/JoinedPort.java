@@ -29,7 +29,7 @@ public final class JoinedPort {
       Supplier<JmxPublisher.Source> series) throws IOException, UsageException {
     PrometheusRegistry registry = new PrometheusRegistry();
     registry.register(new SyscallLatencyCollector(
-        action -> series.get().totals().forEach(action), config));
+        action -> series.get().totals().forEach(action), "the host exporter's slow threshold"));
     registry.register(new MultiCollector() {
       @Override
       public MetricSnapshots collect() {

@@ -37,13 +37,14 @@ public final class SyscallLatencyCollector implements MultiCollector {
 
   @Inject
   public SyscallLatencyCollector(HistogramTotals totals, ExporterConfig config) {
-    this(totals::forEach, config);
+    this(totals::forEach, "the slow threshold (" + config.slowThreshold().toNanos() / 1e9
+        + " s)");
   }
 
-  public SyscallLatencyCollector(Series totals, ExporterConfig config) {
+  /** {@code threshold}: which slow threshold the slow counter counts against, for its help. */
+  public SyscallLatencyCollector(Series totals, String threshold) {
     this.totals = totals;
-    this.slowHelp = "Completed syscalls that took at least the slow threshold ("
-        + config.slowThreshold().toNanos() / 1e9 + " s).";
+    this.slowHelp = "Completed syscalls that took at least " + threshold + ".";
   }
 
   private static double[] classicBounds() {
