@@ -1,5 +1,7 @@
 package io.syscallexporter.bpf;
 
+import io.syscallexporter.collect.SeriesKey;
+
 /**
  * Sizes and offsets of the structs in bpf/syscall_exporter.h, as the kernel side lays them out,
  * and of the libbpf and kernel UAPI structs the exporter fills through JNR (which knows no C
@@ -40,9 +42,9 @@ public final class Layouts {
   public static final int MARK_PLAIN = 1;
   public static final int MARK_JOINED = 2;
   public static final int MAX_JOINED_JVMS = 256;
-  public static final int POOL_NONE = 0;
-  public static final int POOL_BY_COMM = 1;
-  public static final int POOL_FIRST_ID = 2;
+  public static final int POOL_NONE = SeriesKey.NOT_BY_POOL;
+  public static final int POOL_BY_COMM = SeriesKey.BY_COMM;
+  public static final int POOL_FIRST_ID = SeriesKey.FIRST_POOL_ID;
   public static final int MAX_NAMED_THREADS = 16384;
   public static final int HIST_STRIPES = 2;
 

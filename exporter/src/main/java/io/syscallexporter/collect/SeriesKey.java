@@ -9,9 +9,11 @@ package io.syscallexporter.collect;
  * JVM's. {@link #NOT_BY_POOL}: a process's key. The metrics package turns it into labels.
  */
 public record SeriesKey(String process, int pid, int nr, long cgroup, int pool) {
-  /** As enum thread_pool in bpf/syscall_exporter.h. */
+  /** As enum thread_pool in bpf/syscall_exporter.h (Layouts, checked against it). */
   public static final int NOT_BY_POOL = 0;
   public static final int BY_COMM = 1;
+  /** The first pool id user space gives; ids below are the kernel's. */
+  public static final int FIRST_POOL_ID = 2;
 
   /** A process's key. */
   public SeriesKey(String process, int pid, int nr, long cgroup) {

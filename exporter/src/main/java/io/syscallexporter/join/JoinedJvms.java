@@ -166,9 +166,7 @@ public final class JoinedJvms implements ThreadNames {
       return ThreadNames.processKey(c, perPid);
     }
     // As the kernel keys a joined JVM's thread: its pool, and the JVM's pid.
-    return c.pool() != 0 ? new SeriesKey("", c.pid(), c.nr(), c.cgroup(), c.pool())
-        : new SeriesKey(ThreadPools.poolOf(c.thread()), c.pid(), c.nr(), c.cgroup(),
-            SeriesKey.BY_COMM);
+    return ThreadPools.seriesKey(c, c.pid());
   }
 
   @Override

@@ -2,8 +2,6 @@ package io.syscallexporter.join;
 
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
-import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.UsageException;
@@ -11,6 +9,7 @@ import io.syscallexporter.config.WebConfigSource;
 import io.syscallexporter.http.WebServer;
 import io.syscallexporter.metrics.JmxPublisher;
 import io.syscallexporter.metrics.SyscallLatencyCollector;
+import io.syscallexporter.metrics.TimedOutCollector;
 import java.io.IOException;
 import java.util.List;
 import java.util.function.Supplier;
@@ -33,17 +32,13 @@ public final class JoinedPort {
     registry.register(new MultiCollector() {
       @Override
       public MetricSnapshots collect() {
-        GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name("syscall_timed_out")
-            .help("Syscalls in flight longer than their timeout at the host exporter's last"
-                + " scan.");
-        series.get().timedOut().forEach((labels, n) -> gauge.dataPoint(
-            GaugeDataPointSnapshot.builder().labels(labels.labels()).value(n).build()));
-        return MetricSnapshots.of(gauge.build());
+        return MetricSnapshots.of(TimedOutCollector.gauge(series.get().timedOut(),
+            "Syscalls in flight longer than their timeout at the host exporter's last scan."));
       }
 
       @Override
       public List<String> getPrometheusNames() {
-        return List.of("syscall_timed_out");
+        return List.of(TimedOutCollector.GAUGE);
       }
     });
     WebConfigSource web = config.webConfigFile() == null ? WebConfigSource.none()

@@ -83,11 +83,7 @@ public final class JavaThreads implements ThreadNames {
 
   @Override
   public SeriesKey seriesKey(StuckCall c, boolean perPid) {
-    int pid = perPid ? c.pid() : 0;
-    return c.pool() != 0
-        ? new SeriesKey("", pid, c.nr(), c.cgroup(), c.pool())
-        : new SeriesKey(ThreadPools.poolOf(c.thread()), pid, c.nr(), c.cgroup(),
-            SeriesKey.BY_COMM);
+    return ThreadPools.seriesKey(c, perPid ? c.pid() : 0);
   }
 
   /** Every series is this JVM's, by the pool its key names. */

@@ -21,8 +21,8 @@ public final class PoolIds {
   /** Thread pools one JVM may label; more (a pool per request thread, say) go to _other. */
   public static final int MAX_POOLS = 256;
   public static final String OTHER = "_other";
-  /** Ids the kernel reserves: 0, not by pool; 1, by the comm (bpf/syscall_exporter.h). */
-  static final int FIRST_ID = 2;
+  /** Ids below are the kernel's: 0, not by pool; 1, by the comm. */
+  static final int FIRST_ID = SeriesKey.FIRST_POOL_ID;
   static final int MAX_FOLDED = 10_000;
   /** How often {@link #update} gives the kernel every thread's id, not only the changes. */
   static final long FULL_EVERY_NANOS = 10_000_000_000L;

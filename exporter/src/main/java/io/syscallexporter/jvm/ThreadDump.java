@@ -12,13 +12,12 @@ import java.util.regex.Pattern;
  * JDK 18, decimal since JDK 19.
  */
 final class ThreadDump {
-  /** The name is greedy: it may itself contain quotes; what follows its closing quote does not. */
+  /**
+   * A thread's header line; the JVM's own threads (GC, compiler) have no Java id. The name is
+   * greedy: it may itself contain quotes; what follows its closing quote does not.
+   */
   private static final Pattern HEADER =
-      Pattern.compile("^\"(.*)\" #(\\d+) .*?\\bnid=(0x[0-9a-fA-F]+|\\d+)\\b");
-
-  /** Any thread's header, the JVM's own (GC, compiler) included: they have no Java id. */
-  private static final Pattern ANY_HEADER =
-      Pattern.compile("^\"(.*)\" (?:#\\d+ )?.*?\\bnid=(0x[0-9a-fA-F]+|\\d+)\\b");
+      Pattern.compile("^\"(.*)\" (?:#(\\d+) )?.*?\\bnid=(0x[0-9a-fA-F]+|\\d+)\\b");
 
   private ThreadDump() {}
 
@@ -26,9 +25,9 @@ final class ThreadDump {
   static Map<Integer, String> namesByTid(String dump) {
     Map<Integer, String> out = new HashMap<>();
     for (String line : dump.split("\n")) {
-      Matcher m = ANY_HEADER.matcher(line);
+      Matcher m = HEADER.matcher(line);
       if (m.find()) {
-        out.put(tid(m.group(2)), m.group(1));
+        out.put(tid(m.group(3)), m.group(1));
       }
     }
     return out;
@@ -42,7 +41,7 @@ final class ThreadDump {
     Map<Integer, Long> out = new HashMap<>();
     for (String line : dump.split("\n")) {
       Matcher m = HEADER.matcher(line);
-      if (m.find()) {
+      if (m.find() && m.group(2) != null) {
         out.put(tid(m.group(3)), Long.parseLong(m.group(2)));
       }
     }

@@ -1,5 +1,7 @@
 package io.syscallexporter.jvm;
 
+import io.syscallexporter.collect.SeriesKey;
+import io.syscallexporter.collect.StuckCall;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.regex.Pattern;
@@ -36,6 +38,16 @@ public final class ThreadPools {
   /** Whether a comm may be a longer name cut by the kernel: it fills the 15 bytes. */
   static boolean mayBeCut(String comm) {
     return comm.getBytes(StandardCharsets.UTF_8).length >= COMM_BYTES;
+  }
+
+  /**
+   * The key the kernel gives the histograms of a stuck call's thread in a JVM measured by
+   * pool: its pool id once named, else its comm's pool; {@code pid} as the key carries it.
+   */
+  public static SeriesKey seriesKey(StuckCall c, int pid) {
+    return c.pool() != SeriesKey.NOT_BY_POOL
+        ? new SeriesKey("", pid, c.nr(), c.cgroup(), c.pool())
+        : new SeriesKey(poolOf(c.thread()), pid, c.nr(), c.cgroup(), SeriesKey.BY_COMM);
   }
 
   /**

@@ -19,7 +19,7 @@ import java.util.List;
  * {@code _total}, and would clash with the gauge.
  */
 public final class TimedOutCollector implements MultiCollector {
-  static final String GAUGE = "syscall_timed_out";
+  public static final String GAUGE = "syscall_timed_out";
   static final String COUNTER = "syscall_timeouts";
   static final String OLDEST = "syscall_timed_out_oldest_seconds";
 
@@ -34,11 +34,9 @@ public final class TimedOutCollector implements MultiCollector {
 
   @Override
   public MetricSnapshots collect() {
-    GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(GAUGE)
-        .help("Syscalls in flight longer than their timeout at the last scan.");
     long now = System.nanoTime();
-    budget.sumByLabels(scanner.current(), now).forEach((labels, n) -> gauge.dataPoint(
-        GaugeDataPointSnapshot.builder().labels(labels.labels()).value(n).build()));
+    GaugeSnapshot gauge = gauge(budget.sumByLabels(scanner.current(), now),
+        "Syscalls in flight longer than their timeout at the last scan.");
     CounterSnapshot.Builder total = CounterSnapshot.builder().name(COUNTER)
         .help("Syscalls that crossed their timeout, each counted once.");
     budget.sumByLabels(scanner.totals(), now).forEach((labels, n) -> total.dataPoint(
@@ -50,7 +48,15 @@ public final class TimedOutCollector implements MultiCollector {
         .help("Age of the oldest syscall past its timeout, per label set that has one now.");
     oldest.forEach((labels, seconds) -> age.dataPoint(
         GaugeDataPointSnapshot.builder().labels(labels.labels()).value(seconds).build()));
-    return MetricSnapshots.of(gauge.build(), total.build(), age.build());
+    return MetricSnapshots.of(gauge, total.build(), age.build());
+  }
+
+  /** {@value #GAUGE}: calls timed out now, by label set; a joined agent's port serves it too. */
+  public static GaugeSnapshot gauge(Map<LabelSet, ? extends Number> timedOut, String help) {
+    GaugeSnapshot.Builder gauge = GaugeSnapshot.builder().name(GAUGE).help(help);
+    timedOut.forEach((labels, n) -> gauge.dataPoint(GaugeDataPointSnapshot.builder()
+        .labels(labels.labels()).value(n.doubleValue()).build()));
+    return gauge.build();
   }
 
   @Override
