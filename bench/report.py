@@ -6,7 +6,7 @@ from collections import defaultdict
 CONFIGS = ["none", "floor", "timestamps", "storage", "hash", "bucket", "exporter", "bpftrace"]
 # What each step of the exporter's hot path adds to the one before (HOT_PATH_PARTS).
 PARTS = [("storage", "timestamps", "task storage on enter and exit"),
-         ("hash", "storage", "histogram key and hash lookup"),
+         ("hash", "storage", "histogram slot (cache, or hash)"),
          ("bucket", "hash", "bucket search"),
          ("exporter", "bucket", "atomic adds and slow check")]
 samples = defaultdict(list)

@@ -27,8 +27,9 @@ const volatile struct exporter_config cfg = {};
 /*
  * bench/run.sh builds this program again with HOT_PATH_PARTS 1 to 3 to price
  * each part of sys_exit on its own: 1, the task storage and the clock; 2, the
- * histogram's key and its hash lookup; 3, the bucket search; 4 (the exporter),
- * the atomic adds and the slow-call check. Constant: the cut costs nothing.
+ * histogram's slot (the thread's slot cache, the hash lookup on a miss); 3, the
+ * bucket search; 4 (the exporter), the atomic adds and the slow-call check.
+ * Constant: the cut costs nothing.
  */
 #ifndef HOT_PATH_PARTS
 #define HOT_PATH_PARTS 4
@@ -48,18 +49,35 @@ struct {
 } inflight SEC(".maps");
 
 /*
- * Counts since the last drain, one entry per (process, syscall[, pid]) label
- * set and generation, ~1.4 KiB each: 10240 entries is 14 MiB, shared by all
- * CPUs (a per-CPU map would multiply it by the CPU count). User space keeps
- * the running totals and removes each generation it drains, so the map only
- * needs room for the label sets active within about one drain period.
+ * Counts since the last drain, one slot per (process, syscall[, pid]) label
+ * set, stripe and generation, ~1.4 KiB each: 10240 slots is 14 MiB, shared
+ * by all CPUs (a per-CPU map would multiply it by the CPU count). User space
+ * keeps the running totals and frees each generation's slots once it has
+ * drained them, so the maps only need room for the label sets active within
+ * about one drain period. hist finds a label set's slot; the exporter sizes
+ * all three maps alike.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 10240);
 	__type(key, struct hist_key);
-	__type(value, struct hist_value);
+	__type(value, __u32);
 } hist SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 10240);
+	__type(key, __u32);
+	__type(value, struct hist_value);
+} hist_values SEC(".maps");
+
+/* Slots not in use; user space fills it at start and gives back what it drained. */
+struct {
+	__uint(type, BPF_MAP_TYPE_QUEUE);
+	__uint(max_entries, 10240);
+	__type(value, __u32);
+} hist_free SEC(".maps");
 
 /* 1 MiB holds ~16,000 slow events (56 bytes + an 8-byte header) between two polls. */
 struct {
@@ -241,6 +259,65 @@ static __always_inline bool is_file(__u32 kind)
 	return kind == FD_FILE || kind == FD_BLOCK;
 }
 
+/*
+ * The slot of a thread's label set for one syscall, generation and stripe
+ * (already in key): the hash path, taken when the thread's slot cache misses.
+ * A new label set takes a free slot, zeroed before any other CPU can find it
+ * through hist. A function of its own, not inlined: sys_exit keeps its
+ * registers for the path every call takes. Returns non-zero (and counts the
+ * error) when no slot is left.
+ */
+static __noinline int slot_of(struct task_struct *task, struct inflight *e,
+			      struct hist_key *key, __u32 *slot)
+{
+	bool joined = e->mark == MARK_JOINED;
+	bool by_pool = cfg.per_thread || joined;
+	__u32 pool = e->pool;
+
+	key->pid = cfg.per_pid || joined ? task->tgid : 0;
+	key->pool = !by_pool ? POOL_NONE : pool ? pool : POOL_BY_COMM;
+	if (by_pool) {
+		/*
+		 * A named thread's pool id says it all. Until user space names it, a Java
+		 * thread is keyed by its comm (its name's first 15 bytes) made a pool.
+		 */
+		if (!pool) {
+			__builtin_memcpy(key->process, task->comm, sizeof(key->process));
+			comm_to_pool(key->process);
+		}
+	} else {
+		__builtin_memcpy(key->process, task->group_leader->comm, sizeof(key->process));
+	}
+
+	__u32 *found = bpf_map_lookup_elem(&hist, key);
+	if (found) {
+		*slot = *found;
+		return 0;
+	}
+	if (bpf_map_pop_elem(&hist_free, slot)) {
+		count_error(ERR_HIST_UPDATE);
+		return -1;
+	}
+	bpf_map_update_elem(&hist_values, slot, &zero_value, BPF_ANY);
+	if (!bpf_map_update_elem(&hist, key, slot, BPF_NOEXIST)) {
+		__u32 inserts = DRAIN_INSERTS;
+		__u64 *n = bpf_map_lookup_elem(&drain, &inserts);
+
+		if (n)
+			__sync_fetch_and_add(n, 1);
+		return 0;
+	}
+	/* EEXIST: another CPU created it first (or hist is full): give the slot back. */
+	bpf_map_push_elem(&hist_free, slot, 0);
+	found = bpf_map_lookup_elem(&hist, key);
+	if (!found) {
+		count_error(ERR_HIST_UPDATE);
+		return -1;
+	}
+	*slot = *found;
+	return 0;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
@@ -289,59 +366,56 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return latency == 0; /* used: the clock read stays */
 	}
 	__u64 arg0 = e->arg0;
-	bool joined = e->mark == MARK_JOINED;
-	/* cfg is constant at load: the verifier drops the branches not taken. */
-	bool by_pool = cfg.per_thread || joined;
-	__u32 pool = e->pool;
+	__u32 nr = e->nr;
 	__u32 slot = DRAIN_GEN;
-	__u64 *gen = bpf_map_lookup_elem(&drain, &slot);
+	__u64 *genp = bpf_map_lookup_elem(&drain, &slot);
 
-	if (!gen)
+	if (!genp)
 		return 0; /* never: the slot exists */
-	struct hist_key key = {
-		.pid = cfg.per_pid || joined ? bpf_get_current_pid_tgid() >> 32 : 0,
-		.nr = e->nr,
-		.gen = *gen,
-		.pool = !by_pool ? POOL_NONE : pool ? pool : POOL_BY_COMM,
-		.stripe = bpf_get_smp_processor_id() & (HIST_STRIPES - 1),
-		.cgroup = cfg.per_cgroup ? bpf_get_current_cgroup_id() : 0,
-	};
+	__u32 gen = *genp;
+	__u32 stripe = bpf_get_smp_processor_id() & (HIST_STRIPES - 1);
 	e->start_ns = 0;
 
 	/*
-	 * Plain loads through the BTF-typed task, not bpf_probe_read_kernel: the verifier turns
-	 * them into fault-safe loads, and they save a helper call on every syscall (~30 ns here).
+	 * The slot cache holds while the key's inputs are those it was filled
+	 * with. Plain loads through the BTF-typed task, not bpf_probe_read_kernel:
+	 * the verifier makes them fault-safe, and they save a helper call.
 	 */
-	if (by_pool) {
-		/*
-		 * A named thread's pool id says it all. Until user space names it, a Java
-		 * thread is keyed by its comm (its name's first 15 bytes) made a pool.
-		 */
-		if (!pool) {
-			__builtin_memcpy(key.process, task->comm, sizeof(key.process));
-			comm_to_pool(key.process);
-		}
+	bool by_pool = cfg.per_thread || e->mark == MARK_JOINED;
+	struct task_struct *named = by_pool ? task : task->group_leader;
+	const __u64 *comm = (const __u64 *)named->comm;
+	__u64 comm0 = comm[0], comm1 = comm[1];
+	__u64 cgroup = cfg.per_cgroup ? bpf_get_current_cgroup_id() : 0;
+
+	if (comm0 != e->seen_comm[0] || comm1 != e->seen_comm[1] || cgroup != e->seen_cgroup ||
+	    e->mark != e->seen_mark || e->pool != e->seen_pool) {
+		e->seen_comm[0] = comm0;
+		e->seen_comm[1] = comm1;
+		e->seen_cgroup = cgroup;
+		e->seen_mark = e->mark;
+		e->seen_pool = e->pool;
+#pragma unroll
+		for (int i = 0; i < SLOT_CACHE; i++)
+			e->slots[i].gen = 0;
+	}
+	__u32 tag = nr << 1 | stripe;
+	/* Two entries per syscall hash, one per stripe: a thread that moves between CPUs keeps both. */
+	struct slot_cache *c = &e->slots[(((nr * 0x9E3779B1u) >> 28) << 1 | stripe) & (SLOT_CACHE - 1)];
+
+	if (c->tag == tag && c->gen == gen) {
+		slot = c->slot;
 	} else {
-		struct task_struct *leader = task->group_leader;
-		__builtin_memcpy(key.process, leader->comm, sizeof(key.process));
-	}
+		struct hist_key key = { .nr = nr, .gen = gen, .stripe = stripe, .cgroup = cgroup };
 
-	struct hist_value *v = bpf_map_lookup_elem(&hist, &key);
-	if (!v) {
-		/* EEXIST: another CPU created it first; the lookup below finds it. */
-		if (!bpf_map_update_elem(&hist, &key, &zero_value, BPF_NOEXIST)) {
-			slot = DRAIN_INSERTS;
-			__u64 *inserts = bpf_map_lookup_elem(&drain, &slot);
-
-			if (inserts)
-				__sync_fetch_and_add(inserts, 1);
-		}
-		v = bpf_map_lookup_elem(&hist, &key);
-		if (!v) {
-			count_error(ERR_HIST_UPDATE);
+		if (slot_of(task, e, &key, &slot))
 			return 0;
-		}
+		c->tag = tag;
+		c->gen = gen;
+		c->slot = slot;
 	}
+	struct hist_value *v = bpf_map_lookup_elem(&hist_values, &slot);
+	if (!v)
+		return 0; /* never: slots come from the queue user space filled */
 	if (HOT_PATH_PARTS < 3)
 		return 0;
 	__u32 bucket = bucket_of(latency);
@@ -353,7 +427,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	/* Only calls at or above the slow threshold look further: off the hot path. */
 	if (latency < cfg.slow_threshold_ns)
 		return 0;
-	__u8 policy = key.nr < POLICY_SLOTS ? cfg.slow_policy[key.nr & (POLICY_SLOTS - 1)]
+	__u8 policy = nr < POLICY_SLOTS ? cfg.slow_policy[nr & (POLICY_SLOTS - 1)]
 					    : COUNT_ALWAYS;
 	if (policy == COUNT_NEVER || (policy == COUNT_IF_FILE && !is_file(fd_kind_of(task, arg0))))
 		return 0;
@@ -369,10 +443,10 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	ev->latency_ns = latency;
 	ev->tid = (__u32)pid_tgid;
 	ev->pid = pid_tgid >> 32;
-	ev->nr = key.nr;
+	ev->nr = nr;
 	ev->ns_tid = tid_in_own_namespace(task);
 	bpf_get_current_comm(ev->thread, sizeof(ev->thread));
-	/* Not key.process: in agent mode that is the thread's pool. */
+	/* Not the key's process: by pool that is the thread's pool. */
 	__builtin_memcpy(ev->process, task->group_leader->comm, sizeof(ev->process));
 	bpf_ringbuf_submit(ev, 0);
 	return 0;

@@ -108,6 +108,20 @@ enum thread_pool {
 	POOL_FIRST_ID = 2,
 };
 
+/*
+ * Where a thread's calls of one syscall were last counted: the hist_values
+ * slot of its series in one drain generation on one stripe. sys_exit finds its
+ * slot here instead of hashing the 40-byte hist_key on every call; a miss (a
+ * new generation, a syscall not seen, another CPU stripe) takes the hash path
+ * once. SLOT_CACHE entries per thread, by the syscall's hash and the stripe.
+ */
+#define SLOT_CACHE 16
+struct slot_cache {
+	unsigned int tag;  /* nr << 1 | stripe */
+	unsigned int gen;  /* drain generation; 0 (an empty entry) is never one */
+	unsigned int slot; /* index into hist_values */
+};
+
 struct inflight {
 	unsigned long long start_ns;
 	unsigned int nr;
@@ -115,14 +129,30 @@ struct inflight {
 	unsigned long long arg0;
 	unsigned long long reported_ns;
 	unsigned int pool;      /* 0: not named (yet); else the id name_threads set */
+	unsigned int seen_mark; /* mark and pool when the slot cache was filled */
+	unsigned int seen_pool;
 	unsigned int pad;
+	/*
+	 * The inputs of the thread's hist_key when the slot cache was filled: the
+	 * comm its series is named from (its process's, or its own by pool) and its
+	 * cgroup. sys_exit compares them on every call; any change empties the cache.
+	 */
+	unsigned long long seen_comm[COMM_LEN / 8];
+	unsigned long long seen_cgroup;
+	struct slot_cache slots[SLOT_CACHE];
 };
 
+/*
+ * Histograms live in two maps: hist, a hash from the label set (this key) to a
+ * slot, and hist_values, an array of slots that user space reads through mmap.
+ * Free slots wait in the hist_free queue: sys_exit takes one for a new label
+ * set, user space gives back those of each generation it drained.
+ */
 struct hist_key {
 	char process[COMM_LEN]; /* leader's comm; by pool: the comm's pool (POOL_BY_COMM) or zeros */
 	unsigned int pid;       /* 0 unless per_pid or a joined JVM's */
 	unsigned int nr;
-	unsigned int gen;       /* drain generation: user space removes a generation it drained */
+	unsigned int gen;       /* drain generation, from 1: user space removes a generation it drained */
 	unsigned short pool;    /* enum thread_pool: POOL_NONE unless per_thread or joined */
 	unsigned short stripe;  /* the CPU's stripe (HIST_STRIPES); user space sums the stripes */
 	unsigned long long cgroup; /* cgroup v2 id (the cgroup directory's inode); 0 unless per_cgroup */
@@ -140,8 +170,10 @@ struct hist_key {
 
 /*
  * Slots of the drain map (u64 each). DRAIN_GEN is set by user space: the
- * programs write histograms under it; user space switches it, waits until no
- * program can still be adding to the old generation, and drains that one.
+ * programs write histograms under it; user space moves it on (1, 2, 3, ...:
+ * never back, so a thread's cached slot of an old generation can never match
+ * again), waits until no program can still be adding to the old generation,
+ * and drains that one.
  * DRAIN_INSERTS counts the entries created: user space, which counts those it
  * deletes, knows how full the map is without reading it, and drains early
  * when a storm of new label sets would fill it before the next drain is due.

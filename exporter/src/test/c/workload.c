@@ -16,6 +16,12 @@
  *                                    ones pipe; "exit": each thread exits
  *   workload NAME exec-thread SECS   a second thread execs "sleep SECS": the
  *                                    new program takes over the process's pid
+ *   workload NAME rename N NAME2     a second thread makes N getppid calls, the
+ *                                    process renames itself NAME2, the same
+ *                                    thread makes N more
+ *   workload NAME mixed N            N rounds of each of the MIXED_CALLS cheap
+ *                                    syscalls below, more than a thread's slot
+ *                                    cache holds
  *
  * Raw syscall(2) where the name matters: glibc's nanosleep() is
  * clock_nanosleep. Prints "ready" before the measured calls begin (for block
@@ -30,7 +36,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sched.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+#include <sys/times.h>
+#include <sys/utsname.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -40,7 +51,8 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: workload NAME getppid N | getppid-threads T N | names N |"
-		" nanosleep K MS | read PATH | block KIND | threads N KIND | exec-thread SECS\n");
+		" nanosleep K MS | read PATH | block KIND | threads N KIND | exec-thread SECS |"
+		" rename N NAME2 | mixed N\n");
 	exit(2);
 }
 
@@ -121,6 +133,58 @@ static void *getppid_main(void *unused)
 	return NULL;
 }
 
+static pthread_barrier_t renamed[2];
+
+/* N getppid, then (while the leader renames the process) N more, from one thread. */
+static void *rename_main(void *unused)
+{
+	for (long i = 0; i < per_thread; i++)
+		syscall(SYS_getppid);
+	pthread_barrier_wait(&renamed[0]);
+	pthread_barrier_wait(&renamed[1]);
+	for (long i = 0; i < per_thread; i++)
+		syscall(SYS_getppid);
+	return NULL;
+}
+
+/*
+ * Cheap calls that exist on x86_64 and aarch64 alike, each returning at once;
+ * SeriesSlotsIT names them the same way.
+ */
+static void mixed_round(void)
+{
+	struct rusage ru;
+	struct sysinfo si;
+	struct utsname un;
+	struct tms tm;
+	cpu_set_t cpus;
+	char cwd[256];
+	uid_t a, b, c;
+
+	syscall(SYS_getppid);
+	syscall(SYS_getpid);
+	syscall(SYS_gettid);
+	syscall(SYS_getuid);
+	syscall(SYS_geteuid);
+	syscall(SYS_getgid);
+	syscall(SYS_getegid);
+	syscall(SYS_getsid, 0);
+	syscall(SYS_getpgid, 0);
+	syscall(SYS_sched_yield);
+	syscall(SYS_getpriority, PRIO_PROCESS, 0);
+	syscall(SYS_umask, 022);
+	syscall(SYS_times, &tm);
+	syscall(SYS_sched_getscheduler, 0);
+	syscall(SYS_sysinfo, &si);
+	syscall(SYS_uname, &un);
+	syscall(SYS_getrusage, RUSAGE_SELF, &ru);
+	syscall(SYS_getresuid, &a, &b, &c);
+	syscall(SYS_getresgid, &a, &b, &c);
+	syscall(SYS_personality, 0xffffffff);
+	syscall(SYS_sched_getaffinity, 0, sizeof(cpus), &cpus);
+	syscall(SYS_getcwd, cwd, sizeof(cwd));
+}
+
 static void *exec_main(void *seconds)
 {
 	execl("/bin/sleep", "sleep", (char *)seconds, (char *)NULL);
@@ -196,6 +260,26 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[2], "block")) {
 		ready();
 		block(argv[3]);
+	} else if (!strcmp(argv[2], "rename") && argc == 5) {
+		pthread_t t;
+
+		per_thread = atol(argv[3]);
+		pthread_barrier_init(&renamed[0], NULL, 2);
+		pthread_barrier_init(&renamed[1], NULL, 2);
+		ready();
+		if (pthread_create(&t, NULL, rename_main, NULL))
+			die("pthread_create");
+		pthread_barrier_wait(&renamed[0]);
+		if (prctl(PR_SET_NAME, argv[4], 0, 0, 0))
+			die("prctl");
+		pthread_barrier_wait(&renamed[1]);
+		pthread_join(t, NULL);
+	} else if (!strcmp(argv[2], "mixed")) {
+		long n = atol(argv[3]);
+
+		ready();
+		for (long i = 0; i < n; i++)
+			mixed_round();
 	} else if (!strcmp(argv[2], "exec-thread")) {
 		pthread_t t;
 

@@ -147,6 +147,12 @@ public final class BpfMap {
     check(lib.bpf_map_update_elem(fd, key, value, 0), "write");
   }
 
+  /** Pushes {@code valueBytes} onto a queue or stack map (which has no keys). */
+  public synchronized void push(byte[] valueBytes) {
+    value.put(0, valueBytes, 0, valueSize);
+    check(lib.bpf_map_update_elem(fd, null, value, 0), "push onto");
+  }
+
   private static ByteBuffer copy(Pointer from, int size) {
     byte[] bytes = new byte[size];
     from.get(0, bytes, 0, size);

@@ -42,6 +42,7 @@ public final class BpfObject implements AutoCloseable {
   private final List<Pointer> links = new ArrayList<>();
   private final Map<String, Pointer> attached = new LinkedHashMap<>();
   private final List<RingBufferPoller> ringBuffers = new ArrayList<>();
+  private final List<MappedArray> mappings = new ArrayList<>();
   private final List<BpfIterator> iterators = new CopyOnWriteArrayList<>();
   private boolean iteratorsFiltered = !Boolean.getBoolean(UNFILTERED_ITERATORS);
   private boolean unfilteredLogged;
@@ -262,6 +263,23 @@ public final class BpfObject implements AutoCloseable {
         LIB.bpf_map__max_entries(map));
   }
 
+  /** An array map made with BPF_F_MMAPABLE, mapped read-write into this process. */
+  public MappedArray mappedArray(String name, int valueSize) {
+    Pointer map = checkedMap(name, 4, valueSize);
+    int maxEntries = LIB.bpf_map__max_entries(map);
+    long length = MappedArray.length(valueSize, maxEntries, LIBC.getpagesize());
+    Pointer base = LIBC.mmap(null, length, LibC.PROT_READ | LibC.PROT_WRITE, LibC.MAP_SHARED,
+        LIB.bpf_map__fd(map), 0);
+    if (base == null || base.address() == -1L) {
+      int errno = LastError.getLastError(Runtime.getRuntime(LIBC));
+      throw new BpfException("cannot map BPF map " + name + " into memory: "
+          + Errno.describe(errno), errno);
+    }
+    MappedArray mapped = new MappedArray(name, base, length, valueSize, maxEntries);
+    mappings.add(mapped);
+    return mapped;
+  }
+
   /**
    * A per-CPU map: the kernel reads and writes one value per possible CPU, each rounded up to 8
    * bytes, in a single call.
@@ -320,6 +338,8 @@ public final class BpfObject implements AutoCloseable {
     iterators.forEach(BpfIterator::close);
     links.forEach(LIB::bpf_link__destroy);
     links.clear();
+    mappings.forEach(MappedArray::close);
+    mappings.clear();
     attached.clear();
     LIB.bpf_object__close(obj);
   }

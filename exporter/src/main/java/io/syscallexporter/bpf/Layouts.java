@@ -79,7 +79,7 @@ public final class Layouts {
     public static final int ARG0 = 16;
     public static final int REPORTED_NS = 24;
     public static final int POOL = 32;
-    public static final int SIZE = 40;
+    public static final int SIZE = 264; // with the slot cache, which only the programs read
 
     private Inflight() {}
   }

@@ -26,7 +26,7 @@ public final class PidNamespace {
     }
     try (BpfObject probe = BpfObject.open("syscall_exporter", ObjectResource.read())) {
       probe.loadOnly("whoami");
-      probe.setMaxEntries("hist", 1);
+      SyscallTracer.HIST_MAPS.forEach(map -> probe.setMaxEntries(map, 1));
       probe.load();
       try (BpfIterator whoami = probe.attachIterator("whoami", 0)) {
         ByteBuffer answer = whoami.read();

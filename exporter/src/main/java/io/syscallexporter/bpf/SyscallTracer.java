@@ -24,16 +24,20 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   /** The programs attached to tracepoints; the iterators run on demand. */
   static final List<String> PROGRAMS = List.of("sys_enter", "sys_exit", "thread_exit");
   /**
-   * The hist map of one JVM (agent mode): a few hundred (thread, syscall) label sets within a
+   * The hist maps of one JVM (agent mode): a few hundred (thread, syscall) label sets within a
    * drain period, not a host's; 2.8 MiB of kernel memory instead of 14 per agent.
    */
   static final int AGENT_HIST_ENTRIES = 2048;
+  /** The label sets' index, their slots and the free slots: sized alike. */
+  static final List<String> HIST_MAPS = List.of("hist", "hist_values", "hist_free");
 
   private final BpfObject object;
   /** The process the programs measure (agent mode), in the initial pid namespace; 0: all. */
   private final int targetTgid;
   private final boolean initialPidNamespace;
   private final BpfMap hist;
+  private final MappedArray histValues;
+  private final BpfMap histFree;
   private final BpfMap errors;
   private final BpfMap pathQuery;
   private final BpfMap drain;
@@ -41,8 +45,8 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private final BpfMap markQuery;
   private final BpfMap threadPools;
   private final BpfMap poolQuery;
-  /** The generation the programs write histograms under (DRAIN_GEN). */
-  private int generation;
+  /** The generation the programs write histograms under (DRAIN_GEN): 1, 2, 3, ... */
+  private int generation = 1;
   private final BpfIterator scan;
   /** Entries this side deleted from hist; the programs count those they create. */
   private final AtomicLong histDeleted = new AtomicLong();
@@ -67,7 +71,9 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     this.object = object;
     this.targetTgid = targetTgid;
     this.initialPidNamespace = PidNamespace.isInitial();
-    this.hist = object.map("hist", Layouts.HistKey.SIZE, Layouts.HistValue.SIZE);
+    this.hist = object.map("hist", Layouts.HistKey.SIZE, 4);
+    this.histValues = object.mappedArray("hist_values", Layouts.HistValue.SIZE);
+    this.histFree = object.map("hist_free", 0, 4);
     this.errors = object.perCpuMap("errors", 4, 8);
     this.pathQuery = object.map("path_query", 4, Layouts.PathQuery.SIZE);
     this.drain = object.map("drain", 4, 8);
@@ -75,6 +81,11 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     this.markQuery = object.map("mark_query", 4, Layouts.MarkQuery.SIZE);
     this.threadPools = object.map("thread_pools", 4, 4);
     this.poolQuery = object.map("pool_query", 4, Layouts.PoolQuery.SIZE);
+    // Before the programs run: every slot free, and a first generation (0 is never one).
+    for (int slot = 0; slot < histValues.maxEntries(); slot++) {
+      histFree.push(u32(slot));
+    }
+    writeGeneration();
     // Agent mode scans the JVM's threads only, not the host's. Where the kernel cannot limit
     // the iterator, the result is the same: only the JVM's threads have task storage.
     this.scan = object.attachIterator("scan_inflight", readerPid(targetTgid));
@@ -87,7 +98,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     try {
       object.setRodata(Rodata.of(settings));
       if (settings.targetTgid() != 0) {
-        object.setMaxEntries("hist", AGENT_HIST_ENTRIES);
+        HIST_MAPS.forEach(map -> object.setMaxEntries(map, AGENT_HIST_ENTRIES));
       }
       object.skip("whoami"); // for PidNamespace.kernelTgid() only
       if (settings.targetTgid() != 0) {
@@ -116,30 +127,41 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
 
   @Override
   public synchronized int switchGeneration() {
-    int old = generation;
-    generation = 1 - old;
-    drain.update(u32(Layouts.DRAIN_GEN), ByteBuffer.allocate(8).order(ByteOrder.nativeOrder())
-        .putLong(0, generation).array());
+    int old = generation++;
+    writeGeneration();
     BpfObject.awaitRunningPrograms();
     return old;
   }
 
+  private void writeGeneration() {
+    drain.update(u32(Layouts.DRAIN_GEN), ByteBuffer.allocate(8).order(ByteOrder.nativeOrder())
+        .putLong(0, generation).array());
+  }
+
+  /**
+   * Reads every label set's slot; those of the drained generation are removed from hist and
+   * their slots given back. No program writes them any more: the generation moved on and
+   * {@link #switchGeneration} waited out the programs that had read the old one.
+   */
   @Override
   public Histograms readHistograms(int drained) {
     List<HistogramEntry> taken = new ArrayList<>();
     List<HistogramEntry> live = new ArrayList<>();
     ByteArrayOutputStream remove = new ByteArrayOutputStream();
-    hist.forEach((key, value) -> {
-      HistogramEntry e = HistogramRecords.decode(key, value);
+    List<Integer> freed = new ArrayList<>();
+    hist.forEach((key, slot) -> {
+      HistogramEntry e = HistogramRecords.decode(key, histValues.value(slot.getInt(0)));
       if (HistogramRecords.generation(key) == drained) {
         taken.add(e);
         remove.write(key.array(), key.arrayOffset(), Layouts.HistKey.SIZE);
+        freed.add(slot.getInt(0));
       } else {
         live.add(e);
       }
     });
     if (remove.size() > 0) {
       histDeleted.addAndGet(hist.deleteBatch(remove.toByteArray()));
+      freed.forEach(slot -> histFree.push(u32(slot)));
     }
     return new Histograms(taken, live);
   }
