@@ -5,7 +5,7 @@
  *   attach OBJECT PROGRAM...     prints "attached" once they all are
  *
  * An object with the exporter's maps gets what the exporter gives them before
- * it attaches: every histogram slot free, and a first drain generation.
+ * it attaches: every histogram slot free.
  */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -36,18 +36,10 @@ int main(int argc, char **argv)
 	if (bpf_object__load(obj))
 		return 1;
 	struct bpf_map *free_slots = bpf_object__find_map_by_name(obj, "hist_free");
-	struct bpf_map *drain = bpf_object__find_map_by_name(obj, "drain");
 
-	if (free_slots && drain) {
-		__u32 gen_slot = 0; /* DRAIN_GEN */
-		__u64 gen = 1;
-
-		for (__u32 slot = 0; slot < bpf_map__max_entries(free_slots); slot++)
-			if (bpf_map_update_elem(bpf_map__fd(free_slots), NULL, &slot, 0))
-				return 1;
-		if (bpf_map_update_elem(bpf_map__fd(drain), &gen_slot, &gen, 0))
+	for (__u32 slot = 0; free_slots && slot < bpf_map__max_entries(free_slots); slot++)
+		if (bpf_map_update_elem(bpf_map__fd(free_slots), NULL, &slot, 0))
 			return 1;
-	}
 	for (int i = 2; i < argc; i++) {
 		if (!bpf_program__attach(bpf_object__find_program_by_name(obj, argv[i])))
 			return 1;

@@ -107,12 +107,8 @@ struct {
 	__type(value, struct fd_path);
 } path_scratch SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, DRAIN_SLOTS);
-	__type(key, __u32);
-	__type(value, __u64);
-} drain SEC(".maps");
+/* From 1: an empty slot cache entry (generation 0) never matches. */
+struct drain_state drain SEC(".data.drain") = { .gen = 1 };
 
 /* Processes (tgid) of the JVMs joined through the agent socket; user space adds and removes. */
 struct {
@@ -300,11 +296,7 @@ static __noinline int slot_of(struct task_struct *task, struct inflight *e,
 	}
 	bpf_map_update_elem(&hist_values, slot, &zero_value, BPF_ANY);
 	if (!bpf_map_update_elem(&hist, key, slot, BPF_NOEXIST)) {
-		__u32 inserts = DRAIN_INSERTS;
-		__u64 *n = bpf_map_lookup_elem(&drain, &inserts);
-
-		if (n)
-			__sync_fetch_and_add(n, 1);
+		__sync_fetch_and_add(&drain.inserts, 1);
 		return 0;
 	}
 	/* EEXIST: another CPU created it first (or hist is full): give the slot back. */
@@ -365,14 +357,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		e->start_ns = 0;
 		return latency == 0; /* used: the clock read stays */
 	}
-	__u64 arg0 = e->arg0;
 	__u32 nr = e->nr;
-	__u32 slot = DRAIN_GEN;
-	__u64 *genp = bpf_map_lookup_elem(&drain, &slot);
-
-	if (!genp)
-		return 0; /* never: the slot exists */
-	__u32 gen = *genp;
+	__u32 gen = drain.gen;
+	__u32 slot;
 	__u32 stripe = bpf_get_smp_processor_id() & (HIST_STRIPES - 1);
 	e->start_ns = 0;
 
@@ -429,7 +416,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	__u8 policy = nr < POLICY_SLOTS ? cfg.slow_policy[nr & (POLICY_SLOTS - 1)]
 					    : COUNT_ALWAYS;
-	if (policy == COUNT_NEVER || (policy == COUNT_IF_FILE && !is_file(fd_kind_of(task, arg0))))
+	if (policy == COUNT_NEVER ||
+	    (policy == COUNT_IF_FILE && !is_file(fd_kind_of(task, e->arg0))))
 		return 0;
 	__sync_fetch_and_add(&v->slow, 1);
 

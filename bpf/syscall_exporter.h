@@ -169,20 +169,21 @@ struct hist_key {
 #define HIST_STRIPES 2
 
 /*
- * Slots of the drain map (u64 each). DRAIN_GEN is set by user space: the
- * programs write histograms under it; user space moves it on (1, 2, 3, ...:
- * never back, so a thread's cached slot of an old generation can never match
- * again), waits until no program can still be adding to the old generation,
- * and drains that one.
- * DRAIN_INSERTS counts the entries created: user space, which counts those it
- * deletes, knows how full the map is without reading it, and drains early
- * when a storm of new label sets would fill it before the next drain is due.
+ * The drain state: a global in a data section of its own (.data.drain, an
+ * mmapable array map), which the programs read with a plain load and user
+ * space reads and writes through its own mapping of it. gen is the generation the programs write histograms under;
+ * user space moves it on (1, 2, 3, ...: never back, so a thread's cached slot
+ * of an old generation can never match again), waits until no program can
+ * still be adding to the old generation, and drains that one. inserts counts
+ * the label sets created: user space, which counts those it deletes, knows how
+ * full hist is without reading it, and drains early when a storm of new label
+ * sets would fill it before the next drain is due.
  */
-enum drain_slot {
-	DRAIN_GEN = 0,
-	DRAIN_INSERTS = 1,
-	DRAIN_SLOTS = 2,
+struct drain_state {
+	unsigned long long gen;
+	unsigned long long inserts;
 };
+
 /* The count is the sum of the buckets: one atomic add fewer per call. */
 struct hist_value {
 	unsigned long long sum_ns;

@@ -263,7 +263,10 @@ public final class BpfObject implements AutoCloseable {
         LIB.bpf_map__max_entries(map));
   }
 
-  /** An array map made with BPF_F_MMAPABLE, mapped read-write into this process. */
+  /**
+   * An array map made with BPF_F_MMAPABLE (as libbpf makes a global data section,
+   * {@code SEC(".data.NAME")}, named by its section), mapped read-write into this process.
+   */
   public MappedArray mappedArray(String name, int valueSize) {
     Pointer map = checkedMap(name, 4, valueSize);
     int maxEntries = LIB.bpf_map__max_entries(map);

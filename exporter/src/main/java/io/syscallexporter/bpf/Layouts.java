@@ -34,10 +34,6 @@ public final class Layouts {
   public static final int STACK_DEPTH = 32;
   public static final int PATH_LEN = 4096;
 
-  public static final int DRAIN_GEN = 0;
-  public static final int DRAIN_INSERTS = 1;
-  public static final int DRAIN_SLOTS = 2;
-
   public static final int MARK_UNKNOWN = 0;
   public static final int MARK_PLAIN = 1;
   public static final int MARK_JOINED = 2;
@@ -82,6 +78,15 @@ public final class Layouts {
     public static final int SIZE = 264; // with the slot cache, which only the programs read
 
     private Inflight() {}
+  }
+
+  /** struct drain_state, the programs' global in .data.drain. */
+  public static final class DrainState {
+    public static final int GEN = 0;
+    public static final int INSERTS = 8;
+    public static final int SIZE = 16;
+
+    private DrainState() {}
   }
 
   /** struct hist_key. */

@@ -6,8 +6,9 @@ import jnr.ffi.Pointer;
 
 /**
  * An array map (BPF_F_MMAPABLE) mapped into this process: its values are read straight from the
- * memory the programs write, with no syscall per value. A value may be read while a program adds
- * to it; each 8-byte counter is read whole, as the kernel's own lookup would.
+ * memory the programs write, with no syscall per value. A value read while a program adds to it
+ * may show part of the add, as the kernel's own lookup may; values no program writes any more
+ * (a drained generation's) read exactly.
  */
 public final class MappedArray implements AutoCloseable {
   private final String name;
@@ -45,6 +46,30 @@ public final class MappedArray implements AutoCloseable {
    * until the next call.
    */
   public synchronized ByteBuffer value(int index) {
+    check(index);
+    base.get((long) index * stride, scratch, 0, valueSize);
+    return ByteBuffer.wrap(scratch).order(ByteOrder.nativeOrder());
+  }
+
+  /** One u64 of the value at {@code index}. */
+  public synchronized long getLong(int index, int offset) {
+    return base.getLong(at(index, offset));
+  }
+
+  /** Writes one u64 of the value at {@code index}: the programs' next load sees it. */
+  public synchronized void putLong(int index, int offset, long value) {
+    base.putLong(at(index, offset), value);
+  }
+
+  private long at(int index, int offset) {
+    check(index);
+    if (offset < 0 || offset + 8 > valueSize) {
+      throw new BpfException("offset " + offset + " out of BPF map " + name + "'s values", 0);
+    }
+    return (long) index * stride + offset;
+  }
+
+  private void check(int index) {
     if (closed) {
       throw new BpfException("BPF map " + name + " is closed", 0);
     }
@@ -52,8 +77,6 @@ public final class MappedArray implements AutoCloseable {
       throw new BpfException("index " + index + " out of BPF map " + name + " ("
           + maxEntries + " entries)", 0);
     }
-    base.get((long) index * stride, scratch, 0, valueSize);
-    return ByteBuffer.wrap(scratch).order(ByteOrder.nativeOrder());
   }
 
   @Override

@@ -40,12 +40,12 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private final BpfMap histFree;
   private final BpfMap errors;
   private final BpfMap pathQuery;
-  private final BpfMap drain;
+  private final MappedArray drain;
   private final BpfMap joinedJvms;
   private final BpfMap markQuery;
   private final BpfMap threadPools;
   private final BpfMap poolQuery;
-  /** The generation the programs write histograms under (DRAIN_GEN): 1, 2, 3, ... */
+  /** The generation the programs write histograms under: 1 (in the object), 2, 3, ... */
   private int generation = 1;
   private final BpfIterator scan;
   /** Entries this side deleted from hist; the programs count those they create. */
@@ -76,16 +76,15 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     this.histFree = object.map("hist_free", 0, 4);
     this.errors = object.perCpuMap("errors", 4, 8);
     this.pathQuery = object.map("path_query", 4, Layouts.PathQuery.SIZE);
-    this.drain = object.map("drain", 4, 8);
+    this.drain = object.mappedArray(".data.drain", Layouts.DrainState.SIZE);
     this.joinedJvms = object.map("joined_jvms", 4, 4);
     this.markQuery = object.map("mark_query", 4, Layouts.MarkQuery.SIZE);
     this.threadPools = object.map("thread_pools", 4, 4);
     this.poolQuery = object.map("pool_query", 4, Layouts.PoolQuery.SIZE);
-    // Before the programs run: every slot free, and a first generation (0 is never one).
+    // Before the programs run: every slot free.
     for (int slot = 0; slot < histValues.maxEntries(); slot++) {
       histFree.push(u32(slot));
     }
-    writeGeneration();
     // Agent mode scans the JVM's threads only, not the host's. Where the kernel cannot limit
     // the iterator, the result is the same: only the JVM's threads have task storage.
     this.scan = object.attachIterator("scan_inflight", readerPid(targetTgid));
@@ -128,14 +127,9 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   @Override
   public synchronized int switchGeneration() {
     int old = generation++;
-    writeGeneration();
+    drain.putLong(0, Layouts.DrainState.GEN, generation);
     BpfObject.awaitRunningPrograms();
     return old;
-  }
-
-  private void writeGeneration() {
-    drain.update(u32(Layouts.DRAIN_GEN), ByteBuffer.allocate(8).order(ByteOrder.nativeOrder())
-        .putLong(0, generation).array());
   }
 
   /**
@@ -168,8 +162,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
 
   @Override
   public long labelSetsCreated() {
-    ByteBuffer v = drain.lookup(u32(Layouts.DRAIN_INSERTS));
-    return v == null ? 0 : v.getLong(0);
+    return drain.getLong(0, Layouts.DrainState.INSERTS);
   }
 
   private static byte[] u32(int value) {
