@@ -135,9 +135,11 @@ public final class JoinClient {
       String sentPools = null;
       long lastSent = 0;
       while (answers.isAlive()) {
+        JavaThreads.Naming naming = threads.naming(Frames.MAX_POOLS, Frames.MAX_THREAD_NAME,
+            Frames.MAX_THREADS);
         // Pools first: a thread's first seconds are labelled by them, until it is named.
-        String pools = linesText(threads.poolsByKey(Frames.MAX_POOLS, Frames.MAX_THREAD_NAME));
-        String names = linesText(threads.namesByTid(Frames.MAX_THREADS));
+        String pools = linesText(naming.poolsByKey());
+        String names = linesText(naming.namesByTid());
         long now = System.currentTimeMillis();
         boolean heartbeat = now - lastSent >= HEARTBEAT_MILLIS;
         synchronized (out) {

@@ -112,8 +112,12 @@ public final class JavaThreads implements ThreadNames {
    * (Jetty's {@code qtp..-15} acceptor among {@code qtp..-14}, its pool) stands for neither.
    */
   public Map<String, String> poolsByKey(int limit, int maxPoolLength) {
+    return poolsByKey(liveThreads(), limit, maxPoolLength);
+  }
+
+  private Map<String, String> poolsByKey(Thread[] live, int limit, int maxPoolLength) {
     Map<String, String> byKey = new HashMap<>();
-    for (Thread t : liveThreads()) {
+    for (Thread t : live) {
       String name = t.getName();
       byKey.merge(ThreadPools.keyOf(name.equals("main") ? processName : name),
           ThreadPools.poolOf(name), (a, b) -> a.equals(b) ? a : SEVERAL);
@@ -150,10 +154,26 @@ public final class JavaThreads implements ThreadNames {
    * its comm), by tid in this JVM's pid namespace: at most {@code limit}. What a joined JVM
    * tells the host exporter.
    */
-  public synchronized Map<Integer, String> namesByTid(int limit) {
+  public Map<Integer, String> namesByTid(int limit) {
+    return namesByTid(liveThreads(), limit);
+  }
+
+  /**
+   * What a joined JVM tells the host exporter every second, {@link #poolsByKey} and
+   * {@link #namesByTid}, from one enumeration of its threads.
+   */
+  public Naming naming(int poolLimit, int maxPoolLength, int nameLimit) {
+    Thread[] live = liveThreads();
+    return new Naming(poolsByKey(live, poolLimit, maxPoolLength), namesByTid(live, nameLimit));
+  }
+
+  /** The pool each comm key stands for, and each thread's full name by tid. */
+  public record Naming(Map<String, String> poolsByKey, Map<Integer, String> namesByTid) {}
+
+  private synchronized Map<Integer, String> namesByTid(Thread[] live, int limit) {
     Map<String, String> nameByComm = new HashMap<>();
     Map<String, String> commByName = new HashMap<>();
-    for (Thread t : liveThreads()) {
+    for (Thread t : live) {
       String name = t.getName();
       // The launcher's main thread keeps the process's comm: Java never renames it.
       String comm = name.equals("main") ? processName : ThreadPools.commOf(name);
