@@ -387,7 +387,10 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	}
 	__u32 tag = nr << 1 | stripe;
 	/* Two entries per syscall hash, one per stripe: a thread that moves between CPUs keeps both. */
-	struct slot_cache *c = &e->slots[(((nr * 0x9E3779B1u) >> 28) << 1 | stripe) & (SLOT_CACHE - 1)];
+	__u32 at = ((nr * 0x9E3779B1u) >> 28) << 1 | stripe;
+
+	barrier_var(at); /* the mask stays, for the verifiers of 6.1 and before */
+	struct slot_cache *c = &e->slots[at & (SLOT_CACHE - 1)];
 
 	if (c->tag == tag && c->gen == gen) {
 		slot = c->slot;
@@ -414,8 +417,13 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	/* Only calls at or above the slow threshold look further: off the hot path. */
 	if (latency < cfg.slow_threshold_ns)
 		return 0;
-	__u8 policy = nr < POLICY_SLOTS ? cfg.slow_policy[nr & (POLICY_SLOTS - 1)]
-					    : COUNT_ALWAYS;
+	__u8 policy = COUNT_ALWAYS;
+	if (nr < POLICY_SLOTS) {
+		__u32 at = nr;
+
+		barrier_var(at); /* the mask stays, for the verifiers of 6.1 and before */
+		policy = cfg.slow_policy[at & (POLICY_SLOTS - 1)];
+	}
 	if (policy == COUNT_NEVER ||
 	    (policy == COUNT_IF_FILE && !is_file(fd_kind_of(task, e->arg0))))
 		return 0;

@@ -12,7 +12,7 @@ public interface KernelSource {
   int NO_GENERATION = -1;
 
   /**
-   * Points the programs at the other histogram generation, waits until no program can still
+   * Points the programs at the next histogram generation, waits until no program can still
    * add to the one they left, and returns that one, ready to drain.
    */
   int switchGeneration();
