@@ -175,7 +175,7 @@ fi
 if want guest; then
 # The agent as a guest: what it adds to a real server, a Jetty 12 file server
 # (exporter/src/test/resources/jetty/FileServer.java) after 10 s of wrk, joined or standalone:
-# resident memory, heap used after a full GC (the JDK's default GC), threads. And the same
+# resident memory, live heap after a full GC (the JDK's default GC), threads. And the same
 # in an idle JVM (bench/YieldLoop.java), with no server's own weight around it.
 jetty_port=18549
 guest() { # label agent-option wait-mode [server]
@@ -195,15 +195,15 @@ guest() { # label agent-option wait-mode [server]
   sleep 2
   [[ -z "${4:-}" ]] || wrk -t2 -c8 -d10s "http://127.0.0.1:$jetty_port/loop.c" >/dev/null
   sleep 3
-  jcmd "$pid" GC.run >/dev/null
-  sleep 1
+  # What a full GC leaves: the class histogram runs one and counts the live objects. (A
+  # GC.run and a GC.heap_info a second later also count what the JVM allocated meanwhile.)
   local heap rss threads
-  heap=$(jcmd "$pid" GC.heap_info | grep -o 'used [0-9]*K' | head -1 | tr -dc 0-9)
+  heap=$(jcmd "$pid" GC.class_histogram | awk '$1 == "Total" {print $3}')
   rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
   threads=$(awk '/Threads/ {print $2}' "/proc/$pid/status")
   kill "$pid"; wait "$pid" 2>/dev/null || true
-  printf '  %-12s RSS %6.1f MiB  heap after GC %5.1f MiB  threads %d\n' "$1" \
-    "$(echo "$rss / 1024" | bc -l)" "$(echo "$heap / 1024" | bc -l)" "$threads"
+  printf '  %-12s RSS %6.1f MiB  live heap after a full GC %5.2f MiB  threads %d\n' "$1" \
+    "$(echo "$rss / 1024" | bc -l)" "$(echo "$heap / 1048576" | bc -l)" "$threads"
 }
 cp bench/loop.c "$out/loop.c" # the file the server serves
 mkfifo "$sock_dir/stdin"
