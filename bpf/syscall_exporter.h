@@ -171,13 +171,14 @@ struct hist_key {
 /*
  * The drain state: a global in a data section of its own (.data.drain, an
  * mmapable array map), which the programs read with a plain load and user
- * space reads and writes through its own mapping of it. gen is the generation the programs write histograms under;
- * user space moves it on (1, 2, 3, ...: never back, so a thread's cached slot
- * of an old generation can never match again), waits until no program can
- * still be adding to the old generation, and drains that one. inserts counts
- * the label sets created: user space, which counts those it deletes, knows how
- * full hist is without reading it, and drains early when a storm of new label
- * sets would fill it before the next drain is due.
+ * space reads and writes through its own mapping of it. gen is the generation
+ * the programs write histograms under; user space moves it on (1, 2, 3, ...:
+ * never back, so a thread's cached slot of an old generation can never match
+ * again), waits until no program can still be adding to the old generation,
+ * and drains that one. inserts counts the label sets created: user space,
+ * which counts those it deletes, knows how full hist is without reading it,
+ * and drains early when a storm of new label sets would fill it before the
+ * next drain is due.
  */
 struct drain_state {
 	unsigned long long gen;
