@@ -258,31 +258,27 @@ static __always_inline bool is_file(__u32 kind)
 /*
  * The slot of a thread's label set for one syscall, generation and stripe
  * (already in key): the hash path, taken when the thread's slot cache misses.
- * A new label set takes a free slot, zeroed before any other CPU can find it
- * through hist. A function of its own, not inlined: sys_exit keeps its
- * registers for the path every call takes. Returns non-zero (and counts the
- * error) when no slot is left.
+ * The rest of the key comes from the inputs sys_exit just compared (seen_*),
+ * so what is cached is what those inputs name. A new label set takes a free
+ * slot, zeroed before any other CPU can find it through hist. A function of
+ * its own, not inlined: sys_exit keeps its registers for the path every call
+ * takes. Returns non-zero (and counts the error) when no slot is left.
  */
-static __noinline int slot_of(struct task_struct *task, struct inflight *e,
+static __noinline int slot_of(struct task_struct *task, struct inflight *e, bool by_pool,
 			      struct hist_key *key, __u32 *slot)
 {
-	bool joined = e->mark == MARK_JOINED;
-	bool by_pool = cfg.per_thread || joined;
-	__u32 pool = e->pool;
+	__u32 pool = e->seen_pool;
 
-	key->pid = cfg.per_pid || joined ? task->tgid : 0;
+	key->pid = cfg.per_pid || e->seen_mark == MARK_JOINED ? task->tgid : 0;
 	key->pool = !by_pool ? POOL_NONE : pool ? pool : POOL_BY_COMM;
-	if (by_pool) {
-		/*
-		 * A named thread's pool id says it all. Until user space names it, a Java
-		 * thread is keyed by its comm (its name's first 15 bytes) made a pool.
-		 */
-		if (!pool) {
-			__builtin_memcpy(key->process, task->comm, sizeof(key->process));
+	/*
+	 * A named thread's pool id says it all. Until user space names it, a Java
+	 * thread is keyed by its comm (its name's first 15 bytes) made a pool.
+	 */
+	if (!by_pool || !pool) {
+		__builtin_memcpy(key->process, e->seen_comm, sizeof(key->process));
+		if (by_pool)
 			comm_to_pool(key->process);
-		}
-	} else {
-		__builtin_memcpy(key->process, task->group_leader->comm, sizeof(key->process));
 	}
 
 	__u32 *found = bpf_map_lookup_elem(&hist, key);
@@ -368,19 +364,20 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 * with. Plain loads through the BTF-typed task, not bpf_probe_read_kernel:
 	 * the verifier makes them fault-safe, and they save a helper call.
 	 */
-	bool by_pool = cfg.per_thread || e->mark == MARK_JOINED;
+	__u32 mark = e->mark, pool = e->pool; /* once: the iterators may write them meanwhile */
+	bool by_pool = cfg.per_thread || mark == MARK_JOINED;
 	struct task_struct *named = by_pool ? task : task->group_leader;
 	const __u64 *comm = (const __u64 *)named->comm;
 	__u64 comm0 = comm[0], comm1 = comm[1];
 	__u64 cgroup = cfg.per_cgroup ? bpf_get_current_cgroup_id() : 0;
 
 	if (comm0 != e->seen_comm[0] || comm1 != e->seen_comm[1] || cgroup != e->seen_cgroup ||
-	    e->mark != e->seen_mark || e->pool != e->seen_pool) {
+	    mark != e->seen_mark || pool != e->seen_pool) {
 		e->seen_comm[0] = comm0;
 		e->seen_comm[1] = comm1;
 		e->seen_cgroup = cgroup;
-		e->seen_mark = e->mark;
-		e->seen_pool = e->pool;
+		e->seen_mark = mark;
+		e->seen_pool = pool;
 #pragma unroll
 		for (int i = 0; i < SLOT_CACHE; i++)
 			e->slots[i].gen = 0;
@@ -397,7 +394,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	} else {
 		struct hist_key key = { .nr = nr, .gen = gen, .stripe = stripe, .cgroup = cgroup };
 
-		if (slot_of(task, e, &key, &slot))
+		if (slot_of(task, e, by_pool, &key, &slot))
 			return 0;
 		c->tag = tag;
 		c->gen = gen;
