@@ -22,6 +22,20 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 #define S_IFDIR 0040000
 #define S_IFBLK 0060000
 
+/*
+ * From include/linux/sched.h and errno.h: defines, which BTF does not carry,
+ * and the same on every kernel the programs load on.
+ */
+#define PF_EXITING 0x00000004
+#define PF_IO_WORKER 0x00000010
+#define PF_USER_WORKER 0x00004000 /* vhost and io_uring workers since 6.4; unused before */
+#define PF_KTHREAD 0x00200000
+#define TASK_INTERRUPTIBLE 0x0001
+#define TASK_UNINTERRUPTIBLE 0x0002
+#define __TASK_STOPPED 0x0004
+#define __TASK_TRACED 0x0008
+#define ERESTART_RESTARTBLOCK 516
+
 const volatile struct exporter_config cfg = {};
 
 /*
@@ -256,6 +270,145 @@ static __always_inline bool is_file(__u32 kind)
 }
 
 /*
+ * The syscall whose policy a call follows: its own, or for a restart_syscall
+ * the call it resumes (a sleep or a futex wait after SIGSTOP and SIGCONT is
+ * still a wait). Unknown: restart_syscall's own, a wait by design.
+ */
+static __always_inline __u32 policy_nr_of(struct inflight *e, __u32 nr)
+{
+	__u32 resumes = e->resumes;
+
+	return nr == cfg.restart_nr && resumes ? resumes - 1 : nr;
+}
+
+/*
+ * Whether a task is asleep inside the kernel of its own accord, so that what
+ * its saved user registers say is the syscall it is blocked in. Not: kernel
+ * threads and io_uring or vhost workers (their registers are zeroed or their
+ * creator's), an exiting task or a zombie, a task running (its registers are
+ * going stale), or one stopped, traced or frozen (those stop after sys_exit
+ * has fired, with the last call's number still saved).
+ */
+static __always_inline bool asleep_in_kernel(struct task_struct *task)
+{
+	unsigned int state;
+
+	if (task->flags & (PF_KTHREAD | PF_IO_WORKER | PF_USER_WORKER | PF_EXITING) ||
+	    task->exit_state)
+		return false;
+	if (bpf_core_field_exists(task->__state))
+		state = task->__state;
+	else
+		state = BPF_CORE_READ((struct task_struct___pre_5_14 *)task, state);
+	if (!(state & (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)) ||
+	    state & (__TASK_STOPPED | __TASK_TRACED))
+		return false;
+	if (bpf_core_field_exists(task->on_cpu) && BPF_CORE_READ(task, on_cpu))
+		return false;
+	if (bpf_core_field_exists(task->frozen) && BPF_CORE_READ_BITFIELD_PROBED(task, frozen))
+		return false;
+	return true;
+}
+
+/*
+ * The syscall a task is in, from the user registers saved at its entry, and
+ * its first argument; false when it is in none (-1: a fault or an interrupt,
+ * or no syscall) or the kernel cannot say (no bpf_task_pt_regs before 5.15).
+ */
+static __always_inline bool saved_syscall(struct task_struct *task, __u32 *nr, __u64 *arg0)
+{
+	if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+		return false;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	int n;
+
+	if (!regs)
+		return false;
+#if defined(__TARGET_ARCH_x86)
+	n = BPF_CORE_READ(regs, orig_ax); /* only the low 32 bits count */
+	*arg0 = BPF_CORE_READ(regs, di);
+#else
+	n = BPF_CORE_READ(regs, syscallno);
+	*arg0 = BPF_CORE_READ(regs, orig_x0);
+#endif
+	if (n < 0)
+		return false;
+	*nr = n;
+	return true;
+}
+
+static __always_inline __u64 switches_of(struct task_struct *task)
+{
+	return task->nvcsw + task->nivcsw;
+}
+
+/*
+ * How long a sleeping task has been off CPU at least: its runqueue's task
+ * clock now, less the time the scheduler last accounted it running (stamped
+ * just before it went off CPU). Both are that CPU's clock; a runqueue that
+ * has not updated its clock lately only makes the bound smaller. 0 where the
+ * kernel cannot say (no CONFIG_FAIR_GROUP_SCHED).
+ */
+static __always_inline __u64 asleep_at_least(struct task_struct *task)
+{
+	if (!bpf_core_field_exists(task->se.cfs_rq))
+		return 0;
+	__u64 ran = BPF_CORE_READ(task, se.exec_start);
+	__u64 clock = BPF_CORE_READ(task, se.cfs_rq, rq, clock_task);
+
+	return ran && clock > ran ? clock - ran : 0;
+}
+
+/*
+ * A start for a call that began before the programs saw it, in
+ * bpf_ktime_get_ns's clock: now less the time the task has slept at least.
+ */
+static __always_inline __u64 seeded_start(struct task_struct *task)
+{
+	__u64 now = bpf_ktime_get_ns(), slept = asleep_at_least(task);
+
+	return (slept < now ? now - slept : 1) | START_SEEDED;
+}
+
+/*
+ * The scan's repair for a thread in a call the programs never saw begin (it
+ * began before they were attached, or the thread had no storage): if it is
+ * asleep in a syscall, mark that call in flight, seeded. The thread may wake
+ * meanwhile: the start is claimed with a compare-and-swap, so a sys_enter that
+ * comes first wins, and undone if the thread ran in between. Returns the
+ * storage, or NULL when nothing is in flight.
+ */
+static __always_inline struct inflight *seed(struct task_struct *task, struct inflight *e)
+{
+	__u64 arg0, switches, start;
+	__u32 nr;
+
+	if (untargeted(task))
+		return NULL;
+	/* First: if the task runs after this, the count moves and the seed is undone. */
+	switches = switches_of(task);
+	barrier();
+	if (!asleep_in_kernel(task) || !saved_syscall(task, &nr, &arg0))
+		return NULL;
+	if (!e)
+		e = bpf_task_storage_get(&inflight, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!e)
+		return NULL;
+	e->seeded_nr = nr;
+	e->seeded_arg0 = arg0;
+	e->seeded_switches = switches;
+	start = seeded_start(task);
+	if (__sync_val_compare_and_swap(&e->start_ns, 0, start) != 0)
+		return e; /* a sys_enter came first: its call */
+	if (!asleep_in_kernel(task) || switches_of(task) != switches) {
+		/* It ran meanwhile: what was read may be stale. Unless a sys_enter replaced it. */
+		__sync_val_compare_and_swap(&e->start_ns, start, 0);
+		return NULL;
+	}
+	return e;
+}
+
+/*
  * The slot of a thread's label set for one syscall, generation and stripe
  * (already in key): the hash path, taken when the thread's slot cache misses.
  * The rest of the key comes from the inputs sys_exit just compared (seen_*),
@@ -344,16 +497,30 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 	struct inflight *e = bpf_task_storage_get(&inflight, task, 0, 0);
 
-	/* No start seen: the call began before we attached, or a tracer skipped it. */
+	/* No start seen: the call began before we attached (not seeded), or a tracer skipped it. */
 	if (!e || !e->start_ns)
 		return 0;
 
-	__u64 latency = bpf_ktime_get_ns() - e->start_ns;
+	__u64 start = e->start_ns;
+	__u32 nr = e->nr;
+
+	/* A wait a stop interrupted: the restart_syscall that resumes it keeps its policy. */
+	if (ret == -ERESTART_RESTARTBLOCK) {
+		__u32 was = start & START_SEEDED ? e->seeded_nr : nr;
+
+		if (was != cfg.restart_nr)
+			e->resumes = was + 1;
+	}
+	/* Seeded: its start is only a lower bound, no latency to count. */
+	if (start & START_SEEDED) {
+		e->start_ns = 0;
+		return 0;
+	}
+	__u64 latency = bpf_ktime_get_ns() - start;
 	if (HOT_PATH_PARTS < 2) {
 		e->start_ns = 0;
 		return latency == 0; /* used: the clock read stays */
 	}
-	__u32 nr = e->nr;
 	__u32 gen = drain.gen;
 	__u32 slot;
 	__u32 stripe = bpf_get_smp_processor_id() & (HIST_STRIPES - 1);
@@ -415,8 +582,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (latency < cfg.slow_threshold_ns)
 		return 0;
 	__u8 policy = COUNT_ALWAYS;
-	if (nr < POLICY_SLOTS) {
-		__u32 at = nr;
+	__u32 policy_nr = policy_nr_of(e, nr);
+	if (policy_nr < POLICY_SLOTS) {
+		__u32 at = policy_nr;
 
 		barrier_var(at); /* the mask stays, for the verifiers of 6.1 and before */
 		policy = cfg.slow_policy[at & (POLICY_SLOTS - 1)];
@@ -556,32 +724,49 @@ int scan_inflight(struct bpf_iter__task *ctx)
 	if (!task) {
 		struct scan_summary s = { .type = SCAN_SUMMARY, .in_syscall = scan_in_syscall };
 
+		if (!bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_task_pt_regs))
+			s.flags = SUMMARY_NO_SEEDING;
 		bpf_seq_write(seq, &s, sizeof(s));
 		return 0;
 	}
 
 	struct inflight *e = bpf_task_storage_get(&inflight, task, 0, 0);
-	if (!e)
-		return 0;
-	__u64 start = e->start_ns;
+	__u64 start = e ? e->start_ns : 0;
+	if (!start) {
+		/* Every scan, not only the first: whatever began before us is found. */
+		e = seed(task, e);
+		if (!e)
+			return 0;
+		start = e->start_ns;
+	} else if (start & START_SEEDED && e->reported_ns != start && asleep_in_kernel(task) &&
+		   switches_of(task) == e->seeded_switches) {
+		/* Still asleep since found: a runqueue clock that moved on may say it began earlier. */
+		__u64 earlier = seeded_start(task);
+
+		if (earlier < start && __sync_val_compare_and_swap(&e->start_ns, start, earlier) == start)
+			start = earlier;
+	}
 	if (!start)
 		return 0;
 	scan_in_syscall++;
 
-	__u32 nr = e->nr;
-	__u64 arg0 = e->arg0;
+	bool seeded = start & START_SEEDED;
+	__u32 nr = seeded ? e->seeded_nr : e->nr;
+	__u64 arg0 = seeded ? e->seeded_arg0 : e->arg0;
+	__u32 policy_nr = policy_nr_of(e, nr);
+	__u64 since = start & ~START_SEEDED;
 	__u64 now = bpf_ktime_get_ns();
 	__u64 timeout = cfg.default_timeout_ns;
 	__u8 policy = COUNT_ALWAYS;
 	bool fd_arg = false;
-	if (nr < POLICY_SLOTS) {
+	if (policy_nr < POLICY_SLOTS) {
 		/* Masked as well: clang may compute the address before the check. */
-		timeout = cfg.timeout_ns[nr & (POLICY_SLOTS - 1)];
-		policy = cfg.timeout_policy[nr & (POLICY_SLOTS - 1)];
-		fd_arg = cfg.fd_arg[nr & (POLICY_SLOTS - 1)];
+		timeout = cfg.timeout_ns[policy_nr & (POLICY_SLOTS - 1)];
+		policy = cfg.timeout_policy[policy_nr & (POLICY_SLOTS - 1)];
+		fd_arg = cfg.fd_arg[policy_nr & (POLICY_SLOTS - 1)];
 	}
-	/* now < start: the call began on another CPU after this scan read the clock. */
-	if (policy == COUNT_NEVER || now < start || now - start < timeout)
+	/* now < since: the call began on another CPU after this scan read the clock. */
+	if (policy == COUNT_NEVER || now < since || now - since < timeout)
 		return 0;
 	__u32 kind = fd_arg ? fd_kind_of(task, arg0) : FD_NONE;
 	if (policy == COUNT_IF_FILE && !is_file(kind))
@@ -594,13 +779,15 @@ int scan_inflight(struct bpf_iter__task *ctx)
 	c->tid = task->pid;
 	c->pid = task->tgid;
 	c->nr = nr;
-	c->start_ns = start;
+	c->start_ns = since;
 	c->arg0 = arg0;
 	c->fd_kind = kind;
 	__builtin_memcpy(c->thread, task->comm, sizeof(c->thread));
 	__builtin_memcpy(c->process, task->group_leader->comm, sizeof(c->process));
 	c->ns_tid = tid_in_own_namespace(task);
 	c->pool = e->pool;
+	c->flags = seeded ? CALL_BEGAN_BEFORE : 0;
+	c->resumes = nr == cfg.restart_nr ? e->resumes : 0;
 	/* The same id bpf_get_current_cgroup_id gives sys_exit: the task's cgroup v2 directory. */
 	c->cgroup = cfg.per_cgroup ? BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id) : 0;
 	__u64 depth = 0;

@@ -70,6 +70,8 @@ struct exporter_config {
 	unsigned int target_tgid;  /* agent mode: only this process is measured; 0: every process */
 	unsigned int per_thread;   /* agent mode: histogram keys carry the thread's pool */
 	unsigned long long default_timeout_ns; /* for calls numbered past POLICY_SLOTS */
+	unsigned int restart_nr; /* restart_syscall's number on this architecture; ~0: none */
+	unsigned int pad;
 	unsigned long long bounds_ns[BOUNDS_SLOTS];
 	unsigned long long timeout_ns[POLICY_SLOTS];
 	unsigned char slow_policy[POLICY_SLOTS];    /* enum count_policy */
@@ -140,7 +142,27 @@ struct inflight {
 	unsigned long long seen_comm[COMM_LEN / 8];
 	unsigned long long seen_cgroup;
 	struct slot_cache slots[SLOT_CACHE];
+	/*
+	 * A call that began before the programs were attached, found blocked in
+	 * it by the scan ("seeded"): start_ns has START_SEEDED set and is a lower
+	 * bound, and the call's number and first argument are these, which
+	 * sys_enter never writes, so a sys_enter racing the scan is never mixed
+	 * with them. seeded_switches: the thread's context switches when found.
+	 */
+	unsigned long long seeded_arg0;
+	unsigned long long seeded_switches;
+	unsigned int seeded_nr;
+	/*
+	 * The syscall the thread's next restart_syscall resumes, plus one (0:
+	 * unknown): the one that last returned -ERESTART_RESTARTBLOCK, as a wait
+	 * interrupted by a stop (SIGSTOP, ptrace, the freezer) does. A resumed
+	 * call keeps the timeout and slow policy of the call it resumes.
+	 */
+	unsigned int resumes;
 };
+
+/* In start_ns: a seeded call, whose start is a lower bound (no clock reaches bit 63). */
+#define START_SEEDED (1ULL << 63)
 
 /*
  * Histograms live in two maps: hist, a hash from the label set (this key) to a
@@ -212,6 +234,16 @@ enum scan_record_type {
 	SCAN_SUMMARY = 2,
 };
 
+/* scan_call.flags */
+enum scan_call_flag {
+	CALL_BEGAN_BEFORE = 1, /* seeded: began before the programs saw it; start_ns is a lower bound */
+};
+
+/* scan_summary.flags */
+enum scan_summary_flag {
+	SUMMARY_NO_SEEDING = 1, /* no bpf_task_pt_regs (before 5.15): calls begun before attach are not seen */
+};
+
 /* Frames of a stuck thread's kernel stack: deeper than a file system plus block layer wait. */
 #define STACK_DEPTH 32
 
@@ -228,13 +260,15 @@ struct scan_call {
 	char process[COMM_LEN];
 	unsigned int ns_tid; /* the tid in the thread's own pid namespace: its process's name for it */
 	unsigned int pool;   /* the id name_threads set, or 0 */
+	unsigned int flags;  /* enum scan_call_flag */
+	unsigned int resumes; /* restart_syscall: the syscall it resumes, plus one; 0: none, unknown */
 	unsigned long long cgroup; /* 0 unless per_cgroup */
 	unsigned long long stack[STACK_DEPTH]; /* innermost first; only stack_depth are written */
 };
 
 struct scan_summary {
-	unsigned int type; /* SCAN_SUMMARY */
-	unsigned int pad;
+	unsigned int type;  /* SCAN_SUMMARY */
+	unsigned int flags; /* enum scan_summary_flag */
 	unsigned long long in_syscall; /* threads inside a syscall during the scan */
 };
 

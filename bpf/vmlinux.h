@@ -40,6 +40,11 @@ enum bpf_map_type {
 	BPF_MAP_TYPE_TASK_STORAGE = 29,
 };
 
+/* Only its CO-RE existence is asked: whether the running kernel has the helper. */
+enum bpf_func_id {
+	BPF_FUNC_task_pt_regs = 175,
+};
+
 enum {
 	BPF_ANY = 0,
 	BPF_NOEXIST = 1,
@@ -74,6 +79,7 @@ struct pt_regs {
 		};
 	};
 	__u64 orig_x0;
+	__s32 syscallno;
 };
 #else
 #error "syscall_exporter's BPF programs are built for x86 and arm64"
@@ -130,14 +136,40 @@ struct pid {
 	struct upid numbers[1];
 };
 
+struct rq {
+	__u64 clock_task;
+};
+
+struct cfs_rq {
+	struct rq *rq;
+};
+
+struct sched_entity {
+	__u64 exec_start;
+	struct cfs_rq *cfs_rq; /* CONFIG_FAIR_GROUP_SCHED */
+};
+
 struct task_struct {
+	unsigned int __state;
+	unsigned int flags;
+	int on_cpu;
+	struct sched_entity se;
+	int exit_state;
 	int pid;
 	int tgid;
-	struct pid *thread_pid;
 	struct task_struct *group_leader;
+	struct pid *thread_pid;
+	unsigned long nvcsw;
+	unsigned long nivcsw;
 	struct files_struct *files;
 	struct css_set *cgroups;
+	unsigned frozen : 1; /* cgroup v2 freezer */
 	char comm[16];
+};
+
+/* Before Linux 5.14 the state was a long named state. */
+struct task_struct___pre_5_14 {
+	long state;
 };
 
 struct seq_file;

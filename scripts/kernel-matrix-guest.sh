@@ -55,6 +55,14 @@ mkdir -p /mnt/hang
 for config in host:"" pid:--labels.pid cgroup:--labels.cgroup; do
 	name=${config%%:*}
 	flags=${config#*:}
+	if [ "$name" = host ]; then # a read hung before the exporter starts
+		/hangfs 3600 /mnt/hang 2>/dev/null &
+		hangfs=$!
+		await 30 test -f /mnt/hang/slow
+		/workload mxpre read /mnt/hang/slow >/dev/null 2>&1 &
+		reader=$!
+		sleep 3
+	fi
 	java @/jvm.options -jar /syscall-exporter.jar --web.listen-address=127.0.0.1:$PORT \
 		--syscall.timeout=2s --scan.interval=500ms $flags >/tmp/exporter.log 2>&1 &
 	exporter=$!
@@ -67,6 +75,29 @@ for config in host:"" pid:--labels.pid cgroup:--labels.cgroup; do
 		continue
 	fi
 	say "$name start ok"
+	if [ "$name" = host ]; then
+		EXPECT=1
+		check "pre-start-read-timed-out" await 30 equals $PORT syscall_timed_out \
+			'process="mxpre"' 'syscall="read"'
+		check "pre-start-age-at-least" sh -c "wget -q -O- http://127.0.0.1:$PORT/api/v1/timed-out \
+			| grep -qF '\"age_is_lower_bound\":true'"
+		kill -9 $hangfs
+		umount -l /mnt/hang
+		kill $reader 2>/dev/null
+		wait $reader $hangfs 2>/dev/null
+		# A sleep stopped and continued resumes as restart_syscall: still a wait.
+		/workload mxstop block nanosleep >/dev/null &
+		sleeper=$!
+		sleep 1
+		kill -STOP $sleeper
+		sleep 1
+		kill -CONT $sleeper
+		sleep 4
+		EXPECT=0
+		check "stopped-continued-not-timed-out" equals $PORT syscall_timed_out 'process="mxstop"'
+		kill $sleeper
+		wait $sleeper 2>/dev/null
+	fi
 	/workload "mx_$name" getppid 10000 >/dev/null
 	EXPECT=10000
 	check "$name getppid-10000" equals $PORT syscall_duration_seconds_count \

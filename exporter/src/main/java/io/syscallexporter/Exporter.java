@@ -81,8 +81,9 @@ public final class Exporter implements AutoCloseable {
     }
     kernel.onSlowEvent(slowLog);
     long interval = config.scanInterval().toNanos();
+    // The first scan at once: calls stuck since before we started are found by it.
     scanThread.scheduleAtFixedRate(() -> safely("in-flight scan failed", scanner::scan),
-        interval, interval, TimeUnit.NANOSECONDS);
+        0, interval, TimeUnit.NANOSECONDS);
     drainThread.scheduleWithFixedDelay(() -> safely("histogram drain failed",
         totals::drainIfDue), DRAIN_CHECK_MILLIS, DRAIN_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     if (mode == Mode.AGENT) {

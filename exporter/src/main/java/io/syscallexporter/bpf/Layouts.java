@@ -31,6 +31,8 @@ public final class Layouts {
 
   public static final int SCAN_CALL = 1;
   public static final int SCAN_SUMMARY = 2;
+  public static final int CALL_BEGAN_BEFORE = 1;
+  public static final int SUMMARY_NO_SEEDING = 1;
   public static final int STACK_DEPTH = 32;
   public static final int PATH_LEN = 4096;
 
@@ -57,7 +59,8 @@ public final class Layouts {
     public static final int TARGET_TGID = 16;
     public static final int PER_THREAD = 20;
     public static final int DEFAULT_TIMEOUT_NS = 24;
-    public static final int BOUNDS_NS = 32;
+    public static final int RESTART_NR = 32;
+    public static final int BOUNDS_NS = 40;
     public static final int TIMEOUT_NS = BOUNDS_NS + 8 * BOUNDS_SLOTS;
     public static final int SLOW_POLICY = TIMEOUT_NS + 8 * POLICY_SLOTS;
     public static final int TIMEOUT_POLICY = SLOW_POLICY + POLICY_SLOTS;
@@ -75,7 +78,7 @@ public final class Layouts {
     public static final int ARG0 = 16;
     public static final int REPORTED_NS = 24;
     public static final int POOL = 32;
-    public static final int SIZE = 264; // with the slot cache, which only the programs read
+    public static final int SIZE = 288; // with the slot cache and seeding, which only the programs read
 
     private Inflight() {}
   }
@@ -141,8 +144,10 @@ public final class Layouts {
     public static final int PROCESS = 56;
     public static final int NS_TID = 72;
     public static final int POOL = 76;
-    public static final int CGROUP = 80;
-    public static final int STACK = 88;
+    public static final int FLAGS = 80;
+    public static final int RESUMES = 84;
+    public static final int CGROUP = 88;
+    public static final int STACK = 96;
     public static final int SIZE = STACK + 8 * Layouts.STACK_DEPTH;
 
     private ScanCall() {}
@@ -151,6 +156,7 @@ public final class Layouts {
   /** struct scan_summary: the last record of a scan. */
   public static final class ScanSummary {
     public static final int TYPE = 0;
+    public static final int FLAGS = 4;
     public static final int IN_SYSCALL = 8;
     public static final int SIZE = 16;
 

@@ -15,11 +15,13 @@ final class ScanRecords {
   static InflightScan parse(ByteBuffer b) {
     List<StuckCall> stuck = new ArrayList<>();
     long inSyscall = 0;
+    boolean seeding = true;
     int at = 0;
     while (at + 4 <= b.limit()) {
       int type = b.getInt(at);
       if (type == Layouts.SCAN_SUMMARY) {
         inSyscall = b.getLong(at + Layouts.ScanSummary.IN_SYSCALL);
+        seeding = (b.getInt(at + Layouts.ScanSummary.FLAGS) & Layouts.SUMMARY_NO_SEEDING) == 0;
         at += Layouts.ScanSummary.SIZE;
         continue;
       }
@@ -37,10 +39,12 @@ final class ScanRecords {
           c.getLong(Layouts.ScanCall.START_NS),
           c.getLong(Layouts.ScanCall.ARG0), FdKind.of(c.getInt(Layouts.ScanCall.FD_KIND)),
           Comm.read(c, Layouts.ScanCall.THREAD), Comm.read(c, Layouts.ScanCall.PROCESS),
-          c.getLong(Layouts.ScanCall.CGROUP), c.getInt(Layouts.ScanCall.POOL), stack));
+          c.getLong(Layouts.ScanCall.CGROUP), c.getInt(Layouts.ScanCall.POOL), stack,
+          (c.getInt(Layouts.ScanCall.FLAGS) & Layouts.CALL_BEGAN_BEFORE) != 0,
+          c.getInt(Layouts.ScanCall.RESUMES) - 1));
       at += Layouts.ScanCall.STACK + 8 * depth;
     }
-    return new InflightScan(stuck, inSyscall);
+    return new InflightScan(stuck, inSyscall, seeding);
   }
 
 }

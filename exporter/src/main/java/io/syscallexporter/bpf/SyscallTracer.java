@@ -21,8 +21,12 @@ import java.util.function.Consumer;
  * detaches every program.
  */
 public final class SyscallTracer implements KernelSource, AutoCloseable {
-  /** The programs attached to tracepoints; the iterators run on demand. */
-  static final List<String> PROGRAMS = List.of("sys_enter", "sys_exit", "thread_exit");
+  /**
+   * The programs attached to tracepoints, in this order; the iterators run on demand. The ends
+   * of calls first: a call that began before sys_enter was attached needs no start, but one
+   * whose start sys_enter marked needs sys_exit to end it, or its thread would look stuck.
+   */
+  static final List<String> PROGRAMS = List.of("thread_exit", "sys_exit", "sys_enter");
   /**
    * The hist maps of one JVM (agent mode): a few hundred (thread, syscall) label sets within a
    * drain period, not a host's; 2.8 MiB of kernel memory instead of 14 per agent.

@@ -7,7 +7,12 @@ package io.syscallexporter.collect;
  * container) knows it by. {@code kernelStack} holds the thread's kernel stack (innermost first)
  * the first time the call is reported, and is empty afterwards: it is sent once per call.
  * {@code cgroup} is the thread's cgroup v2 id, 0 unless cgroup labels are on. {@code pool} is
- * the pool id its JVM's pools gave the thread (0: not named).
+ * the pool id its JVM's pools gave the thread (0: not named). {@code beganBefore}: the call
+ * began before the programs could see it (before the exporter started, or attached), so
+ * {@code startNanos} is a lower bound of its age: the last time its thread ran. {@code resumes}
+ * is, for a {@code restart_syscall}, the number of the call it resumes, -1 otherwise or when
+ * unknown.
  */
 public record StuckCall(int tid, int nsTid, int pid, int nr, long startNanos, long arg0,
-    FdKind fdKind, String thread, String process, long cgroup, int pool, long[] kernelStack) {}
+    FdKind fdKind, String thread, String process, long cgroup, int pool, long[] kernelStack,
+    boolean beganBefore, int resumes) {}

@@ -1,6 +1,7 @@
 package io.syscallexporter.collect;
 
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * How threads are named in labels, logs and the on-call view. On a host a series is a process
@@ -29,8 +30,8 @@ public interface ThreadNames {
     }
 
     @Override
-    public StuckThread stuckThread(int pid, int tid, String comm) {
-      return new StuckThread(comm, List.of());
+    public CompletableFuture<StuckThread> stuckThread(int pid, int tid, String comm) {
+      return CompletableFuture.completedFuture(new StuckThread(comm, List.of()));
     }
   };
 
@@ -60,8 +61,12 @@ public interface ThreadNames {
    */
   String nameOf(int pid, int tid, String comm);
 
-  /** The thread of a stuck call, which is rare: worth a fresh look at the JVM's threads. */
-  StuckThread stuckThread(int pid, int tid, String comm);
+  /**
+   * The thread of a stuck call, which is rare: worth a fresh look at the JVM's threads. It may
+   * come later (from a joined JVM), but always comes, within a deadline: never null, the comm
+   * when nothing better is known.
+   */
+  CompletableFuture<StuckThread> stuckThread(int pid, int tid, String comm);
 
   /**
    * Agent mode, every second: tells the kernel the pool of each of the JVM's threads whose

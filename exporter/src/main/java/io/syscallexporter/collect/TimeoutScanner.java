@@ -21,13 +21,26 @@ import java.util.function.LongSupplier;
  * Runs the kernel's scan of the syscalls in flight, which reports each call past its timeout
  * that counts under the policy. A call is described once, when first reported: the file
  * behind its fd (from the kernel), its wchan (from /proc, best effort) and its symbolized
- * kernel stack. Each call counts once in the totals; the gauge is what the last scan saw. Each
- * timed-out call is logged when found and again when it is gone.
+ * kernel stack; a JVM's thread, by the name and Java stack its JVM gives (asked for without
+ * waiting). Each call counts once in the totals; the gauge is what the last scan saw. Each
+ * timed-out call is logged once described and again when it is gone.
  */
 @Singleton
 public final class TimeoutScanner {
   /** A call is the same call while its thread and start time are. */
   private record CallId(int tid, long startNanos) {}
+
+  /** A timed-out call as described so far; logged once described, or once gone. */
+  private static final class Seen {
+    TimedOutCall call;
+    long lastSeenNanos;
+    boolean logged;
+
+    Seen(TimedOutCall call, long now) {
+      this.call = call;
+      this.lastSeenNanos = now;
+    }
+  }
 
   private final KernelSource kernel;
   private final SyscallTable syscalls;
@@ -40,7 +53,8 @@ public final class TimeoutScanner {
 
   private final Map<SeriesKey, Long> totals = new ConcurrentHashMap<>();
   /** Calls past their timeout at the last scan. */
-  private Map<CallId, TimedOutCall> seen = new HashMap<>();
+  private Map<CallId, Seen> seen = new HashMap<>();
+  private boolean seedingWarned;
   private volatile List<TimedOutCall> current = List.of();
   private volatile long lastScanNanos;
   private volatile long scans;
@@ -70,13 +84,20 @@ public final class TimeoutScanner {
   public synchronized void scan() {
     long began = System.nanoTime();
     InflightScan scan = kernel.scanInflight();
+    if (!scan.seeding() && !seedingWarned) {
+      seedingWarned = true;
+      Log.warn("this kernel cannot show calls that began before the exporter started (Linux"
+          + " 5.15 can, with bpf_task_pt_regs): they are not seen until their thread's next"
+          + " syscall");
+    }
     long now = monotonicNanos.getAsLong();
-    Map<CallId, TimedOutCall> next = new HashMap<>();
+    Map<CallId, Seen> next = new HashMap<>();
     List<StuckCall> fresh = new ArrayList<>();
     for (StuckCall c : scan.stuck()) {
       CallId id = new CallId(c.tid(), c.startNanos());
-      TimedOutCall known = seen.get(id);
+      Seen known = seen.get(id);
       if (known != null) {
+        known.lastSeenNanos = now;
         next.put(id, known);
       } else {
         fresh.add(c);
@@ -84,24 +105,55 @@ public final class TimeoutScanner {
     }
     Map<Long, String> names = symbols.symbolize(fresh.stream()
         .flatMap(c -> Arrays.stream(c.kernelStack()).boxed()).toList());
+    List<Runnable> askThreads = new ArrayList<>();
     for (StuckCall c : fresh) {
-      TimedOutCall call = describe(c, names);
-      next.put(new CallId(c.tid(), c.startNanos()), call);
-      totals.merge(call.series(), 1L, Long::sum);
-      log.accept(Log.line("warn", "syscall timed out", fields(call, "age_seconds", now)));
+      Seen s = new Seen(describe(c, names), now);
+      next.put(new CallId(c.tid(), c.startNanos()), s);
+      totals.merge(s.call.series(), 1L, Long::sum);
+      // A JVM's thread is named, and its Java stack taken, by the JVM: logged once they come
+      // (or their deadline passes), never waited for here.
+      askThreads.add(() -> threads.stuckThread(c.pid(), c.nsTid(), c.thread())
+          .thenAccept(t -> described(s, t)));
     }
-    seen.forEach((id, call) -> {
+    seen.forEach((id, s) -> {
       if (!next.containsKey(id)) {
-        // It returned (or its thread died) since the last scan: its latency is at most this.
-        log.accept(Log.line("info", "timed-out syscall returned",
-            fields(call, "latency_seconds_at_most", now)));
+        // It returned (or its thread died) since the last scan.
+        logTimedOut(s, now);
+        log.accept(Log.line("info", "timed-out syscall returned", s.call.beganBefore()
+            // Its start is unknown: it lasted at least as long as the last scan saw it.
+            ? fields(s.call, "latency_seconds_at_least", s.lastSeenNanos)
+            : fields(s.call, "latency_seconds_at_most", now)));
       }
     });
     seen = next;
-    current = next.values().stream()
-        .sorted(Comparator.comparingLong(TimedOutCall::startNanos)).toList();
+    publish();
+    // After the scan's state is in place: an answer already there is applied at once.
+    askThreads.forEach(Runnable::run);
     lastScanNanos = System.nanoTime() - began;
     scans++;
+  }
+
+  /** A stuck call's thread, as its JVM named it: shown from now on, and logged. */
+  private synchronized void described(Seen s, ThreadNames.StuckThread thread) {
+    if (s.logged) {
+      return; // it returned before its JVM answered, and was logged as it was
+    }
+    s.call = s.call.withThread(thread);
+    logTimedOut(s, monotonicNanos.getAsLong());
+    publish();
+  }
+
+  private void logTimedOut(Seen s, long now) {
+    if (!s.logged) {
+      s.logged = true;
+      log.accept(Log.line("warn", "syscall timed out", fields(s.call,
+          s.call.beganBefore() ? "age_seconds_at_least" : "age_seconds", now)));
+    }
+  }
+
+  private void publish() {
+    current = seen.values().stream().map(s -> s.call)
+        .sorted(Comparator.comparingLong(TimedOutCall::startNanos)).toList();
   }
 
   private TimedOutCall describe(StuckCall c, Map<Long, String> names) {
@@ -110,15 +162,18 @@ public final class TimeoutScanner {
     List<String> stack = Arrays.stream(c.kernelStack()).mapToObj(names::get).toList();
     // The same key the histograms have, so the call lands in the same label set.
     SeriesKey key = threads.seriesKey(c, perPid);
-    ThreadNames.StuckThread thread = threads.stuckThread(c.pid(), c.nsTid(), c.thread());
     return new TimedOutCall(key, syscalls.name(c.nr()), c.tid(), c.pid(), c.process(),
-        thread.name(), c.startNanos(), hasFd ? c.arg0() : null, file,
-        proc.wchan(c.pid(), c.tid()).orElse(null), stack, thread.javaStack());
+        c.thread(), c.startNanos(), hasFd ? c.arg0() : null, file,
+        proc.wchan(c.pid(), c.tid()).orElse(null), stack, List.of(), c.beganBefore(),
+        c.resumes() < 0 ? null : syscalls.name(c.resumes()));
   }
 
   private static Object[] fields(TimedOutCall c, String ageKey, long now) {
-    List<Object> f = new ArrayList<>(List.of("syscall", c.syscall(),
-        ageKey, String.format(Locale.ROOT, "%.3f", c.ageSeconds(now)),
+    List<Object> f = new ArrayList<>(List.of("syscall", c.syscall()));
+    if (c.resumes() != null) {
+      f.addAll(List.of("resumes", c.resumes()));
+    }
+    f.addAll(List.of(ageKey, String.format(Locale.ROOT, "%.3f", c.ageSeconds(now)),
         "tid", Integer.toUnsignedString(c.tid()), "pid", Integer.toUnsignedString(c.pid()),
         "process", c.process(), "thread", c.thread()));
     if (c.fd() != null) {

@@ -20,7 +20,9 @@ final class TimedOutView {
         .append("code{font-size:90%}td.stack{white-space:pre;font-size:80%}\n")
         .append("</style>\n</head>\n<body>\n")
         .append("<h1>Syscalls stuck past their timeout</h1>\n")
-        .append("<p>As of the last scan, oldest first; this page reloads every 5 s. ")
+        .append("<p>As of the last scan, oldest first; this page reloads every 5 s. An age")
+        .append(" marked &ge; is at least that: the call began before the exporter started")
+        .append(" (or attached), and its thread has been asleep that long. ")
         .append("<a href=\"/\">Home</a> · <a href=\"").append(Pages.TIMED_OUT_JSON)
         .append("\">JSON</a></p>\n");
     if (calls.isEmpty()) {
@@ -31,8 +33,11 @@ final class TimedOutView {
           .append("<th>Kernel wait</th><th>Kernel stack</th><th>Java stack</th></tr></thead>\n")
           .append("<tbody>\n");
       for (TimedOutCall c : calls) {
-        s.append("<tr><td class=\"age\">").append(age(c, nowNanos)).append("</td><td><code>")
-            .append(escape(c.syscall())).append("</code></td><td>").append(escape(c.process()))
+        s.append("<tr><td class=\"age\">").append(c.beganBefore() ? "&ge; " : "")
+            .append(age(c, nowNanos)).append("</td><td><code>").append(escape(c.syscall()))
+            .append("</code>").append(c.resumes() == null ? ""
+                : " (resumes <code>" + escape(c.resumes()) + "</code>)")
+            .append("</td><td>").append(escape(c.process()))
             .append("</td><td>").append(Integer.toUnsignedString(c.pid())).append("</td><td>")
             .append(escape(c.thread())).append("</td><td>")
             .append(Integer.toUnsignedString(c.tid())).append("</td><td>")
@@ -54,7 +59,9 @@ final class TimedOutView {
     for (int i = 0; i < calls.size(); i++) {
       TimedOutCall c = calls.get(i);
       s.append(i == 0 ? "" : ",").append("\n{\"syscall\":").append(quote(c.syscall()))
+          .append(",\"resumes\":").append(c.resumes() == null ? "null" : quote(c.resumes()))
           .append(",\"age_seconds\":").append(age(c, nowNanos))
+          .append(",\"age_is_lower_bound\":").append(c.beganBefore())
           .append(",\"pid\":").append(Integer.toUnsignedString(c.pid()))
           .append(",\"process\":").append(quote(c.process()))
           .append(",\"tid\":").append(Integer.toUnsignedString(c.tid()))

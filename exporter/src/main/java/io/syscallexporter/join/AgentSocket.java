@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -20,7 +21,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
@@ -44,6 +44,8 @@ public final class AgentSocket implements AutoCloseable {
   static final int IDLE_SECONDS = 30;
   /** A peer that does not read what the exporter writes. */
   static final int WRITE_SECONDS = 5;
+  /** Stack requests waiting to be written to one JVM; past this, a stuck thread is its comm. */
+  static final int MAX_QUEUED_STACKS = 256;
 
   private static final UnixSockets LIBC = LibraryLoader.create(UnixSockets.class).load("c");
   private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
@@ -141,13 +143,26 @@ public final class AgentSocket implements AutoCloseable {
     }
   }
 
-  /** One client: it says who it is, joins, then sends its pools and answers stack requests. */
+  /**
+   * One client: it says who it is, joins, then sends its pools and answers stack requests. What
+   * the exporter sends a joined JVM waits in its outbox (its latest series, and stack requests)
+   * for a writer thread of the connection's own, so that no scan or publish waits on a JVM that
+   * reads slowly or not at all; a write that fails or times out ends the connection, as a frame
+   * half written would desynchronise the stream.
+   */
   private final class Connection implements JoinedJvms.Link {
     private final int fd;
     private final int pid;
     private final InputStream in;
     private final OutputStream out;
     private final Map<Integer, CompletableFuture<StuckThread>> pending = new HashMap<>();
+    /** Guards the outbox: the stack requests to send, and the series to send next. */
+    private final Object outbox = new Object();
+    private final ArrayDeque<String> stackRequests = new ArrayDeque<>();
+    /** A newer one replaces it: only the latest series is worth sending. */
+    private String metrics;
+    private boolean ended;
+    private Thread writer;
 
     Connection(int fd, int pid) {
       this.fd = fd;
@@ -173,6 +188,8 @@ public final class AgentSocket implements AutoCloseable {
           return;
         }
         send(Frames.WELCOME, "");
+        writer = Threads.factory("agent-" + pid + "-out").newThread(this::writeLoop);
+        writer.start();
         timeout(fd, UnixSockets.SO_RCVTIMEO, IDLE_SECONDS);
         while (!closed) {
           Frames.Frame f = Frames.read(in);
@@ -195,9 +212,12 @@ public final class AgentSocket implements AutoCloseable {
         if (member != null) {
           jvms.leave(member);
         }
+        endWriter();
+        List<CompletableFuture<StuckThread>> unanswered;
         synchronized (pending) {
-          pending.values().forEach(p -> p.complete(null));
+          unanswered = List.copyOf(pending.values());
         }
+        unanswered.forEach(p -> p.complete(null));
       }
     }
 
@@ -205,31 +225,89 @@ public final class AgentSocket implements AutoCloseable {
       Frames.write(out, type, text);
     }
 
-    @Override
-    public StuckThread stack(int tid, String comm, long timeoutMillis) {
-      CompletableFuture<StuckThread> answer = new CompletableFuture<>();
-      synchronized (pending) {
-        pending.put(tid, answer);
+    /** Writes what the outbox holds, stack requests first, until the connection ends. */
+    private void writeLoop() {
+      try {
+        while (true) {
+          byte type;
+          String text;
+          synchronized (outbox) {
+            while (!ended && stackRequests.isEmpty() && metrics == null) {
+              outbox.wait();
+            }
+            if (ended) {
+              return;
+            }
+            if (!stackRequests.isEmpty()) {
+              type = Frames.STACK_REQUEST;
+              text = stackRequests.poll();
+            } else {
+              type = Frames.METRICS;
+              text = metrics;
+              metrics = null;
+            }
+          }
+          send(type, text);
+        }
+      } catch (IOException | IllegalArgumentException e) {
+        if (e instanceof InterruptedIOException) {
+          stats.count(JoinStats.Error.TIMEOUT);
+        }
+        LIBC.shutdown(fd, UnixSockets.SHUT_RDWR); // the reader ends the connection
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    /** Stops the writer before the fd is closed (its number may be reused at once). */
+    private void endWriter() {
+      if (writer == null) {
+        return;
+      }
+      LIBC.shutdown(fd, UnixSockets.SHUT_RDWR); // a write in progress returns
+      synchronized (outbox) {
+        ended = true;
+        outbox.notifyAll();
       }
       try {
-        send(Frames.STACK_REQUEST, tid + " " + comm);
-        return answer.get(timeoutMillis, TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
-        return null;
-      } finally {
-        synchronized (pending) {
-          pending.remove(tid, answer);
-        }
+        writer.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
       }
     }
 
     @Override
-    public boolean metrics(String text) {
-      try {
-        send(Frames.METRICS, text);
-        return true;
-      } catch (IOException | IllegalArgumentException e) {
-        return false; // a peer that does not read: its time limits close it
+    public CompletableFuture<StuckThread> stack(int tid, String comm) {
+      CompletableFuture<StuckThread> answer;
+      synchronized (pending) {
+        CompletableFuture<StuckThread> asked = pending.get(tid);
+        if (asked != null) {
+          return asked;
+        }
+        answer = new CompletableFuture<>();
+        pending.put(tid, answer);
+      }
+      answer.whenComplete((t, e) -> {
+        synchronized (pending) {
+          pending.remove(tid, answer);
+        }
+      });
+      synchronized (outbox) {
+        if (ended || stackRequests.size() >= MAX_QUEUED_STACKS) {
+          answer.complete(null);
+        } else {
+          stackRequests.add(tid + " " + comm);
+          outbox.notifyAll();
+        }
+      }
+      return answer;
+    }
+
+    @Override
+    public void metrics(String text) {
+      synchronized (outbox) {
+        metrics = text;
+        outbox.notifyAll();
       }
     }
 

@@ -117,7 +117,7 @@ public final class JoinClient {
           } else if (f.type() == Frames.STACK_REQUEST) {
             String[] parts = f.text().split(" ", 2);
             StuckThread t = threads.stuckThread(0, Integer.parseInt(parts[0]),
-                parts.length > 1 ? parts[1] : "");
+                parts.length > 1 ? parts[1] : "").join(); // this JVM's own: done at once
             StringBuilder s = new StringBuilder(parts[0]).append('\n').append(t.name());
             t.javaStack().forEach(frame -> s.append('\n').append(frame));
             synchronized (out) {

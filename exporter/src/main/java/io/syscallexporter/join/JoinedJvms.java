@@ -17,7 +17,9 @@ import io.syscallexporter.metrics.Totals;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The JVMs that joined this host exporter through the agent socket, and how threads are named
@@ -27,8 +29,11 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 @Singleton
 public final class JoinedJvms implements ThreadNames {
-  /** How long a stuck thread's Java stack may take to come back from its JVM. */
-  static final long STACK_TIMEOUT_MILLIS = 1000;
+  /**
+   * How long a stuck thread's Java stack may take to come back from its JVM; the call is shown
+   * and counted at once, and described by its comm if no answer comes by then.
+   */
+  static final long STACK_TIMEOUT_MILLIS = 2000;
   /**
    * JVMs gone, with their names and pools, for their series still in the kernel until the
    * next drains.
@@ -56,11 +61,14 @@ public final class JoinedJvms implements ThreadNames {
 
   /** What the exporter may ask of a joined JVM: its connection. */
   interface Link {
-    /** The Java name and stack of thread {@code tid} (its own namespace's), or null. */
-    StuckThread stack(int tid, String comm, long timeoutMillis);
+    /**
+     * Asks for the Java name and stack of thread {@code tid} (its own namespace's), without
+     * waiting: the answer completes the future, with null if the JVM cannot say.
+     */
+    CompletableFuture<StuckThread> stack(int tid, String comm);
 
-    /** Sends the JVM its own series ({@link SeriesText}); false if it could not. */
-    boolean metrics(String text);
+    /** Queues the JVM its own series ({@link SeriesText}); the latest replaces one not sent. */
+    void metrics(String text);
   }
 
   /** A joined JVM: its name, and the pools its threads are keyed by. */
@@ -151,7 +159,7 @@ public final class JoinedJvms implements ThreadNames {
     Map<LabelSet, Totals> totals = series.totals();
     Map<LabelSet, Double> timedOut = series.timedOut();
     for (Member m : members.values()) {
-      m.link.metrics(SeriesText.encode(totals, timedOut, m.name));
+      m.link.metrics(SeriesText.encode(totals, timedOut, m.name)); // queued: never blocks
     }
   }
 
@@ -192,10 +200,16 @@ public final class JoinedJvms implements ThreadNames {
     return comm; // slow calls come by the thousand: no round trip to the JVM for each
   }
 
+  /** Asked of its JVM, never waited for: a JVM that does not answer holds up no scan. */
   @Override
-  public StuckThread stuckThread(int pid, int tid, String comm) {
+  public CompletableFuture<StuckThread> stuckThread(int pid, int tid, String comm) {
+    StuckThread byComm = new StuckThread(comm, List.of());
     Member m = members.get(pid);
-    StuckThread t = m == null ? null : m.link.stack(tid, comm, STACK_TIMEOUT_MILLIS);
-    return t != null ? t : new StuckThread(comm, List.of());
+    if (m == null) {
+      return CompletableFuture.completedFuture(byComm);
+    }
+    return m.link.stack(tid, comm)
+        .completeOnTimeout(null, STACK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        .handle((t, e) -> t != null ? t : byComm);
   }
 }

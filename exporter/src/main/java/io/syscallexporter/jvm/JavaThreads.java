@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 import javax.management.JMException;
@@ -283,13 +284,14 @@ public final class JavaThreads implements ThreadNames {
 
   /** By tid, taking a thread dump if the last one does not know it. */
   @Override
-  public StuckThread stuckThread(int pid, int tid, String comm) {
+  public CompletableFuture<StuckThread> stuckThread(int pid, int tid, String comm) {
     Thread t = byTid(tid, true);
     if (t == null) {
-      return new StuckThread(comm, List.of());
+      return CompletableFuture.completedFuture(new StuckThread(comm, List.of()));
     }
-    return new StuckThread(t.getName(), Arrays.stream(t.getStackTrace()).limit(STACK_FRAMES)
-        .map(StackTraceElement::toString).toList());
+    return CompletableFuture.completedFuture(new StuckThread(t.getName(),
+        Arrays.stream(t.getStackTrace()).limit(STACK_FRAMES)
+            .map(StackTraceElement::toString).toList()));
   }
 
   /** The live thread on kernel thread {@code tid}; {@code mayDump}: a new dump if unknown. */

@@ -31,6 +31,9 @@ public enum SyscallClass {
         "semtimedop",
         // time and signals
         "nanosleep", "clock_nanosleep", "pause", "rt_sigsuspend", "rt_sigtimedwait",
+        // resumes one of the waits above after a stop (when the programs know which, it
+        // follows that one's policy)
+        "restart_syscall",
         // children
         "wait4", "waitid", "vfork",
         // network and message queues

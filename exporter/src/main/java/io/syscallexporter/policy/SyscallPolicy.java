@@ -19,6 +19,11 @@ import java.util.Set;
  * includes every syscall but the excluded ones.
  */
 public final class SyscallPolicy {
+  /**
+   * What the kernel runs to resume a wait a stop interrupted (SIGSTOP and SIGCONT, a tracer, the
+   * freezer). The programs give it the policy of the call it resumes; of its own, it is a wait.
+   */
+  public static final String RESTART_SYSCALL = "restart_syscall";
   /** How the scanner treats a syscall in flight. */
   public record Timeout(long nanos, boolean onlyOnFiles) {
     public static final Timeout NEVER = new Timeout(Long.MAX_VALUE, false);
@@ -35,9 +40,12 @@ public final class SyscallPolicy {
   private final Set<String> slowExclude;
   private final boolean slowAll;
 
-  /** The per-syscall tables the BPF programs index by syscall number (Layouts.COUNT_*). */
+  /**
+   * The per-syscall tables the BPF programs index by syscall number (Layouts.COUNT_*), and the
+   * number of {@code restart_syscall} (-1: none), which follows the policy of the call it resumes.
+   */
   public record KernelTables(byte[] slow, long[] timeoutNanos, byte[] timeout, byte[] fdArg,
-      long defaultTimeoutNanos) {}
+      long defaultTimeoutNanos, int restartNr) {}
 
   public SyscallPolicy(Duration defaultTimeout, Map<String, Duration> timeouts,
       Set<String> timeoutExclude, Set<String> slowInclude, Set<String> slowExclude,
@@ -89,7 +97,7 @@ public final class SyscallPolicy {
   public KernelTables kernelTables(SyscallTable syscalls) {
     int n = Layouts.POLICY_SLOTS;
     KernelTables t = new KernelTables(new byte[n], new long[n], new byte[n], new byte[n],
-        defaultTimeout.toNanos());
+        defaultTimeout.toNanos(), syscalls.number(RESTART_SYSCALL).orElse(-1));
     for (int nr = 0; nr < n; nr++) {
       String name = syscalls.name(nr);
       Timeout timeout = timeout(name);

@@ -32,6 +32,8 @@ class RodataTest {
     assertThat(agent.getInt(Layouts.Config.TARGET_TGID)).isEqualTo(4242);
     assertThat(agent.getInt(Layouts.Config.PER_THREAD)).isEqualTo(1);
     assertThat(b.getLong(Layouts.Config.DEFAULT_TIMEOUT_NS)).isEqualTo(7_000_000_000L);
+    assertThat(b.getInt(Layouts.Config.RESTART_NR)).isEqualTo(219); // restart_syscall
+    assertThat(b.get(Layouts.Config.TIMEOUT_POLICY + 219)).isEqualTo(Layouts.COUNT_NEVER);
     assertThat(b.getLong(Layouts.Config.BOUNDS_NS + 8 * 104)).isEqualTo(1_000_000_000L);
     assertThat(b.getLong(Layouts.Config.BOUNDS_NS + 8 * (LatencyBuckets.COUNT - 1))).isEqualTo(-1);
     assertThat(b.get(Layouts.Config.SLOW_POLICY + 74)).isEqualTo(Layouts.COUNT_IF_FILE); // fsync

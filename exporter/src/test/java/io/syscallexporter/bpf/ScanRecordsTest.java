@@ -26,13 +26,20 @@ class ScanRecordsTest {
     b.put(Layouts.ScanCall.THREAD, "reader".getBytes())
         .put(Layouts.ScanCall.PROCESS, "db".getBytes());
     // The same kind of call, reported before: no frames.
+    // A restart_syscall resuming a nanosleep (35, sent plus one) that began before the scan's
+    // programs were attached.
     b.putInt(second + Layouts.ScanCall.TYPE, Layouts.SCAN_CALL)
-        .putInt(second + Layouts.ScanCall.TID, 12).putInt(second + Layouts.ScanCall.NR, 257);
+        .putInt(second + Layouts.ScanCall.TID, 12).putInt(second + Layouts.ScanCall.NR, 219)
+        .putInt(second + Layouts.ScanCall.FLAGS, Layouts.CALL_BEGAN_BEFORE)
+        .putInt(second + Layouts.ScanCall.RESUMES, 36);
     b.putInt(2 * Layouts.ScanCall.STACK + 16, Layouts.SCAN_SUMMARY)
+        .putInt(2 * Layouts.ScanCall.STACK + 16 + Layouts.ScanSummary.FLAGS,
+            Layouts.SUMMARY_NO_SEEDING)
         .putLong(2 * Layouts.ScanCall.STACK + 16 + Layouts.ScanSummary.IN_SYSCALL, 42);
 
     InflightScan scan = ScanRecords.parse(b);
     assertThat(scan.threadsInSyscall()).isEqualTo(42);
+    assertThat(scan.seeding()).isFalse();
     assertThat(scan.stuck()).hasSize(2);
     StuckCall first = scan.stuck().get(0);
     assertThat(first.tid()).isEqualTo(11);
@@ -42,7 +49,12 @@ class ScanRecordsTest {
     assertThat(first.thread()).isEqualTo("reader");
     assertThat(first.process()).isEqualTo("db");
     assertThat(first.kernelStack()).containsExactly(0xffffffff81000010L, 0xffffffff81000020L);
-    assertThat(scan.stuck().get(1).nr()).isEqualTo(257);
-    assertThat(scan.stuck().get(1).kernelStack()).isEmpty();
+    assertThat(first.beganBefore()).isFalse();
+    assertThat(first.resumes()).isEqualTo(-1);
+    StuckCall restart = scan.stuck().get(1);
+    assertThat(restart.nr()).isEqualTo(219);
+    assertThat(restart.kernelStack()).isEmpty();
+    assertThat(restart.beganBefore()).isTrue();
+    assertThat(restart.resumes()).isEqualTo(35);
   }
 }

@@ -24,6 +24,8 @@ public final class FakeKernel implements KernelSource {
   /** Paths by "pid/fd". */
   public final Map<String, String> fdPaths = new HashMap<>();
   public long threadsInSyscall;
+  /** Whether the kernel can find calls that began before the programs saw them. */
+  public boolean seeding = true;
   public int fdPathLookups;
   public final long[] errors = new long[3];
   /** Processes joined, and how many may join. */
@@ -87,7 +89,7 @@ public final class FakeKernel implements KernelSource {
 
   @Override
   public InflightScan scanInflight() {
-    return new InflightScan(List.copyOf(stuck), threadsInSyscall);
+    return new InflightScan(List.copyOf(stuck), threadsInSyscall, seeding);
   }
 
   @Override

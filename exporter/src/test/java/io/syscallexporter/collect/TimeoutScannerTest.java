@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,18 +32,48 @@ class TimeoutScannerTest {
   private final List<String> log = new ArrayList<>();
 
   private TimeoutScanner scanner(int logRateLimit) throws Exception {
+    return scanner(logRateLimit, ThreadNames.HOST);
+  }
+
+  private TimeoutScanner scanner(int logRateLimit, ThreadNames threads) throws Exception {
     ExporterConfig config = Flags.parse("--syscall.timeout=2s");
     Files.writeString(dir.resolve("kallsyms"), "ffffffff81837300 t fuse_wait\n");
     Path task = dir.resolve("proc/10/task/11");
     Files.createDirectories(task);
     Files.writeString(task.resolve("wchan"), "do_fsync");
     return new TimeoutScanner(kernel, X86, new ProcFs(dir.resolve("proc")),
-        new KernelSymbols(dir.resolve("kallsyms")), ThreadNames.HOST, config, now::get,
+        new KernelSymbols(dir.resolve("kallsyms")), threads, config, now::get,
         new RateLimitedLog(logRateLimit, now::get, log::add));
   }
 
+  /** Threads named as on a host, but a stuck thread as its JVM answers, when it does. */
+  private static ThreadNames answeredBy(CompletableFuture<ThreadNames.StuckThread> answer) {
+    return new ThreadNames() {
+      @Override
+      public SeriesKey seriesKey(StuckCall c, boolean perPid) {
+        return HOST.seriesKey(c, perPid);
+      }
+
+      @Override
+      public Labels labelsOf(SeriesKey key) {
+        return HOST.labelsOf(key);
+      }
+
+      @Override
+      public String nameOf(int pid, int tid, String comm) {
+        return HOST.nameOf(pid, tid, comm);
+      }
+
+      @Override
+      public CompletableFuture<StuckThread> stuckThread(int pid, int tid, String comm) {
+        return answer;
+      }
+    };
+  }
+
   private StuckCall stuck(int tid, int nr, long ageNanos, FdKind kind, long... stack) {
-    return new StuckCall(tid, tid, 10, nr, now.get() - ageNanos, 5, kind, "db-wal", "db", 0, 0, stack);
+    return new StuckCall(tid, tid, 10, nr, now.get() - ageNanos, 5, kind, "db-wal", "db", 0, 0,
+        stack, false, -1);
   }
 
   @Test
@@ -108,5 +139,61 @@ class TimeoutScannerTest {
     scanner.scan();
     assertThat(log).hasSize(1);
     assertThat(scanner.unlogged()).isEqualTo(4);
+  }
+
+  @Test
+  void aCallThatBeganBeforeUsIsAtLeastItsAgeAndSaysWhatItResumes() throws Exception {
+    TimeoutScanner scanner = scanner(10);
+    // A futex wait (202) resumed after a stop, found asleep 7 s when the exporter started.
+    kernel.stuck.add(new StuckCall(11, 11, 10, 219, now.get() - 7 * SECOND, 0, FdKind.NONE,
+        "locker", "db", 0, 0, new long[0], true, 202));
+    scanner.scan();
+    TimedOutCall c = scanner.timedOut().get(0);
+    assertThat(c.beganBefore()).isTrue();
+    assertThat(c.resumes()).isEqualTo("futex");
+    assertThat(log.get(0)).contains("msg=\"syscall timed out\" syscall=restart_syscall"
+        + " resumes=futex age_seconds_at_least=7.000");
+    now.addAndGet(2 * SECOND);
+    scanner.scan(); // still there: last seen 9 s after the bound
+    kernel.stuck.clear();
+    now.addAndGet(2 * SECOND);
+    scanner.scan();
+    // Its start is unknown, so no upper bound: at least as long as the last scan saw it.
+    assertThat(log.get(1)).contains("msg=\"timed-out syscall returned\"",
+        "latency_seconds_at_least=9.000");
+  }
+
+  @Test
+  void aJvmsThreadIsShownAtOnceAndDescribedWhenItsJvmAnswers() throws Exception {
+    CompletableFuture<ThreadNames.StuckThread> answer = new CompletableFuture<>();
+    ThreadNames joined = answeredBy(answer);
+    TimeoutScanner scanner = scanner(10, joined);
+    kernel.stuck.add(stuck(11, OPENAT, 3 * SECOND, FdKind.NONE));
+    scanner.scan();
+    // Counted and listed at once, by its comm; logged once described.
+    assertThat(scanner.current()).isEqualTo(Map.of(new SeriesKey("db", 0, OPENAT), 1));
+    assertThat(scanner.timedOut().get(0).thread()).isEqualTo("db-wal");
+    assertThat(log).isEmpty();
+    scanner.scan(); // a scan goes on meanwhile, and does not ask again
+    answer.complete(new ThreadNames.StuckThread("db-wal-writer-1",
+        List.of("com.example.Wal.sync(Wal.java:42)")));
+    assertThat(scanner.timedOut().get(0).thread()).isEqualTo("db-wal-writer-1");
+    assertThat(scanner.timedOut().get(0).javaStack()).hasSize(1);
+    assertThat(log).hasSize(1);
+    assertThat(log.get(0)).contains("thread=db-wal-writer-1",
+        "java_stack=com.example.Wal.sync(Wal.java:42)");
+  }
+
+  @Test
+  void aCallGoneBeforeItsJvmAnswersIsLoggedAsItWas() throws Exception {
+    ThreadNames mute = answeredBy(new CompletableFuture<>()); // never answers
+    TimeoutScanner scanner = scanner(10, mute);
+    kernel.stuck.add(stuck(11, OPENAT, 3 * SECOND, FdKind.NONE));
+    scanner.scan();
+    kernel.stuck.clear();
+    scanner.scan();
+    assertThat(log).hasSize(2);
+    assertThat(log.get(0)).contains("msg=\"syscall timed out\"", "thread=db-wal");
+    assertThat(log.get(1)).contains("msg=\"timed-out syscall returned\"");
   }
 }

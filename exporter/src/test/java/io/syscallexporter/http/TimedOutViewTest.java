@@ -12,7 +12,11 @@ class TimedOutViewTest {
   private final TimedOutCall call = new TimedOutCall(new SeriesKey("db<1>", 0, 0), "read", 11, 10,
       "db<1>", "wal \"writer\"", 0, 5L, "/data/a&b", "request_wait_answer",
       List.of("request_wait_answer+0x55", "fuse_simple_request+0x1a4"),
-      List.of("com.example.Wal.sync(Wal.java:42)"));
+      List.of("com.example.Wal.sync(Wal.java:42)"), false, null);
+  /** A futex wait resumed after a stop, which began before the exporter started. */
+  private final TimedOutCall resumed = new TimedOutCall(new SeriesKey("db", 0, 219),
+      "restart_syscall", 12, 10, "db", "locker", 2 * SECOND, null, null, null, List.of(),
+      List.of(), true, "futex");
 
   @Test
   void htmlEscapesWhatProcessesNameThemselves() {
@@ -23,15 +27,22 @@ class TimedOutViewTest {
         "<code>com.example.Wal.sync(Wal.java:42)</code>")
         .doesNotContain("db<1>");
     assertThat(TimedOutView.html(List.of(), 0)).contains("No syscall is past its timeout.");
+    assertThat(TimedOutView.html(List.of(resumed), 12 * SECOND)).contains(
+        "<td class=\"age\">&ge; 10.0</td>",
+        "<code>restart_syscall</code> (resumes <code>futex</code>)");
   }
 
   @Test
   void jsonListsEveryField() {
     assertThat(TimedOutView.json(List.of(call), 12 * SECOND)).isEqualTo("{\"timed_out\":[\n"
-        + "{\"syscall\":\"read\",\"age_seconds\":12.0,\"pid\":10,\"process\":\"db<1>\",\"tid\":11,"
+        + "{\"syscall\":\"read\",\"resumes\":null,\"age_seconds\":12.0,"
+        + "\"age_is_lower_bound\":false,\"pid\":10,\"process\":\"db<1>\",\"tid\":11,"
         + "\"thread\":\"wal \\\"writer\\\"\",\"fd\":5,\"file\":\"/data/a&b\","
         + "\"wchan\":\"request_wait_answer\",\"kernel_stack\":[\"request_wait_answer+0x55\","
         + "\"fuse_simple_request+0x1a4\"],"
         + "\"java_stack\":[\"com.example.Wal.sync(Wal.java:42)\"]}]}\n");
+    assertThat(TimedOutView.json(List.of(resumed), 12 * SECOND)).contains(
+        "{\"syscall\":\"restart_syscall\",\"resumes\":\"futex\",\"age_seconds\":10.0,"
+            + "\"age_is_lower_bound\":true,");
   }
 }

@@ -152,7 +152,6 @@ class InflightMapIT {
   private static List<Long> stuckTids() throws Exception {
     Thread.sleep(600); // a fresh scan
     String json = exporter.get("/api/v1/timed-out", "application/json").body();
-    return Json.list(Json.map(Json.parse(json)).get("timed_out")).stream()
-        .map(c -> ((Number) Json.map(c).get("tid")).longValue()).toList();
+    return Json.timedOut(json).stream().map(c -> ((Number) c.get("tid")).longValue()).toList();
   }
 }

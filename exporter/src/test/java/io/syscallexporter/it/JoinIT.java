@@ -145,10 +145,8 @@ class JoinIT {
       beta.command("hang " + fs.slowFile(), "hang started");
       awaitTrue("the stuck read listed", 30, () -> exporter.get("/api/v1/timed-out",
           "application/json").body().contains("fuse-reader-1"));
-      Map<String, Object> call = Json.list(Json.map(Json.parse(exporter.get(
-          "/api/v1/timed-out", "application/json").body())).get("timed_out")).stream()
-          .map(Json::map).filter(c -> "fuse-reader-1".equals(c.get("thread"))).findFirst()
-          .orElseThrow();
+      Map<String, Object> call = Json.timedOutCall(exporter.get("/api/v1/timed-out",
+          "application/json").body(), "thread", "fuse-reader-1");
       assertThat(call).containsEntry("syscall", "read")
           .containsEntry("file", fs.slowFile().toString());
       assertThat(Json.list(call.get("java_stack"))).anySatisfy(frame ->
@@ -162,6 +160,53 @@ class JoinIT {
       fs.close(); // first: until it goes, the stuck read holds off even SIGKILL
       beta.close();
       exporter.close();
+    }
+  }
+
+  @Test
+  void aJoinedJvmThatNeverAnswersHoldsUpNoScan() throws Exception {
+    try (HangFs fs = HangFs.mount(3600);
+        ExporterProcess exporter = exporter();
+        SocketChannel mute = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+      // This JVM joins, then reads nothing more: no stack request is ever answered.
+      Channels.newOutputStream(mute).write(frame(1, "mute"));
+      ByteBuffer welcome = ByteBuffer.allocate(5);
+      while (welcome.hasRemaining() && mute.read(welcome) >= 0) {
+        // the answer's length and type
+      }
+      assertThat(welcome.get(4)).as("WELCOME").isEqualTo((byte) 5);
+      // Eight of its threads hang on the file, and at the same time another process.
+      for (int i = 0; i < 8; i++) {
+        Thread t = new Thread(() -> {
+          try {
+            Files.readAllBytes(fs.slowFile());
+          } catch (IOException e) {
+            // the FUSE server is gone: the test is over
+          }
+        }, "mute-reader-" + i);
+        t.setDaemon(true);
+        t.start();
+      }
+      long hung = System.nanoTime();
+      Workload reader = Workload.start(Workload.uniqueName("other"), "read",
+          fs.slowFile().toString());
+      try {
+        // Each of the eight is asked of the mute JVM; none of that waits: the other is listed
+        // within its timeout and two scans (1 s, 200 ms), as if the mute one were not there.
+        awaitTrue("the other process's read listed", 10, () -> Double.valueOf(1).equals(
+            exporter.scrape().find("syscall_timed_out", "syscall", "read", "process",
+                reader.name)));
+        assertThat((System.nanoTime() - hung) / 1e9).as("seconds until listed")
+            .isLessThan(1.0 + 2 * 0.2 + 0.6);
+        String json = exporter.get("/api/v1/timed-out", "application/json").body();
+        assertThat(json).contains("\"process\":\"" + reader.name + "\"", "mute-reader-");
+        // Unanswered past their deadline, they are logged by their comms.
+        awaitTrue("the mute JVM's calls logged", 10,
+            () -> exporter.log().contains("thread=mute-reader-"));
+      } finally {
+        fs.kill(); // first: until it goes, the stuck read holds off even SIGKILL
+        reader.kill();
+      }
     }
   }
 

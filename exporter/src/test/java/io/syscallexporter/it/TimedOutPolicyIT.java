@@ -81,9 +81,7 @@ class TimedOutPolicyIT {
       assertThat(json).contains("\"syscall\":\"read\"", "\"process\":\"" + reader.name + "\"",
           "\"file\":\"" + mnt + "/slow\"", "\"tid\":" + reader.pid());
       // As root the stack is symbolized: it shows the read waiting on the FUSE daemon.
-      Map<String, Object> call = Json.list(Json.map(Json.parse(json)).get("timed_out")).stream()
-          .map(Json::map).filter(c -> reader.name.equals(c.get("process"))).findFirst()
-          .orElseThrow();
+      Map<String, Object> call = Json.timedOutCall(json, "process", reader.name);
       assertThat(Json.list(call.get("kernel_stack"))).map(String::valueOf)
           .anyMatch(frame -> frame.startsWith("fuse_") || frame.startsWith("__fuse_"))
           .anyMatch(frame -> frame.startsWith("vfs_read+"));

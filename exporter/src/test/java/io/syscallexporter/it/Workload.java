@@ -60,10 +60,10 @@ final class Workload {
     return process.pid();
   }
 
-  /** The syscall number the main thread is in right now, from /proc/PID/syscall. */
+  /** The syscall number the main thread is in right now, from /proc/PID/syscall; -1: none. */
   int currentSyscall() throws IOException {
     String s = Files.readString(Path.of("/proc/" + process.pid() + "/syscall")).trim();
-    return Integer.parseInt(s.split(" ")[0]);
+    return s.equals("running") ? -1 : Integer.parseInt(s.split(" ")[0]);
   }
 
   /** Whether the process ended within the time, whatever its exit code. */

@@ -11,6 +11,7 @@ import io.syscallexporter.jvm.PoolIds;
 import io.syscallexporter.jvm.ThreadPoolRules;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 class JoinedJvmsTest {
@@ -23,14 +24,13 @@ class JoinedJvmsTest {
   private static JoinedJvms.Link link(Map<Integer, ThreadNames.StuckThread> stacks) {
     return new JoinedJvms.Link() {
       @Override
-      public ThreadNames.StuckThread stack(int tid, String comm, long timeoutMillis) {
-        return stacks.get(tid);
+      public CompletableFuture<ThreadNames.StuckThread> stack(int tid, String comm) {
+        return CompletableFuture.completedFuture(stacks.get(tid));
       }
 
       @Override
-      public boolean metrics(String text) {
+      public void metrics(String text) {
         sent.add(text);
-        return true;
       }
     };
   }
@@ -39,7 +39,7 @@ class JoinedJvmsTest {
 
   private static StuckCall stuck(int pid, String thread, String process) {
     return new StuckCall(pid + 1, 7, pid, 0, 0, 3, FdKind.FILE, thread, process, 0, 0,
-        new long[0]);
+        new long[0], false, -1);
   }
 
   private static SeriesKey byComm(String key, int pid, int nr) {
@@ -118,8 +118,27 @@ class JoinedJvmsTest {
   void aStuckThreadIsAskedOfItsJvm() {
     jvms.join(100, "checkout", link(Map.of(7, new ThreadNames.StuckThread("fuse-reader-1",
         List.of("IoService.read(IoService.java:9)")))), new StringBuilder());
-    assertThat(jvms.stuckThread(100, 7, "fuse-reader-1").javaStack()).hasSize(1);
-    assertThat(jvms.stuckThread(100, 8, "other").name()).isEqualTo("other");
-    assertThat(jvms.stuckThread(200, 7, "nginx").javaStack()).isEmpty();
+    assertThat(jvms.stuckThread(100, 7, "fuse-reader-1").join().javaStack()).hasSize(1);
+    assertThat(jvms.stuckThread(100, 8, "other").join().name()).isEqualTo("other");
+    assertThat(jvms.stuckThread(200, 7, "nginx").join().javaStack()).isEmpty();
+  }
+
+  @Test
+  void aJvmThatNeverAnswersIsNotWaitedFor() {
+    jvms.join(100, "mute", new JoinedJvms.Link() {
+      @Override
+      public CompletableFuture<ThreadNames.StuckThread> stack(int tid, String comm) {
+        return new CompletableFuture<>(); // never completed
+      }
+
+      @Override
+      public void metrics(String text) {}
+    }, new StringBuilder());
+    long began = System.nanoTime();
+    CompletableFuture<ThreadNames.StuckThread> answer = jvms.stuckThread(100, 7, "io-worker-1");
+    assertThat(System.nanoTime() - began).isLessThan(JoinedJvms.STACK_TIMEOUT_MILLIS * 1_000_000);
+    assertThat(answer).isNotDone();
+    // Past its deadline, the thread is its comm.
+    assertThat(answer.join()).isEqualTo(new ThreadNames.StuckThread("io-worker-1", List.of()));
   }
 }

@@ -31,7 +31,7 @@ class ThreadDumpTest {
     String name = Thread.currentThread().getName();
     int tid = Integer.parseInt(
         Path.of("/proc/thread-self").toRealPath().getFileName().toString());
-    ThreadNames.StuckThread stuck = threads.stuckThread(0, tid, "x");
+    ThreadNames.StuckThread stuck = threads.stuckThread(0, tid, "x").join();
     assertThat(stuck.name()).isEqualTo(name);
     assertThat(stuck.javaStack()).anySatisfy(f -> assertThat(f).contains(
         "ThreadDumpTest.findsThisThreadInThisJvm"));

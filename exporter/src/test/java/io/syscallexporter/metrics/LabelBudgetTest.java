@@ -89,8 +89,10 @@ class LabelBudgetTest {
       }
 
       @Override
-      public StuckThread stuckThread(int pid, int tid, String comm) {
-        return new StuckThread(comm, java.util.List.of());
+      public java.util.concurrent.CompletableFuture<StuckThread> stuckThread(int pid, int tid,
+          String comm) {
+        return java.util.concurrent.CompletableFuture.completedFuture(
+            new StuckThread(comm, java.util.List.of()));
       }
     };
     LabelBudget budget = new LabelBudget(X86, false, null, pools, 1);
