@@ -26,6 +26,7 @@ import org.yaml.snakeyaml.Yaml;
  *                     read(2)s of FILE
  *   go                starts the reads of "pools", and waits for them
  *   exit              returns from main
+ * With -Dio.at-start=FILE, main's very first act is "io 4 1000 FILE" (then "io at start done").
  */
 public class IoService {
   static final String LONG_NAME = "an-io-thread-named-longer-than-fifteen-1";
@@ -40,6 +41,11 @@ public class IoService {
   static final CountDownLatch EXIT = new CountDownLatch(1);
 
   public static void main(String[] args) throws Exception {
+    String atStart = System.getProperty("io.at-start");
+    if (atStart != null) {
+      io(4, 1000, atStart);
+      System.out.println("io at start done");
+    }
     // The service's own libraries still work with the agent in the JVM.
     String yaml = String.valueOf(((Map<?, ?>) new Yaml().load("version: 1.33")).get("version"));
     Counter requests = Counter.builder().name("requests_total").help("requests").register();
@@ -56,15 +62,7 @@ public class IoService {
       String[] cmd = line.trim().split(" ");
       switch (cmd[0]) {
         case "io" -> {
-          List<Thread> workers = new ArrayList<>();
-          for (int i = 1; i <= Integer.parseInt(cmd[1]); i++) {
-            workers.add(new Thread(() -> readFile(cmd[3], Integer.parseInt(cmd[2])),
-                "io-worker-" + i));
-          }
-          workers.forEach(Thread::start);
-          for (Thread t : workers) {
-            t.join();
-          }
+          io(Integer.parseInt(cmd[1]), Integer.parseInt(cmd[2]), cmd[3]);
           System.out.println("io done");
         }
         case "long" -> {
@@ -133,6 +131,18 @@ public class IoService {
         }
         default -> System.out.println("unknown command " + cmd[0]);
       }
+    }
+  }
+
+  /** Threads io-worker-1..n, each making {@code calls} reads of {@code path}. */
+  static void io(int n, int calls, String path) throws InterruptedException {
+    List<Thread> workers = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      workers.add(new Thread(() -> readFile(path, calls), "io-worker-" + i));
+    }
+    workers.forEach(Thread::start);
+    for (Thread t : workers) {
+      t.join();
     }
   }
 

@@ -4,6 +4,7 @@ import com.google.inject.Guice;
 import io.syscallexporter.bpf.BpfException;
 import io.syscallexporter.bpf.KernelChecks;
 import io.syscallexporter.config.AgentNames;
+import io.syscallexporter.config.Durations;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.config.UsageException;
@@ -14,13 +15,18 @@ import io.syscallexporter.jvm.JavaThreads;
 import io.syscallexporter.jvm.ThreadPoolRules;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The exporter inside a Java service: this JVM only, by Java thread pool, on its own port. It
- * starts on a daemon thread, so the service's start is not held up by loading the programs, and
- * every thread it starts inherits that (the JDK's HTTP dispatcher included): it never keeps the
- * service alive. Any failure is one warning line; the service runs on without it.
+ * starts on a daemon thread, and every thread it starts inherits that (the JDK's HTTP
+ * dispatcher included): it never keeps the service alive. At the JVM's launch the service's
+ * main waits until the programs are attached (at most {@code --agent.start-timeout}), so its
+ * first calls are measured; attached to a running JVM, nothing waits. Any failure is one
+ * warning line; the service runs on without it.
  */
 public final class AgentMode {
   /** Set while an agent runs in this JVM: a second attach is refused. */
@@ -29,11 +35,12 @@ public final class AgentMode {
   private AgentMode() {}
 
   /**
-   * Called through reflection by {@link Agent}, in the agent's own class loader. The flags and
-   * the quick checks (privileges, BTF) run here, so that even a service that ends at once has
-   * the warning in its log; loading runs on a daemon thread.
+   * Called through reflection by {@link Agent}, in the agent's own class loader; {@code
+   * atLaunch}: from {@code premain}, before the service's main. The flags and the quick checks
+   * (privileges, BTF) run here, so that even a service that ends at once has the warning in its
+   * log; loading runs on a daemon thread.
    */
-  public static void start(String args) {
+  public static void start(String args, boolean atLaunch) {
     ExporterConfig config;
     try {
       config = Flags.parse(flags(args));
@@ -64,9 +71,26 @@ public final class AgentMode {
       notStarted(e);
       return;
     }
-    Thread starter = Threads.factory("start").newThread(() -> run(config));
+    CountDownLatch attached = new CountDownLatch(1);
+    Thread starter = Threads.factory("start").newThread(() -> run(config, attached));
     starter.setContextClassLoader(AgentMode.class.getClassLoader());
     starter.start();
+    if (atLaunch) {
+      awaitAttached(attached, config.agentStartTimeout());
+    }
+  }
+
+  /** Holds the service's main until the programs are attached, or the timeout passes. */
+  private static void awaitAttached(CountDownLatch attached, Duration timeout) {
+    try {
+      if (!timeout.isZero() && !attached.await(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        Log.warn("syscall_exporter agent: programs not attached yet; the service starts"
+            + " meanwhile and its calls until then are not measured", "waited",
+            Durations.format(timeout));
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /**
@@ -105,12 +129,13 @@ public final class AgentMode {
         .toArray(String[]::new);
   }
 
-  private static void run(ExporterConfig config) {
+  private static void run(ExporterConfig config, CountDownLatch attached) {
     Exporter exporter = null;
     Thread detach = null;
     try {
       exporter = Guice.createInjector(ExporterModule.load(config, Mode.AGENT))
           .getInstance(Exporter.class);
+      attached.countDown(); // the programs measure this JVM: its main may go on
       detach = new Thread(exporter::close, "sysexp-detach");
       Runtime.getRuntime().addShutdownHook(detach);
       exporter.start();
@@ -131,6 +156,8 @@ public final class AgentMode {
       }
       System.clearProperty(RUNNING);
       notStarted(e);
+    } finally {
+      attached.countDown();
     }
   }
 

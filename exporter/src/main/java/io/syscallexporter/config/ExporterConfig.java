@@ -29,4 +29,5 @@ public record ExporterConfig(
     Path configFile,
     Path agentSocket,
     String agentName,
+    Duration agentStartTimeout,
     boolean listenAddressGiven) {}

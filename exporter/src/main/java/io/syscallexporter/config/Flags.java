@@ -88,6 +88,11 @@ public final class Flags {
         "Agent only: the process label of this JVM's series (empty: the main class, or the"
             + " jar's file name).",
         (b, v) -> b.agentName = AgentNames.check(v)));
+    add(new Flag("agent.start-timeout", "duration", "5s",
+        "Standalone agent only: how long -javaagent holds the service's main until the programs"
+            + " are attached, so its first calls are measured (0: not at all); past it, the"
+            + " agent starts in the background.",
+        (b, v) -> b.agentStartTimeout = notNegative(v)));
   }
 
   private Flags() {}
@@ -175,6 +180,14 @@ public final class Flags {
     return d;
   }
 
+  private static Duration notNegative(String v) {
+    Duration d = Durations.parse(v);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException("must not be negative");
+    }
+    return d;
+  }
+
   private static Duration atLeast(String v, Duration min) {
     Duration d = Durations.parse(v);
     if (d.compareTo(min) < 0) {
@@ -225,6 +238,7 @@ public final class Flags {
     Path configFile;
     Path agentSocket;
     String agentName;
+    Duration agentStartTimeout;
 
     void listen(String address) {
       listenGiven = true;
@@ -266,7 +280,7 @@ public final class Flags {
       return new ExporterConfig(host, port, telemetryPath, webConfigFile, timedOutView,
           slowThreshold, slowAll, syscallTimeout,
           scanInterval, drainInterval, perPid, cgroup, cgroupRoot, labelLimit, labelIdleTimeout,
-          logRateLimit, configFile, agentSocket, agentName, listenGiven);
+          logRateLimit, configFile, agentSocket, agentName, agentStartTimeout, listenGiven);
     }
   }
 }

@@ -245,9 +245,8 @@ class AgentIT {
 
       awaitTrue("the stuck read listed", 30, () -> service.get(port, "/api/v1/timed-out")
           .contains("fuse-reader-1"));
-      Map<String, Object> call = Json.list(Json.map(Json.parse(
-          service.get(port, "/api/v1/timed-out"))).get("timed_out")).stream().map(Json::map)
-          .filter(c -> "fuse-reader-1".equals(c.get("thread"))).findFirst().orElseThrow();
+      Map<String, Object> call = Json.timedOutCall(service.get(port, "/api/v1/timed-out"),
+          "thread", "fuse-reader-1");
       assertThat(call).containsEntry("syscall", "read")
           .containsEntry("file", fs.slowFile().toString());
       assertThat(Json.list(call.get("java_stack"))).anySatisfy(frame ->
@@ -305,6 +304,50 @@ class AgentIT {
       ExporterProcess.Exit again = ExporterProcess.runToExit("attach",
           Long.toString(service.pid()), "--web.listen-address=127.0.0.1:" + port);
       assertThat(again.stdout()).contains("serving on 127.0.0.1:" + port);
+      assertThat(service.exit()).isZero();
+    }
+  }
+
+  @Test
+  void attachFindsAThreadThatWasStuckBeforeIt() throws Exception {
+    HangFs fs = HangFs.mount(3600);
+    int port = ExporterProcess.freePort();
+    JavaService service = JavaService.start(null);
+    try {
+      service.command("hang " + fs.slowFile(), "hang started");
+      Thread.sleep(1500); // stuck past the timeout before anyone looks: why one attaches
+      ExporterProcess.Exit attach = ExporterProcess.runToExit("attach",
+          Long.toString(service.pid()), "--web.listen-address=127.0.0.1:" + port,
+          "--syscall.timeout=1s", "--scan.interval=200ms");
+      assertThat(attach.code()).as(attach.stderr()).isZero();
+      awaitTrue("the stuck read listed", 10, () -> service.get(port, "/api/v1/timed-out")
+          .contains("fuse-reader-1"));
+      Map<String, Object> call = Json.timedOutCall(service.get(port, "/api/v1/timed-out"),
+          "thread", "fuse-reader-1");
+      assertThat(call).containsEntry("syscall", "read")
+          .containsEntry("file", fs.slowFile().toString())
+          .containsEntry("age_is_lower_bound", true);
+      assertThat(((Number) call.get("age_seconds")).doubleValue()).isGreaterThan(1.0);
+      assertThat(Json.list(call.get("java_stack"))).anySatisfy(frame ->
+          assertThat((String) frame).startsWith("IoService.readHungFile("));
+      assertThat(service.scrape(port).value("syscall_timed_out", "process", "java",
+          "syscall", "read", "thread", "fuse-reader-*")).isEqualTo(1);
+    } finally {
+      fs.close(); // first: until it goes, the stuck read holds off even SIGKILL
+      service.close();
+    }
+  }
+
+  @Test
+  void workRightAfterPremainIsCountedExactly() throws Exception {
+    int port = ExporterProcess.freePort();
+    // main's first act: 4 threads x 1,000 reads, before any command could be sent.
+    try (JavaService service = JavaService.startCompiled(List.of("-Dio.at-start=" + file),
+        "--web.listen-address=127.0.0.1:" + port)) {
+      service.awaitAgent(port); // "service ready" came after the reads
+      assertThat(service.scrape(port).value("syscall_duration_seconds_count", "process", "java",
+          "syscall", "read", "thread", POOL)).isEqualTo(4000);
+      assertThat(service.stderr()).doesNotContain("programs not attached yet");
       assertThat(service.exit()).isZero();
     }
   }

@@ -73,6 +73,12 @@ final class JavaService implements AutoCloseable {
   /** With options for the service's JVM ({@code -Dname=value}). */
   static JavaService start(List<String> prefix, List<String> jvmOptions, String agentFlags)
       throws Exception {
+    return start(prefix, jvmOptions, agentFlags, SOURCE.toString());
+  }
+
+  /** {@code main}: the source file to run, or a class on the class path. */
+  private static JavaService start(List<String> prefix, List<String> jvmOptions,
+      String agentFlags, String main) throws Exception {
     List<String> cmd = new ArrayList<>(prefix);
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
     // "-cp PATH" among the options: PATH goes before the service's own libraries.
@@ -87,7 +93,7 @@ final class JavaService implements AutoCloseable {
     if (agentFlags != null) {
       cmd.add("-javaagent:" + ExporterProcess.JAR + "=" + agentFlags);
     }
-    cmd.addAll(List.of("-cp", classPath, SOURCE.toString()));
+    cmd.addAll(List.of("-cp", classPath, main));
     Path err = Files.createTempFile("service", ".err");
     err.toFile().setReadable(true, false);
     Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
@@ -98,6 +104,30 @@ final class JavaService implements AutoCloseable {
 
   static JavaService start(String agentFlags) throws Exception {
     return start(List.of(), agentFlags);
+  }
+
+  /**
+   * The service compiled ahead (into target/service-classes, once), so that its main runs as
+   * soon as the JVM and its agent have started, not after compiling its source.
+   */
+  static JavaService startCompiled(List<String> jvmOptions, String agentFlags)
+      throws Exception {
+    List<String> options = new ArrayList<>(jvmOptions);
+    options.addAll(List.of("-cp", compiled().toString()));
+    return start(List.of(), options, agentFlags, "IoService");
+  }
+
+  private static synchronized Path compiled() throws Exception {
+    Path classes = Path.of("target/service-classes").toAbsolutePath();
+    if (!Files.exists(classes.resolve("IoService.class"))
+        || Files.getLastModifiedTime(classes.resolve("IoService.class"))
+            .compareTo(Files.getLastModifiedTime(SOURCE)) < 0) {
+      Process javac = new ProcessBuilder("javac", "-d", classes.toString(), "-cp", DEPS,
+          SOURCE.toString()).inheritIO().start();
+      assertThat(javac.waitFor(120, TimeUnit.SECONDS)).isTrue();
+      assertThat(javac.exitValue()).as("javac IoService").isZero();
+    }
+    return classes;
   }
 
   /** Sends a command and waits for the line that says it is done. */
