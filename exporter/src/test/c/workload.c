@@ -50,7 +50,7 @@
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: workload NAME getppid N | getppid-threads T N | names N |"
+	fprintf(stderr, "usage: workload NAME getppid N | getcpu N | getppid-threads T N | names N |"
 		" nanosleep K MS | read PATH | block KIND | threads N KIND | exec-thread SECS |"
 		" rename N NAME2 | mixed N\n");
 	exit(2);
@@ -208,6 +208,14 @@ int main(int argc, char **argv)
 		ready();
 		for (long i = 0; i < n; i++)
 			syscall(SYS_getppid);
+	} else if (!strcmp(argv[2], "getcpu")) {
+		/* A call no other program makes: glibc's sched_getcpu takes the vDSO, not this. */
+		long n = atol(argv[3]);
+		unsigned int cpu;
+
+		ready();
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getcpu, &cpu, NULL, NULL);
 	} else if (!strcmp(argv[2], "getppid-threads") && argc == 5) {
 		long n = atol(argv[3]);
 		pthread_t t[64];
