@@ -124,12 +124,17 @@ struct {
 /* From 1: an empty slot cache entry (generation 0) never matches. */
 struct drain_state drain SEC(".data.drain") = { .gen = 1 };
 
-/* Processes (tgid) of the JVMs joined through the agent socket; user space adds and removes. */
+/*
+ * Processes (tgid) of the JVMs joined through the agent socket, each with its
+ * leader's start time (0 until mark_jvm has stamped it): a new process that
+ * takes the pid of one gone is not it. User space adds and removes entries; an
+ * exec removes one (process_exec).
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_JOINED_JVMS);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, __u64);
 } joined_jvms SEC(".maps");
 
 struct {
@@ -267,6 +272,15 @@ static __always_inline __u32 tid_in_own_namespace(struct task_struct *task)
 static __always_inline bool is_file(__u32 kind)
 {
 	return kind == FD_FILE || kind == FD_BLOCK;
+}
+
+/* Whether a task's process is the JVM that joined: its pid, and its leader's start. */
+static __always_inline bool is_joined(struct task_struct *task)
+{
+	__u32 tgid = task->tgid;
+	__u64 *since = bpf_map_lookup_elem(&joined_jvms, &tgid);
+
+	return since && (!*since || *since == task->group_leader->start_time);
 }
 
 /*
@@ -475,11 +489,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		return 0;
 	}
 	/* Once per thread: a fresh storage is zeroed (MARK_UNKNOWN). */
-	if (!e->mark) {
-		__u32 tgid = task->tgid;
-
-		e->mark = bpf_map_lookup_elem(&joined_jvms, &tgid) ? MARK_JOINED : MARK_PLAIN;
-	}
+	if (!e->mark)
+		e->mark = is_joined(task) ? MARK_JOINED : MARK_PLAIN;
 	/* The scan reads start_ns first: write it last. */
 	e->nr = id;
 	e->arg0 = PT_REGS_PARM1_SYSCALL(regs);
@@ -532,6 +543,15 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 * the verifier makes them fault-safe, and they save a helper call.
 	 */
 	__u32 mark = e->mark, pool = e->pool; /* once: the iterators may write them meanwhile */
+
+	/* A joined JVM that has exec'd another program is that JVM no more; user space sees it. */
+	if (mark == MARK_JOINED && ret == 0 && (nr == cfg.execve_nr || nr == cfg.execveat_nr)) {
+		__u32 tgid = task->tgid;
+
+		bpf_map_delete_elem(&joined_jvms, &tgid);
+		e->mark = mark = MARK_PLAIN;
+		e->pool = pool = 0;
+	}
 	bool by_pool = cfg.per_thread || mark == MARK_JOINED;
 	struct task_struct *named = by_pool ? task : task->group_leader;
 	const __u64 *comm = (const __u64 *)named->comm;
@@ -638,7 +658,8 @@ int BPF_PROG(thread_exit)
  * Marks every thread of one process (mark_query) as joined or plain: run by
  * user space when a JVM joins or leaves, for the threads that already have
  * storage, or none yet. Threads started later are marked at their first
- * syscall. Filters by itself: before Linux 6.1 the iterator visits every task.
+ * syscall. Joining, it stamps the process's entry with its leader's start
+ * time. Filters by itself: before Linux 6.1 the iterator visits every task.
  */
 SEC("iter/task")
 int mark_jvm(struct bpf_iter__task *ctx)
@@ -651,6 +672,13 @@ int mark_jvm(struct bpf_iter__task *ctx)
 	struct mark_query *q = bpf_map_lookup_elem(&mark_query, &zero);
 	if (!q || task->tgid != q->tgid)
 		return 0;
+	if (q->mark == MARK_JOINED) {
+		__u32 tgid = task->tgid;
+		__u64 *since = bpf_map_lookup_elem(&joined_jvms, &tgid);
+
+		if (since && !*since)
+			*since = task->group_leader->start_time;
+	}
 	struct inflight *e = bpf_task_storage_get(&inflight, task, 0,
 						  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (e) {

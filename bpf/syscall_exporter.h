@@ -71,6 +71,8 @@ struct exporter_config {
 	unsigned int per_thread;   /* agent mode: histogram keys carry the thread's pool */
 	unsigned long long default_timeout_ns; /* for calls numbered past POLICY_SLOTS */
 	unsigned int restart_nr; /* restart_syscall's number on this architecture; ~0: none */
+	unsigned int execve_nr;   /* execve's and execveat's: a joined JVM that execs leaves */
+	unsigned int execveat_nr;
 	unsigned int pad;
 	unsigned long long bounds_ns[BOUNDS_SLOTS];
 	unsigned long long timeout_ns[POLICY_SLOTS];
@@ -241,7 +243,8 @@ enum scan_call_flag {
 
 /* scan_summary.flags */
 enum scan_summary_flag {
-	SUMMARY_NO_SEEDING = 1, /* no bpf_task_pt_regs (before 5.15): calls begun before attach are not seen */
+	/* No bpf_task_pt_regs (before 5.15): calls begun before the attach are not seen. */
+	SUMMARY_NO_SEEDING = 1,
 };
 
 /* Frames of a stuck thread's kernel stack: deeper than a file system plus block layer wait. */

@@ -155,6 +155,7 @@ struct task_struct {
 	int on_cpu;
 	struct sched_entity se;
 	int exit_state;
+	__u64 start_time;
 	int pid;
 	int tgid;
 	struct task_struct *group_leader;

@@ -25,6 +25,9 @@ import org.yaml.snakeyaml.Yaml;
  *                     whose acceptor renames itself; they wait for "go", then each makes CALLS
  *                     read(2)s of FILE
  *   go                starts the reads of "pools", and waits for them
+ *   later NAME CALLS FILE
+ *                     a thread NAME waits 3 s (to be named by its pool), then makes CALLS
+ *                     read(2)s of FILE and ends
  *   exit              returns from main
  * With -Dio.at-start=FILE, main's very first act is "io 4 1000 FILE" (then "io at start done").
  */
@@ -123,6 +126,19 @@ public class IoService {
             t.join();
           }
           System.out.println("pools done");
+        }
+        case "later" -> {
+          Thread t = new Thread(() -> {
+            try {
+              Thread.sleep(3000);
+            } catch (InterruptedException e) {
+              return;
+            }
+            readFile(cmd[3], Integer.parseInt(cmd[2]));
+          }, cmd[1]);
+          t.start();
+          t.join();
+          System.out.println("later done");
         }
         case "exit" -> {
           System.out.println("bye");

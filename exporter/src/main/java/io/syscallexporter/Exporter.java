@@ -112,6 +112,7 @@ public final class Exporter implements AutoCloseable {
   /** JVMs join through it; without it (a path taken, no permission) the rest runs on. */
   private void openAgentSocket() {
     try {
+      joined.onMembershipChange(totals::endPoolIds);
       agentSocket = AgentSocket.open(config.agentSocket(), joined, joinStats);
       Log.info("agent socket open", "path", config.agentSocket());
     } catch (IOException | RuntimeException e) {
@@ -120,8 +121,12 @@ public final class Exporter implements AutoCloseable {
     }
   }
 
-  /** Sends the joined JVMs their series when a drain has run since the last time. */
+  /**
+   * Sends the joined JVMs their series when a drain has run since the last time; ends the
+   * connections of those that have exec'd another program.
+   */
   private void publishAfterDrain() {
+    joined.dropExeced();
     long drains = totals.drains();
     if (drains != publishedDrain) {
       publishedDrain = drains;

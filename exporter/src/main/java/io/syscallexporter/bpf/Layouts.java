@@ -60,7 +60,9 @@ public final class Layouts {
     public static final int PER_THREAD = 20;
     public static final int DEFAULT_TIMEOUT_NS = 24;
     public static final int RESTART_NR = 32;
-    public static final int BOUNDS_NS = 40;
+    public static final int EXECVE_NR = 36;
+    public static final int EXECVEAT_NR = 40;
+    public static final int BOUNDS_NS = 48;
     public static final int TIMEOUT_NS = BOUNDS_NS + 8 * BOUNDS_SLOTS;
     public static final int SLOW_POLICY = TIMEOUT_NS + 8 * POLICY_SLOTS;
     public static final int TIMEOUT_POLICY = SLOW_POLICY + POLICY_SLOTS;
@@ -78,7 +80,7 @@ public final class Layouts {
     public static final int ARG0 = 16;
     public static final int REPORTED_NS = 24;
     public static final int POOL = 32;
-    public static final int SIZE = 288; // with the slot cache and seeding, which only the programs read
+    public static final int SIZE = 288; // with the slot cache and more only the programs read
 
     private Inflight() {}
   }

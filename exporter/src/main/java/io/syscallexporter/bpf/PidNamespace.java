@@ -40,7 +40,7 @@ public final class PidNamespace {
   }
 
   /** Whether this process is in the initial pid namespace, where its pids are the kernel's. */
-  static boolean isInitial() {
+  public static boolean isInitial() {
     try {
       return Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString()
           .equals(INITIAL);

@@ -19,6 +19,8 @@ final class Rodata {
     b.putInt(Layouts.Config.PER_THREAD, settings.perThread() ? 1 : 0);
     b.putLong(Layouts.Config.DEFAULT_TIMEOUT_NS, policy.defaultTimeoutNanos());
     b.putInt(Layouts.Config.RESTART_NR, policy.restartNr()); // -1: ~0, no syscall's number
+    b.putInt(Layouts.Config.EXECVE_NR, policy.execveNr());
+    b.putInt(Layouts.Config.EXECVEAT_NR, policy.execveatNr());
     long[] bounds = LatencyBuckets.kernelBoundTable();
     for (int k = 0; k < bounds.length; k++) {
       b.putLong(Layouts.Config.BOUNDS_NS + 8 * k, bounds[k]);

@@ -81,7 +81,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     this.errors = object.perCpuMap("errors", 4, 8);
     this.pathQuery = object.map("path_query", 4, Layouts.PathQuery.SIZE);
     this.drain = object.mappedArray(".data.drain", Layouts.DrainState.SIZE);
-    this.joinedJvms = object.map("joined_jvms", 4, 4);
+    this.joinedJvms = object.map("joined_jvms", 4, 8);
     this.markQuery = object.map("mark_query", 4, Layouts.MarkQuery.SIZE);
     this.threadPools = object.map("thread_pools", 4, 4);
     this.poolQuery = object.map("pool_query", 4, Layouts.PoolQuery.SIZE);
@@ -184,7 +184,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   public boolean join(int pid) {
     synchronized (markQuery) {
       try {
-        joinedJvms.update(u32(pid), u32(1));
+        joinedJvms.update(u32(pid), new byte[8]); // mark_jvm stamps the leader's start time
       } catch (BpfException e) {
         if (e.errno() == Errno.E2BIG) {
           return false; // full: MAX_JOINED_JVMS
@@ -203,6 +203,11 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
       joinedJvms.delete(u32(pid));
       mark(pid, Layouts.MARK_PLAIN);
     }
+  }
+
+  @Override
+  public boolean stillJoined(int pid) {
+    return joinedJvms.lookup(u32(pid)) != null;
   }
 
   /**

@@ -44,6 +44,12 @@ public interface KernelSource {
   void leave(int pid);
 
   /**
+   * Whether process {@code pid} is still counted as the JVM that joined: false once it has
+   * exec'd another program (the kernel unmarks it then).
+   */
+  boolean stillJoined(int pid);
+
+  /**
    * Gives threads of process {@code pid} (0: the one agent mode measures) the pool id their
    * histograms are keyed by from now on, by tid in the process's own pid namespace; 0 unnames
    * a thread (its comm's pool again). Threads not listed keep theirs.

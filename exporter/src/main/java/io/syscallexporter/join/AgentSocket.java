@@ -2,16 +2,19 @@ package io.syscallexporter.join;
 
 import io.syscallexporter.Log;
 import io.syscallexporter.Threads;
+import io.syscallexporter.bpf.PidNamespace;
+import io.syscallexporter.collect.RateLimitedLog;
 import io.syscallexporter.collect.ThreadNames.StuckThread;
 import io.syscallexporter.config.AgentNames;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -20,7 +23,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
@@ -29,23 +31,30 @@ import jnr.ffi.Runtime;
 
 /**
  * The Unix socket JVMs join through. Anyone who can open it may join, and joining lets a process
- * describe only itself: the exporter learns who is on the other end from the kernel
- * (SO_PEERCRED), never from what the client says. Each connection has a thread and a time
- * limit; a slow, silent or hostile client holds one of {@link #MAX_CONNECTIONS} slots for a few
- * seconds at most and never a scrape, and a frame that breaks the protocol closes its
- * connection and is counted.
+ * describe only itself: the exporter learns who is on the other end from the kernel (its pid
+ * and uid, and a pidfd that stays that process's), never from what the client says. A client
+ * holds a connection for a bounded time before it says who it is, within bounds per uid and in
+ * all; every frame has a deadline; what it sends is paced; a frame that breaks the protocol
+ * closes its connection and is counted. No client can hold up a scrape or a scan.
  */
 public final class AgentSocket implements AutoCloseable {
-  /** Connections at once: JVMs per host, with room for a few that come and go. */
-  static final int MAX_CONNECTIONS = 300;
-  /** A new connection must say who it is within this. */
-  static final int HELLO_SECONDS = 5;
-  /** A joined agent sends its pools at least every 10 s; silence past this is a dead peer. */
-  static final int IDLE_SECONDS = 30;
-  /** A peer that does not read what the exporter writes. */
-  static final int WRITE_SECONDS = 5;
+  /** The bounds on connections: JVMs per host, with room for some that come and go. */
+  static final Admission.Limits LIMITS = new Admission.Limits(300, 64, 64, 8, 10);
+  /**
+   * The deadlines: a new connection says who it is, whole, within {@code helloNanos}; a joined
+   * agent sends its pools at least every 10 s, so silence past {@code idleNanos} is a dead
+   * peer; a frame, once begun, is read whole within {@code frameNanos}, and one written is
+   * written whole within it.
+   */
+  record Deadlines(long helloNanos, long idleNanos, long frameNanos) {}
+
+  static final Deadlines DEADLINES = new Deadlines(5_000_000_000L, 30_000_000_000L,
+      5_000_000_000L);
   /** Stack requests waiting to be written to one JVM; past this, a stuck thread is its comm. */
   static final int MAX_QUEUED_STACKS = 256;
+  /** THREADS and POOLS frames a JVM may send (the agent sends one of each a second at most). */
+  static final int NAMING_BURST = 8;
+  static final int NAMING_PER_SECOND = 4;
 
   private static final UnixSockets LIBC = LibraryLoader.create(UnixSockets.class).load("c");
   private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
@@ -53,32 +62,50 @@ public final class AgentSocket implements AutoCloseable {
   private final Path path;
   private final JoinedJvms jvms;
   private final JoinStats stats;
+  private final Deadlines deadlines;
   private final int fd;
-  private final Semaphore slots = new Semaphore(MAX_CONNECTIONS);
-  private final Set<Integer> open = ConcurrentHashMap.newKeySet();
+  private final Admission admission = new Admission(LIMITS);
+  /** Warnings about clients: a hostile one must not flood the log. */
+  private final RateLimitedLog warnings = new RateLimitedLog(1, System::nanoTime,
+      System.err::println);
+  private final Set<PeerSocket> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
-  private AgentSocket(Path path, JoinedJvms jvms, JoinStats stats, int fd) {
+  private AgentSocket(Path path, JoinedJvms jvms, JoinStats stats, Deadlines deadlines,
+      int fd) {
     this.path = path;
     this.jvms = jvms;
     this.stats = stats;
+    this.deadlines = deadlines;
     this.fd = fd;
   }
 
   /**
    * Creates the socket: its directory if missing (mode 0755), the socket itself world-writable
    * (0666), so that a JVM of any user, in any container that mounts the directory, may join.
-   * A stale socket left by an exporter that was killed is replaced; a live one (another
-   * exporter) is not, and this throws.
+   * It is bound in a directory of the exporter's own, given its mode there and moved into
+   * place, so nobody can swap the path for a link to another file in between. A stale socket
+   * left by an exporter that was killed is replaced; a live one (another exporter) is not, and
+   * this throws. Refused outside the host's pid namespace, where the pids peers are known by
+   * would not be the kernel's.
    */
   public static AgentSocket open(Path path, JoinedJvms jvms, JoinStats stats) throws IOException {
+    return open(path, jvms, stats, DEADLINES);
+  }
+
+  static AgentSocket open(Path path, JoinedJvms jvms, JoinStats stats, Deadlines deadlines)
+      throws IOException {
+    if (!PidNamespace.isInitial()) {
+      throw new IOException("the exporter is not in the host's pid namespace, so it cannot"
+          + " tell the kernel which process joined (run it in the host's: hostPID: true)");
+    }
     Pointer addr = sockaddr(path);
     Path dir = path.toAbsolutePath().getParent();
     if (dir != null && !Files.isDirectory(dir)) {
       Files.createDirectories(dir);
       Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
     }
-    if (Files.exists(path)) {
+    if (Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
       int probe = check(LIBC.socket(UnixSockets.AF_UNIX,
           UnixSockets.SOCK_STREAM | UnixSockets.SOCK_CLOEXEC, 0), "socket");
       boolean live = LIBC.connect(probe, addr, UnixSockets.SOCKADDR_UN_SIZE) == 0;
@@ -86,19 +113,25 @@ public final class AgentSocket implements AutoCloseable {
       if (live) {
         throw new IOException(path + " is served by another exporter");
       }
-      Files.delete(path);
     }
+    Path staging = Files.createTempDirectory(dir, ".s"); // 0700: only this process writes in it
+    Path staged = staging.resolve("s");
     int fd = check(LIBC.socket(UnixSockets.AF_UNIX,
         UnixSockets.SOCK_STREAM | UnixSockets.SOCK_CLOEXEC, 0), "socket");
     try {
-      check(LIBC.bind(fd, addr, UnixSockets.SOCKADDR_UN_SIZE), "bind " + path);
-      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw-rw-"));
-      check(LIBC.listen(fd, 128), "listen on " + path);
+      check(LIBC.bind(fd, sockaddr(staged), UnixSockets.SOCKADDR_UN_SIZE), "bind " + staged);
+      Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-rw-rw-"));
+      check(LIBC.listen(fd, 128), "listen on " + staged);
+      // rename(2): replaces what is at the path, link or stale socket, and follows no link.
+      Files.move(staged, path, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException e) {
       LIBC.close(fd);
+      Files.deleteIfExists(staged);
       throw e;
+    } finally {
+      Files.deleteIfExists(staging);
     }
-    return new AgentSocket(path, jvms, stats, fd);
+    return new AgentSocket(path, jvms, stats, deadlines, fd);
   }
 
   /** Starts accepting JVMs, on a thread of its own. */
@@ -107,8 +140,6 @@ public final class AgentSocket implements AutoCloseable {
   }
 
   private void acceptLoop() {
-    Pointer cred = Memory.allocateDirect(RUNTIME, UnixSockets.UCRED_SIZE, true);
-    Pointer len = Memory.allocateDirect(RUNTIME, 4, true);
     while (!closed) {
       int c = LIBC.accept4(fd, null, null, UnixSockets.SOCK_CLOEXEC);
       if (c < 0) {
@@ -117,27 +148,30 @@ public final class AgentSocket implements AutoCloseable {
           return;
         }
         if (errno != UnixSockets.EINTR) {
-          Log.warn("agent socket: accept failed", "errno", errno);
+          warnings.accept(() -> Log.line("warn", "agent socket: accept failed", "errno", errno));
           sleepQuietly(100); // out of fds, say: do not spin
         }
         continue;
       }
-      len.putInt(0, UnixSockets.UCRED_SIZE);
-      if (LIBC.getsockopt(c, UnixSockets.SOL_SOCKET, UnixSockets.SO_PEERCRED, cred, len) != 0
-          || !slots.tryAcquire()) {
-        stats.count(JoinStats.Error.BUSY);
-        LIBC.close(c);
+      PeerSocket peer = PeerSocket.of(c, Instant.now());
+      if (peer == null) {
+        LIBC.close(c); // gone before it could be named
         continue;
       }
-      int pid = cred.getInt(0);
-      open.add(c);
-      Threads.factory("agent-" + pid).newThread(() -> {
+      if (!admission.admit(peer.uid, System.nanoTime())) {
+        stats.count(JoinStats.Error.BUSY);
+        peer.close();
+        continue;
+      }
+      open.add(peer);
+      Threads.factory("agent-" + peer.pid).newThread(() -> {
+        Connection connection = new Connection(peer);
         try {
-          new Connection(c, pid).run();
+          connection.run();
         } finally {
-          open.remove(c);
-          LIBC.close(c);
-          slots.release();
+          open.remove(peer);
+          peer.close();
+          admission.release(peer.uid, connection.admitted, System.nanoTime());
         }
       }).start();
     }
@@ -151,10 +185,7 @@ public final class AgentSocket implements AutoCloseable {
    * half written would desynchronise the stream.
    */
   private final class Connection implements JoinedJvms.Link {
-    private final int fd;
-    private final int pid;
-    private final InputStream in;
-    private final OutputStream out;
+    private final PeerSocket peer;
     private final Map<Integer, CompletableFuture<StuckThread>> pending = new HashMap<>();
     /** Guards the outbox: the stack requests to send, and the series to send next. */
     private final Object outbox = new Object();
@@ -163,51 +194,70 @@ public final class AgentSocket implements AutoCloseable {
     private String metrics;
     private boolean ended;
     private Thread writer;
+    /** Admitted as a joined JVM (not only as a new connection). */
+    boolean admitted;
 
-    Connection(int fd, int pid) {
-      this.fd = fd;
-      this.pid = pid;
-      this.in = new FdInputStream(fd);
-      this.out = new FdOutputStream(fd);
+    Connection(PeerSocket peer) {
+      this.peer = peer;
     }
 
     void run() {
       JoinedJvms.Member member = null;
       try {
-        timeout(fd, UnixSockets.SO_SNDTIMEO, WRITE_SECONDS);
-        timeout(fd, UnixSockets.SO_RCVTIMEO, HELLO_SECONDS);
-        Frames.Frame hello = Frames.read(in);
+        peer.in.expectFrame(deadlines.helloNanos(), 0);
+        Frames.Frame hello = Frames.read(peer.in);
         if (hello.type() != Frames.HELLO || !AgentNames.isValid(hello.text())) {
           throw new Frames.MalformedException("the first frame must be HELLO with a valid name");
         }
+        Admission.Refusal refusal = admission.join(peer.uid, System.nanoTime());
+        if (refusal != null) {
+          stats.count(refusal == Admission.Refusal.BUSY ? JoinStats.Error.BUSY
+              : JoinStats.Error.RATE_LIMITED);
+          send(Frames.REFUSED, refusal == Admission.Refusal.BUSY ? "too many connections"
+              : "too many joins by this user: try again later");
+          return;
+        }
+        admitted = true;
         StringBuilder whyNot = new StringBuilder();
-        member = jvms.join(pid, hello.text(), this, whyNot);
+        member = jvms.join(peer.pid, peer.uid, hello.text(), this, whyNot);
         if (member == null) {
           stats.count(JoinStats.Error.REFUSED);
           send(Frames.REFUSED, whyNot.toString());
           return;
         }
+        if (!peer.alive()) {
+          return; // it exited while joining: its pid may be another's already
+        }
         send(Frames.WELCOME, "");
-        writer = Threads.factory("agent-" + pid + "-out").newThread(this::writeLoop);
+        writer = Threads.factory("agent-" + peer.pid + "-out").newThread(this::writeLoop);
         writer.start();
-        timeout(fd, UnixSockets.SO_RCVTIMEO, IDLE_SECONDS);
+        TokenBucket naming = new TokenBucket(NAMING_BURST, NAMING_PER_SECOND, System.nanoTime());
         while (!closed) {
-          Frames.Frame f = Frames.read(in);
-          switch (f.type()) {
+          peer.in.expectFrame(deadlines.idleNanos(), deadlines.frameNanos());
+          Frames.Frame f = Frames.read(peer.in);
+          boolean paced = f.type() == Frames.STACK || naming.take(System.nanoTime());
+          if (!paced) {
+            stats.count(JoinStats.Error.RATE_LIMITED);
+            continue; // read and dropped: it costs a read, never a parse
+          }
+          boolean kept = switch (f.type()) {
             case Frames.THREADS -> jvms.named(member, threads(f.text()));
-            case Frames.POOLS -> member.poolByKey = pools(f.text());
+            case Frames.POOLS -> jvms.pools(member, pools(f.text()));
             case Frames.STACK -> answered(f.text());
             default -> throw new Frames.MalformedException("unexpected frame type " + f.type());
+          };
+          if (!kept) {
+            stats.count(JoinStats.Error.OVER_BUDGET);
           }
         }
       } catch (Frames.MalformedException e) {
         stats.count(JoinStats.Error.MALFORMED);
-        Log.warn("agent socket: malformed input, connection closed", "pid", pid,
-            "err", e.getMessage());
+        warnings.accept(() -> Log.line("warn", "agent socket: malformed input, connection"
+            + " closed", "pid", peer.pid, "uid", peer.uid, "err", e.getMessage()));
       } catch (InterruptedIOException e) {
         stats.count(JoinStats.Error.TIMEOUT);
       } catch (IOException e) {
-        // the peer went away (a JVM that exits, or is killed)
+        // the peer went away (a JVM that exits, or is killed), or its process exited
       } finally {
         if (member != null) {
           jvms.leave(member);
@@ -221,8 +271,14 @@ public final class AgentSocket implements AutoCloseable {
       }
     }
 
+    @Override
+    public void close() {
+      peer.shutdown(); // the reader ends, and the JVM leaves
+    }
+
     private synchronized void send(byte type, String text) throws IOException {
-      Frames.write(out, type, text);
+      peer.out.expectFrame(deadlines.frameNanos());
+      Frames.write(peer.out, type, text);
     }
 
     /** Writes what the outbox holds, stack requests first, until the connection ends. */
@@ -253,7 +309,7 @@ public final class AgentSocket implements AutoCloseable {
         if (e instanceof InterruptedIOException) {
           stats.count(JoinStats.Error.TIMEOUT);
         }
-        LIBC.shutdown(fd, UnixSockets.SHUT_RDWR); // the reader ends the connection
+        peer.shutdown(); // the reader ends the connection
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
@@ -264,7 +320,7 @@ public final class AgentSocket implements AutoCloseable {
       if (writer == null) {
         return;
       }
-      LIBC.shutdown(fd, UnixSockets.SHUT_RDWR); // a write in progress returns
+      peer.shutdown(); // a write in progress returns
       synchronized (outbox) {
         ended = true;
         outbox.notifyAll();
@@ -312,7 +368,7 @@ public final class AgentSocket implements AutoCloseable {
     }
 
     /** A STACK frame: the tid, the thread's Java name, then its frames, a line each. */
-    private void answered(String text) throws Frames.MalformedException {
+    private boolean answered(String text) throws Frames.MalformedException {
       String[] lines = text.split("\n", -1);
       if (lines.length < 2 || lines.length > Frames.MAX_STACK_FRAMES + 2) {
         throw new Frames.MalformedException("a stack of " + lines.length + " lines");
@@ -325,6 +381,9 @@ public final class AgentSocket implements AutoCloseable {
       }
       List<String> frames = new ArrayList<>(List.of(lines).subList(2, lines.length));
       frames.removeIf(String::isEmpty);
+      if (!Frames.showable(lines[1]) || !frames.stream().allMatch(Frames::showable)) {
+        throw new Frames.MalformedException("a stack with a control or formatting character");
+      }
       CompletableFuture<StuckThread> p;
       synchronized (pending) {
         p = pending.get(tid);
@@ -332,6 +391,7 @@ public final class AgentSocket implements AutoCloseable {
       if (p != null) {
         p.complete(new StuckThread(lines[1], frames));
       }
+      return true;
     }
   }
 
@@ -364,8 +424,8 @@ public final class AgentSocket implements AutoCloseable {
 
   /**
    * The lines of a frame of "first TAB second" lines: both parts non-empty, the first at most
-   * {@code maxFirst} characters, the second at most {@link Frames#MAX_THREAD_NAME}, no control
-   * character, at most {@code maxLines} lines.
+   * {@code maxFirst} characters, the second at most {@link Frames#MAX_THREAD_NAME}, each
+   * {@link Frames#showable}, at most {@code maxLines} lines.
    */
   private static List<String[]> tabbed(String text, int maxFirst, int maxLines, String shape)
       throws Frames.MalformedException {
@@ -377,7 +437,8 @@ public final class AgentSocket implements AutoCloseable {
       int tab = line.indexOf('\t');
       if (tab <= 0 || tab > maxFirst || tab == line.length() - 1
           || line.length() - tab - 1 > Frames.MAX_THREAD_NAME
-          || line.chars().anyMatch(ch -> ch < 0x20 && ch != '\t')) {
+          || !Frames.showable(line.substring(0, tab))
+          || !Frames.showable(line.substring(tab + 1))) {
         throw new Frames.MalformedException("a line is \"" + shape + "\"");
       }
       if (out.size() >= maxLines) {
@@ -398,7 +459,7 @@ public final class AgentSocket implements AutoCloseable {
     jvms.closing();
     LIBC.shutdown(fd, UnixSockets.SHUT_RDWR);
     LIBC.close(fd);
-    open.forEach(c -> LIBC.shutdown(c, UnixSockets.SHUT_RDWR));
+    open.forEach(PeerSocket::shutdown);
     try {
       Files.deleteIfExists(path);
     } catch (IOException e) {
@@ -417,13 +478,6 @@ public final class AgentSocket implements AutoCloseable {
     return addr;
   }
 
-  private static void timeout(int fd, int option, int seconds) throws IOException {
-    Pointer tv = Memory.allocateDirect(RUNTIME, UnixSockets.TIMEVAL_SIZE, true);
-    tv.putLong(0, seconds);
-    check(LIBC.setsockopt(fd, UnixSockets.SOL_SOCKET, option, tv, UnixSockets.TIMEVAL_SIZE),
-        "set a socket timeout");
-  }
-
   private static int check(int rc, String what) throws IOException {
     if (rc < 0) {
       throw new IOException("cannot " + what + ": errno " + LastError.getLastError(RUNTIME));
@@ -436,79 +490,6 @@ public final class AgentSocket implements AutoCloseable {
       Thread.sleep(millis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-  }
-
-  /** Blocking reads of a socket; a receive timeout is an InterruptedIOException. */
-  private static final class FdInputStream extends InputStream {
-    private final int fd;
-    private final Pointer buffer = Memory.allocateDirect(RUNTIME, 8192);
-
-    FdInputStream(int fd) {
-      this.fd = fd;
-    }
-
-    @Override
-    public int read() throws IOException {
-      byte[] one = new byte[1];
-      return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) throws IOException {
-      while (true) {
-        long n = LIBC.read(fd, buffer, Math.min(len, 8192));
-        if (n > 0) {
-          buffer.get(0, b, off, (int) n);
-          return (int) n;
-        }
-        if (n == 0) {
-          return -1;
-        }
-        int errno = LastError.getLastError(RUNTIME);
-        if (errno == UnixSockets.EAGAIN) {
-          throw new InterruptedIOException("read timed out");
-        }
-        if (errno != UnixSockets.EINTR) {
-          throw new IOException("read failed: errno " + errno);
-        }
-      }
-    }
-  }
-
-  /** Blocking writes to a socket; a send timeout is an InterruptedIOException. */
-  private static final class FdOutputStream extends OutputStream {
-    private final int fd;
-    private final Pointer buffer = Memory.allocateDirect(RUNTIME, 8192);
-
-    FdOutputStream(int fd) {
-      this.fd = fd;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      write(new byte[] {(byte) b}, 0, 1);
-    }
-
-    @Override
-    public synchronized void write(byte[] b, int off, int len) throws IOException {
-      while (len > 0) {
-        int chunk = Math.min(len, 8192);
-        buffer.put(0, b, off, chunk);
-        long n = LIBC.write(fd, buffer, chunk);
-        if (n < 0) {
-          int errno = LastError.getLastError(RUNTIME);
-          if (errno == UnixSockets.EINTR) {
-            continue;
-          }
-          if (errno == UnixSockets.EAGAIN) {
-            throw new InterruptedIOException("write timed out");
-          }
-          throw new IOException("write failed: errno " + errno);
-        }
-        off += (int) n;
-        len -= (int) n;
-      }
     }
   }
 }

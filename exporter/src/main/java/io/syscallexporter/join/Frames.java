@@ -43,6 +43,26 @@ public final class Frames {
 
   private Frames() {}
 
+  /**
+   * Whether text from an agent may be shown as it is, in labels, JMX names, pages and logs: no
+   * control character (C0, DEL, C1) and no invisible formatting (bidi overrides, zero-width
+   * characters), which could make one name look like another.
+   */
+  public static boolean showable(String text) {
+    return text.chars().allMatch(Frames::showable);
+  }
+
+  /** The text with each character that is not {@link #showable} replaced by '?'. */
+  public static String shown(String text) {
+    StringBuilder s = new StringBuilder(text.length());
+    text.chars().forEach(ch -> s.append(showable(ch) ? (char) ch : '?'));
+    return s.toString();
+  }
+
+  private static boolean showable(int ch) {
+    return ch >= 0x20 && (ch < 0x7f || ch > 0x9f) && Character.getType(ch) != Character.FORMAT;
+  }
+
   /** A frame as read. */
   public record Frame(byte type, byte[] payload) {
     public String text() {

@@ -118,8 +118,9 @@ public final class JoinClient {
             String[] parts = f.text().split(" ", 2);
             StuckThread t = threads.stuckThread(0, Integer.parseInt(parts[0]),
                 parts.length > 1 ? parts[1] : "").join(); // this JVM's own: done at once
-            StringBuilder s = new StringBuilder(parts[0]).append('\n').append(t.name());
-            t.javaStack().forEach(frame -> s.append('\n').append(frame));
+            StringBuilder s = new StringBuilder(parts[0]).append('\n')
+                .append(Frames.shown(t.name()));
+            t.javaStack().forEach(frame -> s.append('\n').append(Frames.shown(frame)));
             synchronized (out) {
               Frames.write(out, Frames.STACK, s.toString());
             }
@@ -203,9 +204,9 @@ public final class JoinClient {
 
   /**
    * A THREADS or POOLS frame's text, "key TAB value" lines in key order, within the protocol's
-   * limits: a value is cut to {@link Frames#MAX_THREAD_NAME} characters; a line with a control
-   * character, and what does not fit in a frame, is left out (those threads are keyed by their
-   * comms).
+   * limits: a value is cut to {@link Frames#MAX_THREAD_NAME} characters; a line that is not
+   * {@link Frames#showable}, and what does not fit in a frame, is left out (those threads are
+   * keyed by their comms).
    */
   static <K extends Comparable<K>> String linesText(Map<K, String> values) {
     StringBuilder text = new StringBuilder();
@@ -216,8 +217,8 @@ public final class JoinClient {
       if (value.length() > Frames.MAX_THREAD_NAME) {
         value = value.substring(0, Frames.MAX_THREAD_NAME);
       }
-      if (key.isEmpty() || value.isEmpty()
-          || (key + value).chars().anyMatch(c -> c < 0x20)) {
+      if (key.isEmpty() || value.isEmpty() || !Frames.showable(key)
+          || !Frames.showable(value)) {
         continue;
       }
       String line = key + "\t" + value + "\n";

@@ -10,7 +10,11 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class JoinStats {
   /** Why a connection was closed or refused without a JVM joining, or after one did. */
   public enum Error {
-    MALFORMED("malformed"), TIMEOUT("timeout"), REFUSED("refused"), BUSY("busy");
+    MALFORMED("malformed"), TIMEOUT("timeout"), REFUSED("refused"), BUSY("busy"),
+    /** Frames past a client's pace (dropped), and joins past its user's (refused). */
+    RATE_LIMITED("rate_limited"),
+    /** Names past the heap its user's JVMs, or all JVMs, may take here (refused). */
+    OVER_BUDGET("over_budget");
 
     public final String label;
 

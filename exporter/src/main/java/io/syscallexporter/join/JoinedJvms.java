@@ -14,18 +14,21 @@ import io.syscallexporter.metrics.JmxPublisher;
 import io.syscallexporter.metrics.LabelSet;
 import io.syscallexporter.metrics.SeriesText;
 import io.syscallexporter.metrics.Totals;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntConsumer;
 
 /**
  * The JVMs that joined this host exporter through the agent socket, and how threads are named
  * on a host: a joined JVM's series are labelled by its name and Java thread pool, every other
  * process's by its name. Identity is the kernel's: a JVM is the process on the other end of its
- * connection (SO_PEERCRED), and describes only itself.
+ * connection (its pid and uid, which the kernel vouches for), and describes only itself; a
+ * name belongs to one user at a time, while a JVM of that user holds it and for a while after.
  */
 @Singleton
 public final class JoinedJvms implements ThreadNames {
@@ -34,23 +37,44 @@ public final class JoinedJvms implements ThreadNames {
    * and counted at once, and described by its comm if no answer comes by then.
    */
   static final long STACK_TIMEOUT_MILLIS = 2000;
-  /**
-   * JVMs gone, with their names and pools, for their series still in the kernel until the
-   * next drains.
-   */
+  /** Names of JVMs gone, for their series still in the kernel until the next drains. */
   static final int DEPARTED_NAMES = 256;
+  /** A name stays its user's this long after its last JVM left, so no one else takes it. */
+  static final long NAME_HELD_NANOS = 600_000_000_000L;
+  /** Names remembered with their users, the oldest forgotten first. */
+  static final int NAME_OWNERS = 1024;
+  /**
+   * Heap the names one user's JVMs send may take here (their threads', their pools' and the
+   * labels made of them), about; and all JVMs' together, within the exporter's 96 MiB heap
+   * with room for its own work. A frame past either is refused; the JVM keeps what it had.
+   */
+  static final long NAME_BYTES_PER_UID = 4L << 20;
+  static final long NAME_BYTES = 24L << 20;
   private final KernelSource kernel;
   private final JoinStats stats;
   private final ThreadPoolRules rules;
   private final Map<Integer, Member> members = new ConcurrentHashMap<>();
+  /** JVMs leaving: their pools label their last series while those are drained. */
+  private final Map<Integer, Member> leaving = new ConcurrentHashMap<>();
   /** The exporter is stopping: its programs go with it, nothing to unmark. */
   private volatile boolean closing;
-  private final Map<Integer, Member> departed = new LinkedHashMap<>(16, 0.75f, true) {
+  private final Map<Integer, String> departed = new LinkedHashMap<>(16, 0.75f, true) {
     @Override
-    protected boolean removeEldestEntry(Map.Entry<Integer, Member> eldest) {
+    protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) {
       return size() > DEPARTED_NAMES;
     }
   };
+  /** Each name's user, and when a JVM of it last held the name (monotonic ns). */
+  private final Map<String, long[]> nameOwners = new LinkedHashMap<>(16, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+      return size() > NAME_OWNERS;
+    }
+  };
+  private final Map<Integer, Long> nameBytesByUid = new HashMap<>();
+  private long nameBytes;
+  /** Told of each pid that joins or leaves, outside any lock here (it may drain). */
+  private volatile IntConsumer membershipChanged = pid -> {};
 
   @Inject
   public JoinedJvms(KernelSource kernel, JoinStats stats, ThreadPoolRules rules) {
@@ -61,6 +85,9 @@ public final class JoinedJvms implements ThreadNames {
 
   /** What the exporter may ask of a joined JVM: its connection. */
   interface Link {
+    /** Ends the connection: the JVM leaves. */
+    void close();
+
     /**
      * Asks for the Java name and stack of thread {@code tid} (its own namespace's), without
      * waiting: the answer completes the future, with null if the JVM cannot say.
@@ -74,14 +101,18 @@ public final class JoinedJvms implements ThreadNames {
   /** A joined JVM: its name, and the pools its threads are keyed by. */
   static final class Member {
     final int pid;
+    final int uid;
     final String name;
     final Link link;
     final PoolIds pools;
     /** The pool each comm key of its live threads stands for, as the agent last said. */
     volatile Map<String, String> poolByKey = Map.of();
+    /** What its names take of the heap, as counted against the budgets. */
+    long nameBytes;
 
-    Member(int pid, String name, Link link, PoolIds pools) {
+    Member(int pid, int uid, String name, Link link, PoolIds pools) {
       this.pid = pid;
+      this.uid = uid;
       this.name = name;
       this.link = link;
       this.pools = pools;
@@ -89,12 +120,39 @@ public final class JoinedJvms implements ThreadNames {
   }
 
   /**
-   * Joins process {@code pid} under {@code name}; null with the reason when it cannot: a
-   * process joins once, and the kernel has room for {@code MAX_JOINED_JVMS}.
+   * Calls {@code action} with the pid of each JVM that joins or leaves, after its threads are
+   * marked or unmarked: the exporter drains what the kernel counted under its pool ids then,
+   * and forgets the labels of those ids, which the next join gives again.
    */
-  synchronized Member join(int pid, String name, Link link, StringBuilder whyNot) {
+  public void onMembershipChange(IntConsumer action) {
+    membershipChanged = action;
+  }
+
+  /**
+   * Joins process {@code pid} of user {@code uid} under {@code name}; null with the reason
+   * when it cannot: a process joins once, a name another user holds is refused, and the kernel
+   * has room for {@code MAX_JOINED_JVMS}.
+   */
+  Member join(int pid, int uid, String name, Link link, StringBuilder whyNot) {
+    Member m = joinLocked(pid, uid, name, link, whyNot);
+    if (m != null) {
+      membershipChanged.accept(pid);
+    }
+    return m;
+  }
+
+  private synchronized Member joinLocked(int pid, int uid, String name, Link link,
+      StringBuilder whyNot) {
     if (members.containsKey(pid)) {
       whyNot.append("process ").append(pid).append(" has joined already");
+      return null;
+    }
+    long now = System.nanoTime();
+    long[] owner = nameOwners.get(name);
+    boolean held = owner != null && (now - owner[1] < NAME_HELD_NANOS
+        || members.values().stream().anyMatch(o -> o.name.equals(name)));
+    if (held && owner[0] != uid) {
+      whyNot.append("the name ").append(name).append(" is held by another user's JVM");
       return null;
     }
     try {
@@ -106,41 +164,122 @@ public final class JoinedJvms implements ThreadNames {
       whyNot.append("cannot mark the JVM's threads: ").append(e.getMessage());
       return null;
     }
-    Member m = new Member(pid, name, link, new PoolIds(rules, stats::poolOverLimit, System::nanoTime));
+    Member m = new Member(pid, uid, name, link,
+        new PoolIds(rules, stats::poolOverLimit, System::nanoTime));
     members.put(pid, m);
+    nameOwners.put(name, new long[] {uid, now});
     stats.joined();
-    Log.info("JVM joined", "pid", pid, "name", name);
+    Log.info("JVM joined", "pid", pid, "uid", uid, "name", name);
     return m;
   }
 
   /** The JVM has gone, or its connection has: its threads count under its comm again. */
-  synchronized void leave(Member m) {
-    if (members.remove(m.pid, m)) {
-      departed.put(m.pid, m);
-      if (closing) {
+  void leave(Member m) {
+    synchronized (this) {
+      if (!members.remove(m.pid, m)) {
         return;
       }
-      try {
-        kernel.leave(m.pid);
-      } catch (RuntimeException e) {
-        Log.warn("cannot unmark a departed JVM's threads", "pid", m.pid, "err", e.getMessage());
+      leaving.put(m.pid, m);
+      nameOwners.put(m.name, new long[] {m.uid, System.nanoTime()});
+      budget(m, 0);
+      if (!closing) {
+        try {
+          kernel.leave(m.pid);
+        } catch (RuntimeException e) {
+          Log.warn("cannot unmark a departed JVM's threads", "pid", m.pid,
+              "err", e.getMessage());
+        }
       }
+    }
+    if (!closing) {
+      membershipChanged.accept(m.pid); // its last series drained while its pools label them
       Log.info("JVM left", "pid", m.pid, "name", m.name);
+    }
+    synchronized (this) {
+      departed.put(m.pid, m.name);
+      leaving.remove(m.pid, m);
+    }
+  }
+
+  /**
+   * Ends the connection of each JVM the kernel no longer counts as joined: it has exec'd
+   * another program, which is not that JVM and may not speak for it.
+   */
+  public void dropExeced() {
+    for (Member m : members.values()) {
+      if (!kernel.stillJoined(m.pid)) {
+        Log.info("a joined JVM exec'd another program: it leaves", "pid", m.pid,
+            "name", m.name);
+        m.link.close();
+      }
     }
   }
 
   /**
    * The JVM's threads' full names, by tid in the JVM's own pid namespace: the kernel keys each
-   * by its pool from now on.
+   * by its pool from now on. False, and nothing changes, past the name budgets.
    */
-  synchronized void named(Member m, Map<Integer, String> namesByTid) {
+  synchronized boolean named(Member m, Map<Integer, String> namesByTid) {
     if (members.get(m.pid) != m) {
-      return; // gone meanwhile: its threads are plain again
+      return true; // gone meanwhile: its threads are plain again
+    }
+    // The labels made of these names take no more than the names themselves.
+    if (!budget(m, m.pools.bytes() + bytes(namesByTid) + bytes(m.poolByKey))) {
+      return false;
     }
     Map<Integer, Integer> changed = m.pools.update(namesByTid);
     if (!changed.isEmpty()) {
       kernel.nameThreads(m.pid, changed);
     }
+    budget(m, m.pools.bytes() + bytes(m.poolByKey)); // what it keeps: never more
+    return true;
+  }
+
+  /**
+   * The pool each comm key of the JVM's live threads stands for, as its agent says. False,
+   * and the JVM keeps what it had, past the name budgets.
+   */
+  synchronized boolean pools(Member m, Map<String, String> poolByKey) {
+    if (members.get(m.pid) != m) {
+      return true;
+    }
+    if (!budget(m, m.pools.bytes() + bytes(poolByKey))) {
+      return false;
+    }
+    m.poolByKey = poolByKey;
+    return true;
+  }
+
+  /** Moves a JVM's count to {@code bytes} if its user's and the total budget allow it. */
+  private boolean budget(Member m, long bytes) {
+    long delta = bytes - m.nameBytes;
+    long ofUid = nameBytesByUid.getOrDefault(m.uid, 0L);
+    if (delta > 0 && (ofUid + delta > NAME_BYTES_PER_UID || nameBytes + delta > NAME_BYTES)) {
+      return false;
+    }
+    if (ofUid + delta == 0) {
+      nameBytesByUid.remove(m.uid);
+    } else {
+      nameBytesByUid.put(m.uid, ofUid + delta);
+    }
+    nameBytes += delta;
+    m.nameBytes = bytes;
+    return true;
+  }
+
+  /** About what a map of names takes of the heap: 2 bytes a character, 64 an entry. */
+  static long bytes(Map<?, String> names) {
+    long n = 0;
+    for (Map.Entry<?, String> e : names.entrySet()) {
+      n += 64 + 2L * e.getValue().length()
+          + (e.getKey() instanceof String key ? 2L * key.length() : 0);
+    }
+    return n;
+  }
+
+  /** Names of joined JVMs held now, about, in bytes (all within {@link #NAME_BYTES}). */
+  public synchronized long nameBytes() {
+    return nameBytes;
   }
 
   /** The exporter stops: the JVMs' connections close, their programs with it. */
@@ -184,12 +323,14 @@ public final class JoinedJvms implements ThreadNames {
     }
     Member m = members.get(key.pid());
     if (m == null) {
-      synchronized (this) {
-        m = departed.get(key.pid());
-      }
+      m = leaving.get(key.pid());
     }
-    if (m == null) { // a JVM gone long ago, whose last counts are drained only now
-      return new Labels("java", key.pool() == SeriesKey.BY_COMM ? rules.label(key.process())
+    if (m == null) { // a JVM gone, whose last counts come only now: its name, no pool ids
+      String name;
+      synchronized (this) {
+        name = departed.getOrDefault(key.pid(), "java");
+      }
+      return new Labels(name, key.pool() == SeriesKey.BY_COMM ? rules.label(key.process())
           : PoolIds.OTHER);
     }
     return new Labels(m.name, m.pools.labelOf(key, m.poolByKey));

@@ -2,11 +2,10 @@ package io.syscallexporter.jvm;
 
 import io.syscallexporter.collect.SeriesKey;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -23,7 +22,8 @@ public final class PoolIds {
   public static final String OTHER = "_other";
   /** Ids below are the kernel's: 0, not by pool; 1, by the comm. */
   static final int FIRST_ID = SeriesKey.FIRST_POOL_ID;
-  static final int MAX_FOLDED = 10_000;
+  /** Labels folded into _other are counted once as far as a filter of this many bits tells. */
+  static final int FOLDED_BITS = 4096;
   /** How often {@link #update} gives the kernel every thread's id, not only the changes. */
   static final long FULL_EVERY_NANOS = 10_000_000_000L;
 
@@ -32,8 +32,11 @@ public final class PoolIds {
   private final List<String> labelById = new ArrayList<>();
   /** What the kernel holds now: each named thread's pool id, by its tid in the JVM. */
   private Map<Integer, Integer> named = Map.of();
-  /** Labels folded into _other, each counted once; bounded like everything a JVM can grow. */
-  private final Set<String> folded = new HashSet<>();
+  /**
+   * Hashes of the labels folded into _other, each counted once: a fixed filter, not the labels
+   * (a JVM may send names without end; two that share a bit count once).
+   */
+  private final BitSet folded = new BitSet(FOLDED_BITS);
   private final Runnable onFolded;
   private final LongSupplier monotonicNanos;
   private long lastFull = Long.MIN_VALUE / 2;
@@ -90,13 +93,21 @@ public final class PoolIds {
     return labelById.get(idOf(label) - FIRST_ID);
   }
 
+  /** What its labels and its threads' ids take of the heap, about (2 bytes a character). */
+  public synchronized long bytes() {
+    long labels = labelById.stream().mapToLong(l -> 64 + 2L * l.length()).sum();
+    return labels + 64L * named.size();
+  }
+
   private int idOf(String label) {
     Integer id = idByLabel.get(label);
     if (id != null) {
       return id;
     }
     if (labelById.size() >= MAX_POOLS) {
-      if (folded.size() < MAX_FOLDED && folded.add(label)) {
+      int bit = Math.floorMod(label.hashCode(), FOLDED_BITS);
+      if (!folded.get(bit)) {
+        folded.set(bit);
         onFolded.run();
       }
       label = OTHER;

@@ -124,6 +124,11 @@ public final class ExporterHealthCollector implements MultiCollector {
             .help("Kernel series summed into process=\"_other\" now, for want of room under"
                 + " --labels.limit.")
             .dataPoint(gauge(Labels.EMPTY, budget.overLimit())).build(),
+        CounterSnapshot.builder().name("syscall_exporter_label_keys_unheld")
+            .help("Times a kernel series was summed into _other without being remembered: past"
+                + " the bound on series keys held (4 per label set of --labels.limit, at least"
+                + " 16,384).")
+            .dataPoint(counter(Labels.EMPTY, budget.keysNotHeld())).build(),
         CounterSnapshot.builder().name("syscall_exporter_label_sets_released")
             .help("Label sets dropped from /metrics after --labels.idle-timeout without calls.")
             .dataPoint(counter(Labels.EMPTY, totals.released())).build(),

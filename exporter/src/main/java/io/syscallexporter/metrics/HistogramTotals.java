@@ -76,22 +76,38 @@ public final class HistogramTotals {
   /** Moves what the kernel counted since the last drain into the totals; drops idle ones. */
   public void drain() {
     synchronized (drainLock) {
-      long began = System.nanoTime();
-      // Outside the lock below: it waits for the programs, and scrapes go on meanwhile.
-      int generation = kernel.switchGeneration();
-      synchronized (this) {
-        long now = monotonicNanos.getAsLong();
-        for (HistogramEntry e : kernel.readHistograms(generation).drained()) {
-          committed.computeIfAbsent(budget.labelsFor(e.key(), now), l -> new Totals()).add(e);
-        }
-        for (LabelSet idle : budget.releaseIdle(now, idleNanos)) {
-          committed.remove(idle);
-          released++;
-        }
-        drains++;
-      }
-      lastDrainTookNanos = System.nanoTime() - began;
+      drainLocked();
     }
+  }
+
+  /**
+   * A JVM joined or left: what the kernel counted under its pool ids moves into the totals
+   * while the ids still mean what they meant, and their labels are forgotten, for a next join
+   * gives ids anew. Nothing is counted under another pool's name.
+   */
+  public void endPoolIds(int pid) {
+    synchronized (drainLock) {
+      drainLocked();
+      budget.forgetPools(pid);
+    }
+  }
+
+  private void drainLocked() {
+    long began = System.nanoTime();
+    // Outside the lock below: it waits for the programs, and scrapes go on meanwhile.
+    int generation = kernel.switchGeneration();
+    synchronized (this) {
+      long now = monotonicNanos.getAsLong();
+      for (HistogramEntry e : kernel.readHistograms(generation).drained()) {
+        committed.computeIfAbsent(budget.labelsFor(e.key(), now), l -> new Totals()).add(e);
+      }
+      for (LabelSet idle : budget.releaseIdle(now, idleNanos)) {
+        committed.remove(idle);
+        released++;
+      }
+      drains++;
+    }
+    lastDrainTookNanos = System.nanoTime() - began;
   }
 
   /**

@@ -21,11 +21,16 @@ import java.util.Map;
  * syscall into {@code process="_other"} ({@code thread="_other"} in agent mode). A key never
  * moves while it is held, so nothing moves between series and no counter goes backwards; a key
  * idle past the timeout is forgotten even while its label set is in use (many short-lived
- * processes or threads summed into one).
+ * processes or threads summed into one). Keys remembered are bounded too ({@link #maxKeys}):
+ * past that, a new key is summed into {@code _other} without being remembered (a process that
+ * renames itself in a loop makes a key a name).
  */
 @Singleton
 public final class LabelBudget {
   public static final String OTHER = "_other";
+  /** Keys remembered per label set of {@code --labels.limit} (pools share one), or this many. */
+  static final int KEYS_PER_LABEL_SET = 4;
+  static final int MIN_KEYS = 16_384;
 
   private final SyscallTable syscalls;
   private final boolean perPid;
@@ -37,6 +42,7 @@ public final class LabelBudget {
   private final Map<LabelSet, Long> lastUsed = new HashMap<>();
   private int ownHeld;
   private int keysInOther;
+  private long keysNotHeld;
 
   /** A key's label set and when the key was last used (monotonic ns). */
   private static final class Held {
@@ -69,6 +75,12 @@ public final class LabelBudget {
   public synchronized LabelSet labelsFor(SeriesKey key, long nowNanos) {
     Held held = assigned.get(key);
     if (held == null) {
+      if (assigned.size() >= maxKeys()) {
+        keysNotHeld++;
+        LabelSet other = other(wanted(key));
+        lastUsed.put(other, nowNanos);
+        return other;
+      }
       held = new Held(assign(key));
       assigned.put(key, held);
     }
@@ -78,12 +90,7 @@ public final class LabelBudget {
   }
 
   private LabelSet assign(SeriesKey key) {
-    // A JVM measured by pool: the key carries the thread's pool as the kernel sees it.
-    ThreadNames.Labels names = threads.labelsOf(key);
-    String thread = names.thread();
-    LabelSet wanted = new LabelSet(syscalls.name(key.nr()), names.process(),
-        perPid ? Integer.toUnsignedString(key.pid()) : null,
-        cgroups != null ? cgroups.path(key.cgroup()) : null, thread);
+    LabelSet wanted = wanted(key);
     if (lastUsed.containsKey(wanted) || ownHeld < limit) {
       if (!lastUsed.containsKey(wanted)) {
         ownHeld++;
@@ -91,8 +98,23 @@ public final class LabelBudget {
       return wanted;
     }
     keysInOther++;
-    return new LabelSet(wanted.syscall(), thread == null ? OTHER : wanted.process(),
-        perPid ? OTHER : null, cgroups != null ? OTHER : null, thread == null ? null : OTHER);
+    return other(wanted);
+  }
+
+  /** The label set a key would have of its own. */
+  private LabelSet wanted(SeriesKey key) {
+    // A JVM measured by pool: the key carries the thread's pool as the kernel sees it.
+    ThreadNames.Labels names = threads.labelsOf(key);
+    return new LabelSet(syscalls.name(key.nr()), names.process(),
+        perPid ? Integer.toUnsignedString(key.pid()) : null,
+        cgroups != null ? cgroups.path(key.cgroup()) : null, names.thread());
+  }
+
+  /** The {@code _other} label set a key's is summed into: its process's, or its JVM's pools'. */
+  private LabelSet other(LabelSet wanted) {
+    boolean byPool = wanted.thread() != null;
+    return new LabelSet(wanted.syscall(), byPool ? wanted.process() : OTHER,
+        perPid ? OTHER : null, cgroups != null ? OTHER : null, byPool ? OTHER : null);
   }
 
   /**
@@ -105,6 +127,20 @@ public final class LabelBudget {
     values.forEach((key, n) -> out.merge(labelsFor(key, nowNanos), n.doubleValue(),
         Double::sum));
     return out;
+  }
+
+  /**
+   * Forgets the labels given to the keys of process {@code pid} by thread pool: a JVM that
+   * joins again gives its pool ids anew. Their label sets stay, with their counts.
+   */
+  public synchronized void forgetPools(int pid) {
+    assigned.entrySet().removeIf(e -> {
+      boolean forget = e.getKey().byPool() && e.getKey().pid() == pid;
+      if (forget && isOther(e.getValue().labels)) {
+        keysInOther--;
+      }
+      return forget;
+    });
   }
 
   /** Releases the label sets unused for longer than {@code idleNanos}, and returns them. */
@@ -137,6 +173,11 @@ public final class LabelBudget {
     return OTHER.equals(l.process()) || OTHER.equals(l.thread());
   }
 
+  /** The most kernel series keys remembered at once: a few megabytes. */
+  int maxKeys() {
+    return Math.max(MIN_KEYS, limit * KEYS_PER_LABEL_SET);
+  }
+
   /** Kernel series keys remembered now. */
   public synchronized int keys() {
     return assigned.size();
@@ -150,5 +191,10 @@ public final class LabelBudget {
   /** Distinct kernel series summed into {@code _other} now. */
   public synchronized int overLimit() {
     return keysInOther;
+  }
+
+  /** Kernel series summed into {@code _other} without being remembered: past the key bound. */
+  public synchronized long keysNotHeld() {
+    return keysNotHeld;
   }
 }

@@ -42,10 +42,11 @@ public final class SyscallPolicy {
 
   /**
    * The per-syscall tables the BPF programs index by syscall number (Layouts.COUNT_*), and the
-   * number of {@code restart_syscall} (-1: none), which follows the policy of the call it resumes.
+   * numbers of {@code restart_syscall} (-1: none), which follows the policy of the call it
+   * resumes, and of {@code execve} and {@code execveat}, after which a joined JVM is no more.
    */
   public record KernelTables(byte[] slow, long[] timeoutNanos, byte[] timeout, byte[] fdArg,
-      long defaultTimeoutNanos, int restartNr) {}
+      long defaultTimeoutNanos, int restartNr, int execveNr, int execveatNr) {}
 
   public SyscallPolicy(Duration defaultTimeout, Map<String, Duration> timeouts,
       Set<String> timeoutExclude, Set<String> slowInclude, Set<String> slowExclude,
@@ -97,7 +98,8 @@ public final class SyscallPolicy {
   public KernelTables kernelTables(SyscallTable syscalls) {
     int n = Layouts.POLICY_SLOTS;
     KernelTables t = new KernelTables(new byte[n], new long[n], new byte[n], new byte[n],
-        defaultTimeout.toNanos(), syscalls.number(RESTART_SYSCALL).orElse(-1));
+        defaultTimeout.toNanos(), syscalls.number(RESTART_SYSCALL).orElse(-1),
+        syscalls.number("execve").orElse(-1), syscalls.number("execveat").orElse(-1));
     for (int nr = 0; nr < n; nr++) {
       String name = syscalls.name(nr);
       Timeout timeout = timeout(name);

@@ -33,6 +33,8 @@ class RodataTest {
     assertThat(agent.getInt(Layouts.Config.PER_THREAD)).isEqualTo(1);
     assertThat(b.getLong(Layouts.Config.DEFAULT_TIMEOUT_NS)).isEqualTo(7_000_000_000L);
     assertThat(b.getInt(Layouts.Config.RESTART_NR)).isEqualTo(219); // restart_syscall
+    assertThat(b.getInt(Layouts.Config.EXECVE_NR)).isEqualTo(59);
+    assertThat(b.getInt(Layouts.Config.EXECVEAT_NR)).isEqualTo(322);
     assertThat(b.get(Layouts.Config.TIMEOUT_POLICY + 219)).isEqualTo(Layouts.COUNT_NEVER);
     assertThat(b.getLong(Layouts.Config.BOUNDS_NS + 8 * 104)).isEqualTo(1_000_000_000L);
     assertThat(b.getLong(Layouts.Config.BOUNDS_NS + 8 * (LatencyBuckets.COUNT - 1))).isEqualTo(-1);

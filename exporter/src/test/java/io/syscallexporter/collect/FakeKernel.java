@@ -47,6 +47,11 @@ public final class FakeKernel implements KernelSource {
     named.remove(pid);
   }
 
+  @Override
+  public boolean stillJoined(int pid) {
+    return joined.contains(pid);
+  }
+
   /** Pool ids the exporter gave threads, by process and tid. */
   public final Map<Integer, Map<Integer, Integer>> named = new HashMap<>();
 

@@ -103,6 +103,11 @@ final class ExporterProcess implements AutoCloseable {
     return e;
   }
 
+  /** Starts the exporter under a command that runs it ({@code unshare ...}). */
+  static ExporterProcess startUnder(List<String> prefix, String... flags) throws Exception {
+    return start(prefix, JVM_OPTIONS, JAR, Client.PLAIN, flags);
+  }
+
   /** Starts the exporter with a config file holding {@code yaml}, deleted on close. */
   static ExporterProcess startWithConfig(String yaml, String... flags) throws Exception {
     Path config = Files.createTempFile("config", ".yml");

@@ -13,7 +13,6 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -41,27 +40,22 @@ class JoinIT {
   static Path work;
 
   /** World-readable: the socket and the file the services read, for nobody too. */
-  static Path shared;
+  static SharedDir shared;
   static Path socket;
   static Path file;
 
   @BeforeAll
   static void sharedDirectory() throws IOException {
     KernelRequired.check();
-    shared = Files.createTempDirectory("syscall-exporter-join");
-    Files.setPosixFilePermissions(shared, PosixFilePermissions.fromString("rwxr-xr-x"));
-    socket = shared.resolve("agent.sock");
-    file = shared.resolve("data");
-    Files.write(file, new byte[1 << 16]);
-    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+    shared = SharedDir.create("syscall-exporter-join");
+    socket = shared.socket();
+    file = shared.data();
   }
 
   @AfterAll
   static void removeSharedDirectory() throws IOException {
     if (shared != null) {
-      Files.deleteIfExists(file);
-      Files.deleteIfExists(socket);
-      Files.deleteIfExists(shared);
+      shared.delete();
     }
   }
 
@@ -143,8 +137,9 @@ class JoinIT {
     try {
       awaitJoined(exporter, 1);
       beta.command("hang " + fs.slowFile(), "hang started");
-      awaitTrue("the stuck read listed", 30, () -> exporter.get("/api/v1/timed-out",
-          "application/json").body().contains("fuse-reader-1"));
+      // Listed at once by its comm; its Java stack comes from the JVM a moment later.
+      awaitTrue("the stuck read listed with its Java stack", 30, () -> exporter.get(
+          "/api/v1/timed-out", "application/json").body().contains("IoService.readHungFile("));
       Map<String, Object> call = Json.timedOutCall(exporter.get("/api/v1/timed-out",
           "application/json").body(), "thread", "fuse-reader-1");
       assertThat(call).containsEntry("syscall", "read")
@@ -246,7 +241,8 @@ class JoinIT {
         send(noise);
         send(ByteBuffer.allocate(5).putInt(Integer.MAX_VALUE).put((byte) 1).array());
         send(frame(1, "bad name with spaces"));
-        // A flood of names from one process (this one): it may join once.
+        // A flood of names from one process (this one): it may join once; past a few, the
+      // connections that have not joined yet are closed at once.
         List<SocketChannel> flood = new ArrayList<>();
         int welcomed = 0;
         try {
@@ -285,7 +281,9 @@ class JoinIT {
       MetricsText m = exporter.scrape();
       assertThat(m.value("syscall_exporter_agent_errors_total", "reason", "malformed"))
           .isGreaterThanOrEqualTo(3);
-      assertThat(m.value("syscall_exporter_agent_errors_total", "reason", "refused"))
+      // Refused at HELLO, or closed at once past the budget of connections not joined yet.
+      assertThat(m.value("syscall_exporter_agent_errors_total", "reason", "refused")
+          + m.value("syscall_exporter_agent_errors_total", "reason", "busy"))
           .isGreaterThanOrEqualTo(199);
       assertThat(exporter.get("/", "text/html").statusCode()).isEqualTo(200);
     }

@@ -32,6 +32,9 @@ class JoinedJvmsTest {
       public void metrics(String text) {
         sent.add(text);
       }
+
+      @Override
+      public void close() {}
     };
   }
 
@@ -48,7 +51,7 @@ class JoinedJvmsTest {
 
   @Test
   void aJoinedJvmIsLabelledByNameAndPoolAndOthersByProcess() {
-    JoinedJvms.Member m = jvms.join(100, "checkout", NO_STACKS, new StringBuilder());
+    JoinedJvms.Member m = jvms.join(100, 1000, "checkout", NO_STACKS, new StringBuilder());
     assertThat(m).isNotNull();
     assertThat(kernel.joined).containsExactly(100);
     // The agent names threads whose comms cut their names; the kernel keys them by pool id.
@@ -79,7 +82,7 @@ class JoinedJvmsTest {
 
   @Test
   void aJvmLabelsABoundedNumberOfPools() {
-    jvms.join(100, "checkout", NO_STACKS, new StringBuilder());
+    jvms.join(100, 1000, "checkout", NO_STACKS, new StringBuilder());
     for (int i = 0; i < PoolIds.MAX_POOLS; i++) {
       assertThat(jvms.labelsOf(byComm("pool" + (char) ('a' + i % 26) + (char) ('a' + i / 26)
           + "-*", 100, 0)).thread()).endsWith("-*");
@@ -93,19 +96,19 @@ class JoinedJvmsTest {
   @Test
   void aProcessJoinsOnceAndTheKernelBoundsHowMany() {
     kernel.maxJoined = 1;
-    assertThat(jvms.join(100, "a", NO_STACKS, new StringBuilder())).isNotNull();
+    assertThat(jvms.join(100, 1000, "a", NO_STACKS, new StringBuilder())).isNotNull();
     StringBuilder why = new StringBuilder();
-    assertThat(jvms.join(100, "b", NO_STACKS, why)).isNull();
+    assertThat(jvms.join(100, 1000, "b", NO_STACKS, why)).isNull();
     assertThat(why).contains("joined already");
     why.setLength(0);
-    assertThat(jvms.join(101, "c", NO_STACKS, why)).isNull();
+    assertThat(jvms.join(101, 1000, "c", NO_STACKS, why)).isNull();
     assertThat(why).contains("too many");
     assertThat(jvms.size()).isEqualTo(1);
   }
 
   @Test
   void aJvmThatLeftKeepsItsNameForItsLastSeriesAndIsUnmarked() {
-    JoinedJvms.Member m = jvms.join(100, "checkout", NO_STACKS, new StringBuilder());
+    JoinedJvms.Member m = jvms.join(100, 1000, "checkout", NO_STACKS, new StringBuilder());
     jvms.leave(m);
     assertThat(kernel.joined).isEmpty();
     assertThat(jvms.size()).isZero();
@@ -116,7 +119,7 @@ class JoinedJvmsTest {
 
   @Test
   void aStuckThreadIsAskedOfItsJvm() {
-    jvms.join(100, "checkout", link(Map.of(7, new ThreadNames.StuckThread("fuse-reader-1",
+    jvms.join(100, 1000, "checkout", link(Map.of(7, new ThreadNames.StuckThread("fuse-reader-1",
         List.of("IoService.read(IoService.java:9)")))), new StringBuilder());
     assertThat(jvms.stuckThread(100, 7, "fuse-reader-1").join().javaStack()).hasSize(1);
     assertThat(jvms.stuckThread(100, 8, "other").join().name()).isEqualTo("other");
@@ -125,7 +128,7 @@ class JoinedJvmsTest {
 
   @Test
   void aJvmThatNeverAnswersIsNotWaitedFor() {
-    jvms.join(100, "mute", new JoinedJvms.Link() {
+    jvms.join(100, 1000, "mute", new JoinedJvms.Link() {
       @Override
       public CompletableFuture<ThreadNames.StuckThread> stack(int tid, String comm) {
         return new CompletableFuture<>(); // never completed
@@ -133,6 +136,9 @@ class JoinedJvmsTest {
 
       @Override
       public void metrics(String text) {}
+
+      @Override
+      public void close() {}
     }, new StringBuilder());
     long began = System.nanoTime();
     CompletableFuture<ThreadNames.StuckThread> answer = jvms.stuckThread(100, 7, "io-worker-1");
@@ -140,5 +146,101 @@ class JoinedJvmsTest {
     assertThat(answer).isNotDone();
     // Past its deadline, the thread is its comm.
     assertThat(answer.join()).isEqualTo(new ThreadNames.StuckThread("io-worker-1", List.of()));
+  }
+
+  @Test
+  void aNameIsItsUsersWhileHeldAndForAWhileAfter() {
+    JoinedJvms.Member checkout = jvms.join(100, 1000, "checkout", NO_STACKS, new StringBuilder());
+    StringBuilder why = new StringBuilder();
+    assertThat(jvms.join(200, 65534, "checkout", NO_STACKS, why)).isNull();
+    assertThat(why).contains("held by another user");
+    JoinedJvms.Member second = jvms.join(201, 1000, "checkout", NO_STACKS,
+        new StringBuilder());
+    assertThat(second).isNotNull();
+    jvms.leave(checkout);
+    jvms.leave(second);
+    // Gone, but its name is not free for another user yet: a restart must find it.
+    assertThat(jvms.join(202, 65534, "checkout", NO_STACKS, new StringBuilder())).isNull();
+    assertThat(jvms.join(203, 65534, "payments", NO_STACKS, new StringBuilder())).isNotNull();
+  }
+
+  @Test
+  void namesAreBoundedPerUserAndInAll() {
+    JoinedJvms.Member m = jvms.join(100, 1000, "big", NO_STACKS, new StringBuilder());
+    Map<String, String> pools = new java.util.HashMap<>();
+    for (int i = 0; i < 1000; i++) {
+      pools.put("key-" + i, "p".repeat(200) + i); // ~0.5 MB each frame
+    }
+    assertThat(jvms.pools(m, Map.copyOf(pools))).isTrue();
+    long one = jvms.nameBytes();
+    assertThat(one).isGreaterThan(400_000);
+    // Eight JVMs of one user fill its budget; the ninth keeps nothing.
+    int kept = 1;
+    for (int pid = 101; pid < 120; pid++) {
+      JoinedJvms.Member other = jvms.join(pid, 1000, "big", NO_STACKS, new StringBuilder());
+      kept += jvms.pools(other, Map.copyOf(pools)) ? 1 : 0;
+    }
+    assertThat(kept).isEqualTo((int) (JoinedJvms.NAME_BYTES_PER_UID / one));
+    assertThat(jvms.nameBytes()).isLessThanOrEqualTo(JoinedJvms.NAME_BYTES_PER_UID);
+    // A JVM that leaves gives its share back.
+    jvms.leave(m);
+    assertThat(jvms.nameBytes()).isLessThanOrEqualTo(JoinedJvms.NAME_BYTES_PER_UID - one);
+  }
+
+  @Test
+  void aJvmThatExecsIsDropped() {
+    var closed = new java.util.concurrent.atomic.AtomicBoolean();
+    jvms.join(100, 1000, "checkout", new JoinedJvms.Link() {
+      @Override
+      public CompletableFuture<ThreadNames.StuckThread> stack(int tid, String comm) {
+        return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public void metrics(String text) {}
+
+      @Override
+      public void close() {
+        closed.set(true);
+      }
+    }, new StringBuilder());
+    jvms.dropExeced();
+    assertThat(closed).isFalse();
+    kernel.joined.remove(100); // as the kernel does when the process execs
+    jvms.dropExeced();
+    assertThat(closed).isTrue();
+  }
+
+  @Test
+  void aJvmThatJoinsAgainHasItsPoolIdsLabelledAnew() throws Exception {
+    // The real label budget and totals over the fake kernel, wired as the exporter wires them.
+    var config = io.syscallexporter.config.Flags.parse();
+    var totals = new io.syscallexporter.metrics.HistogramTotals(kernel,
+        new io.syscallexporter.metrics.LabelBudget(
+            io.syscallexporter.syscalls.SyscallTable.forArch("x86_64"), config, null, jvms),
+        config);
+    jvms.onMembershipChange(totals::endPoolIds);
+    JoinedJvms.Member first = jvms.join(100, 1000, "gamma", NO_STACKS, new StringBuilder());
+    jvms.named(first, Map.of(7, "first-pool-1"));
+    int id = kernel.named.get(100).get(7);
+    kernel.histograms.add(byPoolId(100, id, 1000));
+    // Stopped past the idle limit: it leaves, joins again, and its next pool takes that id.
+    jvms.leave(first);
+    JoinedJvms.Member again = jvms.join(100, 1000, "gamma", NO_STACKS, new StringBuilder());
+    jvms.named(again, Map.of(8, "second-pool-1"));
+    assertThat(kernel.named.get(100).get(8)).as("the same id, given anew").isEqualTo(id);
+    kernel.histograms.add(byPoolId(100, id, 500));
+    Map<String, Long> byThread = new java.util.HashMap<>();
+    totals.forEach((labels, t) -> byThread.put(labels.thread(), t.count()));
+    assertThat(byThread).containsEntry("first-pool-*", 1000L)
+        .containsEntry("second-pool-*", 500L);
+  }
+
+  private static io.syscallexporter.collect.HistogramEntry byPoolId(int pid, int pool,
+      long count) {
+    long[] buckets = new long[io.syscallexporter.collect.LatencyBuckets.COUNT];
+    buckets[10] = count;
+    return new io.syscallexporter.collect.HistogramEntry(new SeriesKey("", pid, 0, 0, pool), 0,
+        0, buckets);
   }
 }

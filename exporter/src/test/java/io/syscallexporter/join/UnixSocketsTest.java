@@ -19,8 +19,13 @@ class UnixSocketsTest {
         {"SOCK_CLOEXEC", "SOCK_CLOEXEC", Integer.toString(UnixSockets.SOCK_CLOEXEC)},
         {"SOL_SOCKET", "SOL_SOCKET", Integer.toString(UnixSockets.SOL_SOCKET)},
         {"SO_PEERCRED", "SO_PEERCRED", Integer.toString(UnixSockets.SO_PEERCRED)},
-        {"SO_RCVTIMEO", "SO_RCVTIMEO", Integer.toString(UnixSockets.SO_RCVTIMEO)},
-        {"SO_SNDTIMEO", "SO_SNDTIMEO", Integer.toString(UnixSockets.SO_SNDTIMEO)},
+        // SO_PEERPIDFD (77) is newer than these headers (Linux 6.5; asm-generic/socket.h).
+        {"MSG_DONTWAIT", "MSG_DONTWAIT", Integer.toString(UnixSockets.MSG_DONTWAIT)},
+        {"MSG_NOSIGNAL", "MSG_NOSIGNAL", Integer.toString(UnixSockets.MSG_NOSIGNAL)},
+        {"POLLIN", "POLLIN", Integer.toString(UnixSockets.POLLIN)},
+        {"POLLOUT", "POLLOUT", Integer.toString(UnixSockets.POLLOUT)},
+        {"pollfd.size", "sizeof(struct pollfd)", Integer.toString(UnixSockets.POLLFD_SIZE)},
+        {"pollfd.revents", "offsetof(struct pollfd, revents)", "6"},
         {"SHUT_RDWR", "SHUT_RDWR", Integer.toString(UnixSockets.SHUT_RDWR)},
         {"EINTR", "EINTR", Integer.toString(UnixSockets.EINTR)},
         {"EAGAIN", "EAGAIN", Integer.toString(UnixSockets.EAGAIN)},
@@ -30,9 +35,10 @@ class UnixSocketsTest {
             Integer.toString(UnixSockets.SUN_PATH)},
         {"ucred.size", "sizeof(struct ucred)", Integer.toString(UnixSockets.UCRED_SIZE)},
         {"ucred.pid", "offsetof(struct ucred, pid)", "0"},
-        {"timeval.size", "sizeof(struct timeval)", Integer.toString(UnixSockets.TIMEVAL_SIZE)},
+        {"ucred.uid", "offsetof(struct ucred, uid)", "4"},
+        {"ENOPROTOOPT", "ENOPROTOOPT", Integer.toString(PeerSocket.ENOPROTOOPT)},
     };
     CLayouts.assertMatch(dir, List.of("<errno.h>", "<sys/socket.h>", "<sys/un.h>",
-        "<sys/time.h>"), checks);
+        "<poll.h>"), checks);
   }
 }

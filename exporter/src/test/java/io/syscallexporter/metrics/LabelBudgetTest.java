@@ -6,6 +6,8 @@ import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.syscalls.SyscallTable;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class LabelBudgetTest {
@@ -71,30 +73,39 @@ class LabelBudgetTest {
   }
 
   @Test
+  void keysPastTheirBoundGoToOtherUnremembered() {
+    LabelBudget budget = new LabelBudget(X86, false, null, ThreadNames.HOST, 1);
+    budget.labelsFor(new SeriesKey("own", 0, 0), 0);
+    // A process renaming itself in a loop, faster than any idle timeout.
+    for (int i = 0; i < budget.maxKeys() + 5_000; i++) {
+      assertThat(budget.labelsFor(new SeriesKey("name-" + i, 0, 0), 0).process())
+          .isEqualTo("_other");
+    }
+    assertThat(budget.keys()).isEqualTo(budget.maxKeys());
+    assertThat(budget.keysNotHeld()).isEqualTo(5_001);
+    assertThat(budget.labelsFor(new SeriesKey("own", 0, 0), 0).process()).isEqualTo("own");
+  }
+
+  @Test
+  void forgetsAJvmsPoolKeysAndKeepsItsLabelSets() {
+    String[] next = {"pool-a"};
+    ThreadNames byPoolId = labelling(key -> {
+      ThreadNames.Labels l = new ThreadNames.Labels("checkout", next[0]);
+      next[0] = "pool-b"; // the next join gives id 2 to another pool
+      return l;
+    });
+    LabelBudget budget = new LabelBudget(X86, false, null, byPoolId, 10);
+    SeriesKey id2 = new SeriesKey("", 100, 0, 0, SeriesKey.FIRST_POOL_ID);
+    assertThat(budget.labelsFor(id2, 0).thread()).isEqualTo("pool-a");
+    assertThat(budget.labelsFor(id2, 0).thread()).as("held").isEqualTo("pool-a");
+    budget.forgetPools(100); // the JVM left; it joins again
+    assertThat(budget.labelsFor(id2, 0).thread()).isEqualTo("pool-b");
+    assertThat(budget.held()).isEqualTo(2);
+  }
+
+  @Test
   void inAgentModeLabelsByThreadPoolUnderTheJvm() {
-    ThreadNames pools = new ThreadNames() {
-      @Override
-      public SeriesKey seriesKey(StuckCall c, boolean perPid) {
-        throw new UnsupportedOperationException();
-      }
-
-      @Override
-      public Labels labelsOf(SeriesKey key) {
-        return new Labels("java", key.process());
-      }
-
-      @Override
-      public String nameOf(int pid, int tid, String comm) {
-        return comm;
-      }
-
-      @Override
-      public java.util.concurrent.CompletableFuture<StuckThread> stuckThread(int pid, int tid,
-          String comm) {
-        return java.util.concurrent.CompletableFuture.completedFuture(
-            new StuckThread(comm, java.util.List.of()));
-      }
-    };
+    ThreadNames pools = labelling(key -> new ThreadNames.Labels("java", key.process()));
     LabelBudget budget = new LabelBudget(X86, false, null, pools, 1);
     assertThat(budget.labelsFor(new SeriesKey("io-worker-*", 0, 0), 0))
         .isEqualTo(new LabelSet("read", "java", null, null, "io-worker-*"));
@@ -109,5 +120,30 @@ class LabelBudgetTest {
         .isEqualTo(new LabelSet("getppid", "a", "42").labels().toString());
     assertThat(budget.labelsFor(new SeriesKey("a", 43, 110), 0))
         .isEqualTo(new LabelSet("getppid", "_other", "_other"));
+  }
+
+  /** Names a JVM's threads by pool as {@code labels} says; the rest is not asked here. */
+  private static ThreadNames labelling(Function<SeriesKey, ThreadNames.Labels> labels) {
+    return new ThreadNames() {
+      @Override
+      public SeriesKey seriesKey(StuckCall c, boolean perPid) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public Labels labelsOf(SeriesKey key) {
+        return labels.apply(key);
+      }
+
+      @Override
+      public String nameOf(int pid, int tid, String comm) {
+        return comm;
+      }
+
+      @Override
+      public CompletableFuture<StuckThread> stuckThread(int pid, int tid, String comm) {
+        throw new UnsupportedOperationException();
+      }
+    };
   }
 }

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause)
+/*
+ * A hostile client of the exporter's agent socket, for AgentSocketAttackIT: it speaks the
+ * protocol (frames of a 4-byte big-endian length, a type byte and a payload) the way an
+ * attacker on the host would, from as many processes as it likes.
+ *
+ *   agentclient SOCKET join NAME SECONDS         join, read what comes for SECONDS
+ *   agentclient SOCKET fork-keep NAME SECONDS    join, leave the socket to a child, exit
+ *   agentclient SOCKET exec NAME                 join, then exec sleep with the socket open
+ *   agentclient SOCKET drip N SECONDS            N connections, a byte of HELLO every 4 s
+ *   agentclient SOCKET flood-names N SECONDS     N processes join as "flood-I" and send the
+ *                                                largest THREADS and POOLS frames, again and
+ *                                                again, with names never seen before
+ *   agentclient SOCKET flood-frames NAME SECONDS join, then small THREADS frames nonstop
+ *   agentclient SOCKET mute NAME SECONDS         join, then read nothing: writes to it block
+ *
+ * Each joining process prints "joined PID" or "refused PID: WHY" on stdout.
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+enum { HELLO = 1, POOLS = 2, WELCOME = 5, REFUSED = 6, THREADS = 8 };
+/* The exporter's limits (Frames.java): the largest frame, its lines, a name. */
+#define MAX_FRAME (64 * 1024)
+#define NAME_LEN 200
+
+static const char *socket_path;
+
+static void die(const char *what)
+{
+	perror(what);
+	exit(1);
+}
+
+static int connect_socket(void)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0); /* no SOCK_CLOEXEC: exec keeps it */
+
+	if (fd < 0)
+		die("socket");
+	strncpy(addr.sun_path, socket_path, sizeof(addr.sun_path) - 1);
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+		die("connect");
+	return fd;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = send(fd, p, len, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+static int send_frame(int fd, int type, const char *payload, size_t len)
+{
+	uint32_t be = htonl((uint32_t)len + 1);
+	unsigned char t = type;
+
+	if (write_all(fd, &be, 4) || write_all(fd, &t, 1))
+		return -1;
+	return write_all(fd, payload, len);
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Says HELLO as NAME; 0 when welcomed. Prints the outcome. */
+static int join(int fd, const char *name)
+{
+	unsigned char head[5];
+	char why[512] = "";
+
+	if (send_frame(fd, HELLO, name, strlen(name)) || read_all(fd, head, 5)) {
+		printf("refused %d: connection closed\n", getpid());
+		fflush(stdout);
+		return -1;
+	}
+	uint32_t len = ntohl(*(uint32_t *)head) - 1;
+	if (head[4] == WELCOME) {
+		printf("joined %d\n", getpid());
+		fflush(stdout);
+		return 0;
+	}
+	if (len < sizeof(why))
+		read_all(fd, why, len);
+	printf("refused %d: %s\n", getpid(), why);
+	fflush(stdout);
+	return -1;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Reads and drops what the exporter sends, for SECONDS. */
+static void drain_for(int fd, double seconds)
+{
+	char buf[4096];
+	double end = now() + seconds;
+
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (now() < end)
+		if (read(fd, buf, sizeof(buf)) == 0)
+			return;
+}
+
+/* A frame of LINES lines "FIRST TAB NAME", each name new (SEED makes them unique). */
+static size_t names_frame(char *buf, int lines, int numeric_first, long seed)
+{
+	size_t at = 0;
+
+	for (int i = 0; i < lines && at + NAME_LEN + 32 < MAX_FRAME - 1; i++) {
+		size_t start;
+
+		if (numeric_first)
+			at += sprintf(buf + at, "%d\t", i + 1);
+		else
+			at += sprintf(buf + at, "k%ld-%d\t", seed, i);
+		start = at;
+		at += sprintf(buf + at, "n%ld-%d-", seed, i);
+		while (at - start < NAME_LEN)
+			buf[at++] = 'x';
+		buf[at++] = '\n';
+	}
+	return at;
+}
+
+static void flood_names(int index, double seconds)
+{
+	static char buf[MAX_FRAME];
+	char name[32];
+	int fd = connect_socket();
+	double end = now() + seconds;
+	long seed = (long)getpid() << 20;
+
+	snprintf(name, sizeof(name), "flood-%d", index);
+	if (join(fd, name))
+		exit(0);
+	while (now() < end) {
+		size_t len = names_frame(buf, 4096, 1, seed++);
+
+		if (send_frame(fd, THREADS, buf, len))
+			break;
+		len = names_frame(buf, 1024, 0, seed++);
+		if (send_frame(fd, POOLS, buf, len))
+			break;
+		drain_for(fd, 0.05);
+	}
+	exit(0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 4) {
+		fprintf(stderr, "usage: agentclient SOCKET MODE ARGS (see the source)\n");
+		return 2;
+	}
+	socket_path = argv[1];
+	const char *mode = argv[2];
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!strcmp(mode, "join") && argc == 5) {
+		int fd = connect_socket();
+
+		if (!join(fd, argv[3]))
+			drain_for(fd, atof(argv[4]));
+	} else if (!strcmp(mode, "fork-keep") && argc == 5) {
+		int fd = connect_socket();
+
+		if (join(fd, argv[3]))
+			return 1;
+		pid_t child = fork();
+
+		if (child == 0) {
+			drain_for(fd, atof(argv[4]));
+			_exit(0);
+		}
+		printf("child %d\n", child);
+		fflush(stdout);
+		return 0; /* the parent, which joined, exits; its child keeps the socket */
+	} else if (!strcmp(mode, "exec") && argc == 4) {
+		int fd = connect_socket();
+
+		if (join(fd, argv[3]))
+			return 1;
+		execlp("sleep", "sleep", "30", (char *)NULL); /* the socket stays open in it */
+		die("exec");
+	} else if (!strcmp(mode, "drip") && argc == 5) {
+		int n = atoi(argv[3]), fds[1024];
+		double end = now() + atof(argv[4]);
+		const char hello[] = { 0, 0, 0, 8, HELLO, 'd', 'r', 'i', 'p', 'p', 'e', 'r' };
+
+		if (n > 1024)
+			n = 1024;
+		for (int i = 0; i < n; i++)
+			fds[i] = connect_socket();
+		for (int at = 0; now() < end; at = (at + 1) % (int)sizeof(hello)) {
+			int open = 0;
+
+			for (int i = 0; i < n; i++)
+				if (fds[i] >= 0 && write_all(fds[i], hello + at, 1) == 0)
+					open++;
+			printf("open %d\n", open);
+			fflush(stdout);
+			sleep(4);
+		}
+	} else if (!strcmp(mode, "flood-names") && argc == 5) {
+		int n = atoi(argv[3]);
+
+		for (int i = 0; i < n; i++)
+			if (fork() == 0)
+				flood_names(i, atof(argv[4]));
+		while (wait(NULL) > 0)
+			;
+	} else if (!strcmp(mode, "flood-frames") && argc == 5) {
+		char buf[64];
+		int fd = connect_socket(), sent = 0;
+		double end = now() + atof(argv[4]);
+
+		if (join(fd, argv[3]))
+			return 1;
+		while (now() < end) {
+			int len = sprintf(buf, "%d\tflood-thread-%d", 1 + sent % 1000, sent % 1000);
+
+			if (send_frame(fd, THREADS, buf, len))
+				break;
+			sent++;
+		}
+		printf("sent %d\n", sent);
+	} else if (!strcmp(mode, "mute") && argc == 5) {
+		int fd = connect_socket();
+		int small = 4096;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+		if (join(fd, argv[3]))
+			return 1;
+		sleep(atoi(argv[4]));
+	} else {
+		fprintf(stderr, "agentclient: unknown mode %s\n", mode);
+		return 2;
+	}
+	return 0;
+}
