@@ -3,7 +3,9 @@
 # booted kernel in each configuration and prints one "matrix: KERNEL CHECK ok|FAIL ..." line per
 # check, then "matrix: KERNEL done" and powers off.
 /bin/busybox --install -s /bin
-export PATH=/jre/bin:/bin JAVA_HOME=/jre LD_LIBRARY_PATH=/lib
+# The x86_64 guest keeps its libraries in /lib; the arm64 one as Debian's packages put them.
+export PATH=/jre/bin:/bin JAVA_HOME=/jre
+export LD_LIBRARY_PATH=/lib:/lib/aarch64-linux-gnu:/usr/lib/aarch64-linux-gnu
 mount -t proc proc /proc
 mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
