@@ -55,6 +55,8 @@ public final class AgentSocket implements AutoCloseable {
   /** THREADS and POOLS frames a JVM may send (the agent sends one of each a second at most). */
   static final int NAMING_BURST = 8;
   static final int NAMING_PER_SECOND = 4;
+  /** STACK frames: as many as may be asked at once, then a few a second (stuck calls are few). */
+  static final int ANSWERS_PER_SECOND = 16;
 
   private static final UnixSockets LIBC = LibraryLoader.create(UnixSockets.class).load("c");
   private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
@@ -232,10 +234,12 @@ public final class AgentSocket implements AutoCloseable {
         writer = Threads.factory("agent-" + peer.pid + "-out").newThread(this::writeLoop);
         writer.start();
         TokenBucket naming = new TokenBucket(NAMING_BURST, NAMING_PER_SECOND, System.nanoTime());
+        TokenBucket answers = new TokenBucket(MAX_QUEUED_STACKS, ANSWERS_PER_SECOND,
+            System.nanoTime());
         while (!closed) {
           peer.in.expectFrame(deadlines.idleNanos(), deadlines.frameNanos());
           Frames.Frame f = Frames.read(peer.in);
-          boolean paced = f.type() == Frames.STACK || naming.take(System.nanoTime());
+          boolean paced = (f.type() == Frames.STACK ? answers : naming).take(System.nanoTime());
           if (!paced) {
             stats.count(JoinStats.Error.RATE_LIMITED);
             continue; // read and dropped: it costs a read, never a parse

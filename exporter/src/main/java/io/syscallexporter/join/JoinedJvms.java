@@ -148,10 +148,11 @@ public final class JoinedJvms implements ThreadNames {
       return null;
     }
     long now = System.nanoTime();
-    long[] owner = nameOwners.get(name);
-    boolean held = owner != null && (now - owner[1] < NAME_HELD_NANOS
-        || members.values().stream().anyMatch(o -> o.name.equals(name)));
-    if (held && owner[0] != uid) {
+    // A JVM holding the name says whose it is, however many names were seen since.
+    Member holder = members.values().stream().filter(o -> o.name.equals(name)).findAny()
+        .orElse(null);
+    long[] owner = holder != null ? new long[] {holder.uid, now} : nameOwners.get(name);
+    if (owner != null && owner[0] != uid && now - owner[1] < NAME_HELD_NANOS) {
       whyNot.append("the name ").append(name).append(" is held by another user's JVM");
       return null;
     }

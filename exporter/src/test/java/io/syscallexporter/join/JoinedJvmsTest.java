@@ -165,6 +165,18 @@ class JoinedJvmsTest {
   }
 
   @Test
+  void aHeldNameStaysItsUsersHoweverManyNamesComeAndGo() {
+    jvms.join(100, 1000, "checkout", NO_STACKS, new StringBuilder());
+    // More names than are remembered, joining and leaving: checkout's record is pushed out.
+    for (int i = 0; i < JoinedJvms.NAME_OWNERS + 10; i++) {
+      jvms.leave(jvms.join(1000 + i, 65534, "n" + i, NO_STACKS, new StringBuilder()));
+    }
+    StringBuilder why = new StringBuilder();
+    assertThat(jvms.join(5000, 65534, "checkout", NO_STACKS, why)).isNull();
+    assertThat(why).contains("held by another user");
+  }
+
+  @Test
   void namesAreBoundedPerUserAndInAll() {
     JoinedJvms.Member m = jvms.join(100, 1000, "big", NO_STACKS, new StringBuilder());
     Map<String, String> pools = new java.util.HashMap<>();
