@@ -279,7 +279,7 @@ public final class JoinedJvms implements ThreadNames {
   }
 
   /** Names of joined JVMs held now, about, in bytes (all within {@link #NAME_BYTES}). */
-  public synchronized long nameBytes() {
+  synchronized long nameBytes() {
     return nameBytes;
   }
 
