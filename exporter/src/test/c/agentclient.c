@@ -13,6 +13,7 @@
  *                                                again, with names never seen before
  *   agentclient SOCKET flood-frames NAME SECONDS join, then small THREADS frames nonstop
  *   agentclient SOCKET mute NAME SECONDS         join, then read nothing: writes to it block
+ *   agentclient SOCKET spy NAME SECONDS          join, print each METRICS frame it is sent
  *
  * Each joining process prints "joined PID" or "refused PID: WHY" on stdout.
  */
@@ -30,7 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { HELLO = 1, POOLS = 2, WELCOME = 5, REFUSED = 6, THREADS = 8 };
+enum { HELLO = 1, POOLS = 2, WELCOME = 5, REFUSED = 6, METRICS = 7, THREADS = 8 };
 /* The exporter's limits (Frames.java): the largest frame, its lines, a name. */
 #define MAX_FRAME (64 * 1024)
 #define NAME_LEN 200
@@ -165,6 +166,39 @@ static size_t names_frame(char *buf, int lines, int numeric_first, long seed)
 	return at;
 }
 
+/* Prints the payload of each METRICS frame that comes within SECONDS, as "metrics LINE". */
+static void spy(int fd, double seconds)
+{
+	static char payload[1 << 20];
+	unsigned char head[5];
+	double end = now() + seconds;
+
+	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	while (now() < end) {
+		if (read_all(fd, head, 5)) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				continue; /* nothing yet (a frame begun is read whole below) */
+			return;
+		}
+		uint32_t len = ntohl(*(uint32_t *)head) - 1;
+
+		tv.tv_sec = 5;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (len >= sizeof(payload) || read_all(fd, payload, len))
+			return;
+		tv.tv_sec = 0;
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		if (head[4] != METRICS)
+			continue;
+		payload[len] = 0;
+		printf("metrics frame %u bytes\n", len);
+		for (char *line = strtok(payload, "\n"); line; line = strtok(NULL, "\n"))
+			printf("metrics %s\n", line);
+		fflush(stdout);
+	}
+}
+
 static void flood_names(int index, double seconds)
 {
 	static char buf[MAX_FRAME];
@@ -267,6 +301,11 @@ int main(int argc, char **argv)
 			sent++;
 		}
 		printf("sent %d\n", sent);
+	} else if (!strcmp(mode, "spy") && argc == 5) {
+		int fd = connect_socket();
+
+		if (!join(fd, argv[3]))
+			spy(fd, atof(argv[4]));
 	} else if (!strcmp(mode, "mute") && argc == 5) {
 		int fd = connect_socket();
 		int small = 4096;

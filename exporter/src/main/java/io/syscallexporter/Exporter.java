@@ -13,6 +13,7 @@ import io.syscallexporter.join.JoinStats;
 import io.syscallexporter.join.JoinedJvms;
 import io.syscallexporter.metrics.HistogramTotals;
 import io.syscallexporter.metrics.JmxPublisher;
+import io.syscallexporter.metrics.LabelBudget;
 import java.io.IOException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -39,7 +40,7 @@ public final class Exporter implements AutoCloseable {
   private final JmxPublisher jmx;
   private final JoinedJvms joined;
   private final JoinStats joinStats;
-  private final JmxPublisher.Source series;
+  private final LabelBudget budget;
   private final ThreadNames threads;
   private AgentSocket agentSocket;
   private ScheduledExecutorService agentThread;
@@ -52,8 +53,8 @@ public final class Exporter implements AutoCloseable {
   @Inject
   Exporter(ExporterConfig config, Mode mode, KernelSource kernel, TimeoutScanner scanner,
       HistogramTotals totals, SlowEventLog slowLog, WebServer web, JmxPublisher jmx,
-      JoinedJvms joined, JoinStats joinStats, JmxPublisher.Source series, ThreadNames threads) {
-    this.series = series;
+      JoinedJvms joined, JoinStats joinStats, LabelBudget budget, ThreadNames threads) {
+    this.budget = budget;
     this.threads = threads;
     this.config = config;
     this.mode = mode;
@@ -130,7 +131,7 @@ public final class Exporter implements AutoCloseable {
     long drains = totals.drains();
     if (drains != publishedDrain) {
       publishedDrain = drains;
-      joined.publish(series);
+      joined.publish(pid -> JmxPublisher.Source.ofJoinedJvm(pid, totals, scanner, budget));
     }
   }
 

@@ -90,15 +90,14 @@ public final class ExporterModule extends AbstractModule {
   }
 
   /**
-   * The exported series, as JMX publishes them: an agent's own, live; or, on a host, what the
-   * joined JVMs are sent after each drain, which reads nothing more from the kernel.
+   * The exported series, as a standalone agent's JMX publishes them: live. (A host sends each
+   * joined JVM its own, {@link JmxPublisher.Source#ofJoinedJvm}.)
    */
   @Provides
   @Singleton
   JmxPublisher.Source series(HistogramTotals totals, TimeoutScanner scanner,
       LabelBudget budget) {
-    return JmxPublisher.Source.of(mode == Mode.AGENT ? totals::forEach : totals::forEachDrained,
-        scanner, budget);
+    return JmxPublisher.Source.of(totals::forEach, scanner, budget);
   }
 
   @Provides

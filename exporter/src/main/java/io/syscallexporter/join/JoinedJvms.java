@@ -11,9 +11,7 @@ import io.syscallexporter.jvm.PoolIds;
 import io.syscallexporter.jvm.ThreadPoolRules;
 import io.syscallexporter.jvm.ThreadPools;
 import io.syscallexporter.metrics.JmxPublisher;
-import io.syscallexporter.metrics.LabelSet;
 import io.syscallexporter.metrics.SeriesText;
-import io.syscallexporter.metrics.Totals;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +20,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 
 /**
  * The JVMs that joined this host exporter through the agent socket, and how threads are named
@@ -289,17 +288,14 @@ public final class JoinedJvms implements ThreadNames {
   }
 
   /**
-   * Sends each joined JVM its own series, for its agent to publish over JMX. JVMs that share a
-   * name share series, as processes that share a name do.
+   * Sends each joined JVM its own series, for its agent to publish over JMX: those its own
+   * threads counted ({@code seriesOf} its pid), not those of another JVM of the same name.
    */
-  public void publish(JmxPublisher.Source series) {
-    if (members.isEmpty()) {
-      return;
-    }
-    Map<LabelSet, Totals> totals = series.totals();
-    Map<LabelSet, Double> timedOut = series.timedOut();
+  public void publish(IntFunction<JmxPublisher.Source> seriesOf) {
     for (Member m : members.values()) {
-      m.link.metrics(SeriesText.encode(totals, timedOut, m.name)); // queued: never blocks
+      JmxPublisher.Source own = seriesOf.apply(m.pid);
+      // Queued: never blocks.
+      m.link.metrics(SeriesText.encode(own.totals(), own.timedOut(), m.name));
     }
   }
 

@@ -35,6 +35,11 @@ public final class HistogramTotals {
   private final long earlyDrainEntries;
   private final Object drainLock = new Object();
   private final Map<LabelSet, Totals> committed = new HashMap<>();
+  /**
+   * The same totals of each process measured by thread pool (a JVM that joined), apart: what
+   * is sent to that JVM is its own, not everything under its name.
+   */
+  private final Map<Integer, Map<LabelSet, Totals>> byJvm = new HashMap<>();
   private long lastDrainNanos;
   private long createdAtLastDrain;
   private volatile long drains;
@@ -83,12 +88,16 @@ public final class HistogramTotals {
   /**
    * A JVM joined or left: what the kernel counted under its pool ids moves into the totals
    * while the ids still mean what they meant, and their labels are forgotten, for a next join
-   * gives ids anew. Nothing is counted under another pool's name.
+   * gives ids anew. Nothing is counted under another pool's name. Its own totals start again
+   * (the host's series go on): the pid may be another process's next.
    */
   public void endPoolIds(int pid) {
     synchronized (drainLock) {
       drainLocked();
       budget.forgetPools(pid);
+      synchronized (this) {
+        byJvm.remove(pid);
+      }
     }
   }
 
@@ -99,12 +108,19 @@ public final class HistogramTotals {
     synchronized (this) {
       long now = monotonicNanos.getAsLong();
       for (HistogramEntry e : kernel.readHistograms(generation).drained()) {
-        committed.computeIfAbsent(budget.labelsFor(e.key(), now), l -> new Totals()).add(e);
+        LabelSet labels = budget.labelsFor(e.key(), now);
+        committed.computeIfAbsent(labels, l -> new Totals()).add(e);
+        if (e.key().byPool()) {
+          byJvm.computeIfAbsent(e.key().pid(), pid -> new HashMap<>())
+              .computeIfAbsent(labels, l -> new Totals()).add(e);
+        }
       }
       for (LabelSet idle : budget.releaseIdle(now, idleNanos)) {
         committed.remove(idle);
+        byJvm.values().forEach(own -> own.remove(idle));
         released++;
       }
+      byJvm.values().removeIf(Map::isEmpty);
       drains++;
     }
     lastDrainTookNanos = System.nanoTime() - began;
@@ -129,11 +145,12 @@ public final class HistogramTotals {
   }
 
   /**
-   * Calls {@code action} with every label set's totals as of the last drain: no kernel read.
-   * The totals passed are only valid during the call.
+   * Calls {@code action} with the totals, as of the last drain, of the label sets process
+   * {@code pid} counted in by thread pool, its own counts only (not those of other processes
+   * under the same labels). The totals passed are only valid during the call.
    */
-  public synchronized void forEachDrained(BiConsumer<LabelSet, Totals> action) {
-    committed.forEach(action);
+  public synchronized void forEachDrainedOf(int pid, BiConsumer<LabelSet, Totals> action) {
+    byJvm.getOrDefault(pid, Map.of()).forEach(action);
   }
 
   public long drains() {

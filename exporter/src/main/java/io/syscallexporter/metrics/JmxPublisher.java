@@ -9,6 +9,7 @@ import com.codahale.metrics.jmx.JmxReporter;
 import com.codahale.metrics.jmx.ObjectNameFactory;
 import com.google.inject.Inject;
 import com.google.inject.Singleton;
+import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.TimeoutScanner;
 import java.util.HashMap;
 import java.util.Map;
@@ -69,6 +70,29 @@ public final class JmxPublisher implements AutoCloseable {
         @Override
         public Map<LabelSet, Double> timedOut() {
           return budget.sumByLabels(scanner.current(), System.nanoTime());
+        }
+      };
+    }
+
+    /**
+     * What a host exporter sends joined JVM {@code pid}: its own series as of the last drain
+     * and its own calls timed out now, never those of another process of the same name.
+     */
+    static Source ofJoinedJvm(int pid, HistogramTotals totals, TimeoutScanner scanner,
+        LabelBudget budget) {
+      return new Source() {
+        @Override
+        public Map<LabelSet, Totals> totals() {
+          Map<LabelSet, Totals> own = new HashMap<>();
+          totals.forEachDrainedOf(pid, (labels, t) -> own.put(labels, new Totals().plus(t)));
+          return own;
+        }
+
+        @Override
+        public Map<LabelSet, Double> timedOut() {
+          Map<SeriesKey, Integer> own = new HashMap<>(scanner.current());
+          own.keySet().removeIf(k -> !k.byPool() || k.pid() != pid);
+          return budget.sumByLabels(own, System.nanoTime());
         }
       };
     }

@@ -172,6 +172,26 @@ class AgentSocketAttackIT {
   }
 
   @Test
+  void aJvmOfTheSameNameIsSentOnlyItsOwnSeries() throws Exception {
+    // As root, alpha's user: the name is the user's to share, alpha's counts are not.
+    Process spy = new ProcessBuilder(client.toString(), socket.toString(), "spy", "alpha", "25")
+        .redirectErrorStream(true).start();
+    try {
+      awaitJoined(2);
+      alpha.command("io 4 1000 " + file, "io done"); // drained within the spy's 25 s
+      assertThat(spy.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      String out = new String(spy.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertThat(out).contains("joined ", "metrics frame");
+      // Its own calls (reads of its socket, by its one thread; the comm is cut to 15 bytes), and
+      // none of alpha's pools.
+      assertThat(out).containsPattern("(?m)^metrics read\t[^\t]*agentclien")
+          .doesNotContain("io-worker");
+    } finally {
+      spy.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void slowAndSilentClientsHoldNoSlotForLong() throws Exception {
     MetricsText before = exporter.scrape();
     // 300 connections, a byte of HELLO every 4 s each: once, that held 300 slots for days.

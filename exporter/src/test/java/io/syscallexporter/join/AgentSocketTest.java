@@ -104,7 +104,7 @@ class AgentSocketTest {
       assertThat(jvms.size()).isEqualTo(1);
       // Series far bigger than the socket buffers, and a reader that never reads them.
       String big = "x".repeat(2 << 20);
-      jvms.publish(new io.syscallexporter.metrics.JmxPublisher.Source() {
+      jvms.publish(pid -> new io.syscallexporter.metrics.JmxPublisher.Source() {
         @Override
         public java.util.Map<io.syscallexporter.metrics.LabelSet,
             io.syscallexporter.metrics.Totals> totals() {

@@ -225,13 +225,7 @@ class JoinedJvmsTest {
 
   @Test
   void aJvmThatJoinsAgainHasItsPoolIdsLabelledAnew() throws Exception {
-    // The real label budget and totals over the fake kernel, wired as the exporter wires them.
-    var config = io.syscallexporter.config.Flags.parse();
-    var totals = new io.syscallexporter.metrics.HistogramTotals(kernel,
-        new io.syscallexporter.metrics.LabelBudget(
-            io.syscallexporter.syscalls.SyscallTable.forArch("x86_64"), config, null, jvms),
-        config);
-    jvms.onMembershipChange(totals::endPoolIds);
+    var totals = wiredTotals();
     JoinedJvms.Member first = jvms.join(100, 1000, "gamma", NO_STACKS, new StringBuilder());
     jvms.named(first, Map.of(7, "first-pool-1"));
     int id = kernel.named.get(100).get(7);
@@ -246,6 +240,62 @@ class JoinedJvmsTest {
     totals.forEach((labels, t) -> byThread.put(labels.thread(), t.count()));
     assertThat(byThread).containsEntry("first-pool-*", 1000L)
         .containsEntry("second-pool-*", 500L);
+  }
+
+  @Test
+  void eachJvmIsSentItsOwnCountsNotThoseOfAnotherOfItsName() throws Exception {
+    var totals = wiredTotals();
+    Map<Integer, List<String>> frames = new java.util.HashMap<>();
+    for (int pid : new int[] {100, 200}) {
+      frames.put(pid, new java.util.concurrent.CopyOnWriteArrayList<>());
+      JoinedJvms.Member m = jvms.join(pid, 1000, "gamma", new JoinedJvms.Link() {
+        @Override
+        public CompletableFuture<ThreadNames.StuckThread> stack(int tid, String comm) {
+          return CompletableFuture.completedFuture(null);
+        }
+
+        @Override
+        public void metrics(String text) {
+          frames.get(pid).add(text);
+        }
+
+        @Override
+        public void close() {}
+      }, new StringBuilder());
+      jvms.named(m, Map.of(7, "web-1"));
+      kernel.histograms.add(byPoolId(pid, kernel.named.get(pid).get(7), pid * 10L));
+    }
+    totals.drain();
+    jvms.publish(pid -> new io.syscallexporter.metrics.JmxPublisher.Source() {
+      @Override
+      public Map<io.syscallexporter.metrics.LabelSet, io.syscallexporter.metrics.Totals>
+          totals() {
+        Map<io.syscallexporter.metrics.LabelSet, io.syscallexporter.metrics.Totals> own =
+            new java.util.HashMap<>();
+        totals.forEachDrainedOf(pid, own::put); // no drain runs meanwhile
+        return own;
+      }
+
+      @Override
+      public Map<io.syscallexporter.metrics.LabelSet, Double> timedOut() {
+        return Map.of();
+      }
+    });
+    // The host's series holds both; each JVM is sent its own count only.
+    totals.forEach((l, t) -> assertThat(t.count()).isEqualTo(3000));
+    assertThat(frames.get(100)).singleElement().satisfies(f -> assertThat(f).contains(":1000\n"));
+    assertThat(frames.get(200)).singleElement().satisfies(f -> assertThat(f).contains(":2000\n"));
+  }
+
+  /** The real label budget and totals over the fake kernel, wired as the exporter wires them. */
+  private io.syscallexporter.metrics.HistogramTotals wiredTotals() throws Exception {
+    var config = io.syscallexporter.config.Flags.parse();
+    var totals = new io.syscallexporter.metrics.HistogramTotals(kernel,
+        new io.syscallexporter.metrics.LabelBudget(
+            io.syscallexporter.syscalls.SyscallTable.forArch("x86_64"), config, null, jvms),
+        config);
+    jvms.onMembershipChange(totals::endPoolIds);
+    return totals;
   }
 
   private static io.syscallexporter.collect.HistogramEntry byPoolId(int pid, int pool,
