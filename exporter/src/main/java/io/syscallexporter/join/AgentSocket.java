@@ -3,7 +3,6 @@ package io.syscallexporter.join;
 import io.syscallexporter.Log;
 import io.syscallexporter.Threads;
 import io.syscallexporter.bpf.PidNamespace;
-import io.syscallexporter.collect.RateLimitedLog;
 import io.syscallexporter.collect.ThreadNames.StuckThread;
 import io.syscallexporter.config.AgentNames;
 import java.io.IOException;
@@ -67,8 +66,8 @@ public final class AgentSocket implements AutoCloseable {
   private final Deadlines deadlines;
   private final int fd;
   private final Admission admission = new Admission(LIMITS);
-  /** Warnings about clients: a hostile one must not flood the log. */
-  private final RateLimitedLog warnings = new RateLimitedLog(1, System::nanoTime,
+  /** Warnings about clients: a hostile one must not flood the log, nor hide others'. */
+  private final ClientWarnings warnings = new ClientWarnings(System::nanoTime,
       System.err::println);
   private final Set<PeerSocket> open = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
@@ -150,7 +149,7 @@ public final class AgentSocket implements AutoCloseable {
           return;
         }
         if (errno != UnixSockets.EINTR) {
-          warnings.accept(() -> Log.line("warn", "agent socket: accept failed", "errno", errno));
+          warnings.warn(() -> Log.line("warn", "agent socket: accept failed", "errno", errno));
           sleepQuietly(100); // out of fds, say: do not spin
         }
         continue;
@@ -256,8 +255,8 @@ public final class AgentSocket implements AutoCloseable {
         }
       } catch (Frames.MalformedException e) {
         stats.count(JoinStats.Error.MALFORMED);
-        warnings.accept(() -> Log.line("warn", "agent socket: malformed input, connection"
-            + " closed", "pid", peer.pid, "uid", peer.uid, "err", e.getMessage()));
+        warnings.warn(peer.uid, () -> Log.line("warn", "agent socket: malformed input,"
+            + " connection closed", "pid", peer.pid, "uid", peer.uid, "err", e.getMessage()));
       } catch (InterruptedIOException e) {
         stats.count(JoinStats.Error.TIMEOUT);
       } catch (IOException e) {
