@@ -6,6 +6,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh
-mvn -B -q -pl exporter -DskipTests package
+mvn -B -q -pl exporter -am -DskipTests package
 export MALLOC_ARENA_MAX=2 # fewer glibc arenas: less resident memory for a few threads
 exec java @scripts/jvm.options -jar exporter/target/syscall-exporter.jar "$@"

@@ -6,7 +6,7 @@ set -euo pipefail
 export MALLOC_ARENA_MAX=2 # as scripts/run.sh runs the exporter
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh --stack
-mvn -B -q -pl exporter -DskipTests package
+mvn -B -q -pl exporter -am -DskipTests package
 
 work=$(mktemp -d)
 pids=()

@@ -112,13 +112,13 @@ static int join(int fd, const char *name)
 		return -1;
 	}
 	uint32_t len = ntohl(*(uint32_t *)head) - 1;
+	if (len < sizeof(why))
+		read_all(fd, why, len); /* WELCOME's payload too: the stream stays in step */
 	if (head[4] == WELCOME) {
 		printf("joined %d\n", getpid());
 		fflush(stdout);
 		return 0;
 	}
-	if (len < sizeof(why))
-		read_all(fd, why, len);
 	printf("refused %d: %s\n", getpid(), why);
 	fflush(stdout);
 	return -1;

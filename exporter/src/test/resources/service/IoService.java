@@ -2,6 +2,7 @@ import com.codahale.metrics.MetricRegistry;
 import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import java.io.BufferedReader;
 import java.io.FileInputStream;
 import java.io.IOException;
@@ -30,6 +31,8 @@ import org.yaml.snakeyaml.Yaml;
  *                     read(2)s of FILE and ends
  *   exit              returns from main
  * With -Dio.at-start=FILE, main's very first act is "io 4 1000 FILE" (then "io at start done").
+ * With -Dio.http-port=PORT (0: any), it serves client_java's default registry there, as a
+ * plain client_java service does (its ready line says http=PORT).
  */
 public class IoService {
   static final String LONG_NAME = "an-io-thread-named-longer-than-fifteen-1";
@@ -56,9 +59,15 @@ public class IoService {
     MetricRegistry dropwizard = new MetricRegistry();
     dropwizard.counter("requests").inc(2);
     String guice = Guice.createInjector(new AbstractModule() {}).getClass().getName();
+    String http = "none";
+    if (System.getProperty("io.http-port") != null) {
+      http = Integer.toString(HTTPServer.builder()
+          .port(Integer.parseInt(System.getProperty("io.http-port"))).buildAndStart().getPort());
+    }
     System.out.println("service ready yaml=" + yaml + " prometheus="
         + (long) requests.collect().getDataPoints().get(0).getValue()
-        + " dropwizard=" + dropwizard.counter("requests").getCount() + " guice=" + guice);
+        + " dropwizard=" + dropwizard.counter("requests").getCount() + " guice=" + guice
+        + " http=" + http);
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
     String line;
     while ((line = in.readLine()) != null) {

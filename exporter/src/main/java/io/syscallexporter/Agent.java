@@ -17,22 +17,23 @@ public final class Agent {
 
   /** {@code -javaagent:syscall-exporter.jar=--flag=value,--flag=value}. */
   public static void premain(String args, Instrumentation instrumentation) {
-    start(args, true);
+    start(args, true, instrumentation);
   }
 
   /** {@code java -jar syscall-exporter.jar attach PID [flags]}. */
   public static void agentmain(String args, Instrumentation instrumentation) {
-    start(args, false);
+    start(args, false, instrumentation);
   }
 
-  private static void start(String args, boolean atLaunch) {
+  private static void start(String args, boolean atLaunch, Instrumentation instrumentation) {
     try {
       URL jar = Agent.class.getProtectionDomain().getCodeSource().getLocation();
       // Parent: the platform loader, so the JDK is shared and the service's class path is not.
       ClassLoader isolated = new URLClassLoader("syscall-exporter", new URL[] {jar},
           ClassLoader.getPlatformClassLoader());
       Class<?> mode = Class.forName("io.syscallexporter.AgentMode", true, isolated);
-      mode.getMethod("start", String.class, boolean.class).invoke(null, args, atLaunch);
+      mode.getMethod("start", String.class, boolean.class, Instrumentation.class)
+          .invoke(null, args, atLaunch, instrumentation);
     } catch (InvocationTargetException e) {
       AgentMode.notStarted(e.getCause());
     } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {

@@ -1,6 +1,8 @@
 package io.syscallexporter;
 
 import com.google.inject.Guice;
+import com.google.inject.Injector;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.syscallexporter.bpf.BpfException;
 import io.syscallexporter.bpf.KernelChecks;
 import io.syscallexporter.config.AgentNames;
@@ -13,7 +15,11 @@ import io.syscallexporter.join.JoinClient;
 import io.syscallexporter.join.JoinedPort;
 import io.syscallexporter.jvm.JavaThreads;
 import io.syscallexporter.jvm.ThreadPoolRules;
+import io.syscallexporter.metrics.SyscallLatencyCollector;
+import io.syscallexporter.metrics.TimedOutCollector;
+import io.syscallexporter.service.ServiceRegistries;
 import java.io.IOException;
+import java.lang.instrument.Instrumentation;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -38,9 +44,10 @@ public final class AgentMode {
    * Called through reflection by {@link Agent}, in the agent's own class loader; {@code
    * atLaunch}: from {@code premain}, before the service's main. The flags and the quick checks
    * (privileges, BTF) run here, so that even a service that ends at once has the warning in its
-   * log; loading runs on a daemon thread.
+   * log; loading runs on a daemon thread. {@code instrumentation}: to find the service's own
+   * metrics registries.
    */
-  public static void start(String args, boolean atLaunch) {
+  public static void start(String args, boolean atLaunch, Instrumentation instrumentation) {
     ExporterConfig config;
     try {
       config = Flags.parse(flags(args));
@@ -61,7 +68,7 @@ public final class AgentMode {
     }
     Path socket = config.agentSocket();
     if (socket != null && JoinClient.exporterAt(socket)) {
-      join(config, socket);
+      join(config, socket, instrumentation);
       return;
     }
     try {
@@ -72,7 +79,8 @@ public final class AgentMode {
       return;
     }
     CountDownLatch attached = new CountDownLatch(1);
-    Thread starter = Threads.factory("start").newThread(() -> run(config, attached));
+    Thread starter = Threads.factory("start").newThread(
+        () -> run(config, attached, instrumentation));
     starter.setContextClassLoader(AgentMode.class.getClassLoader());
     starter.start();
     if (atLaunch) {
@@ -97,7 +105,7 @@ public final class AgentMode {
    * Joins the host exporter that serves {@code socket}: no BPF, no native code and no
    * capability in this JVM. The exporter measures it; the agent names its threads.
    */
-  private static void join(ExporterConfig config, Path socket) {
+  private static void join(ExporterConfig config, Path socket, Instrumentation instrumentation) {
     String name = config.agentName().isEmpty()
         ? AgentNames.fromCommand(System.getProperty("sun.java.command", ""))
         : config.agentName();
@@ -105,6 +113,14 @@ public final class AgentMode {
     // The host exporter labels this JVM's threads by its own rules: none are needed here.
     JoinClient client = JoinClient.start(socket, name,
         JavaThreads.ofThisJvm(ThreadPoolRules.DEFAULT));
+    if (config.agentServiceEndpoint()) {
+      PrometheusRegistry series = JoinedPort.registry(client::series);
+      ServiceRegistries registries = ServiceRegistries.start(instrumentation, series::scrape);
+      if (!config.agentHostSeries()) {
+        // While the service's endpoint is scraped, the host exporter leaves them out.
+        client.servedElsewhere(registries::scraped);
+      }
+    }
     String address = "none";
     if (config.listenAddressGiven()) {
       try {
@@ -129,16 +145,23 @@ public final class AgentMode {
         .toArray(String[]::new);
   }
 
-  private static void run(ExporterConfig config, CountDownLatch attached) {
+  private static void run(ExporterConfig config, CountDownLatch attached,
+      Instrumentation instrumentation) {
     Exporter exporter = null;
     Thread detach = null;
     try {
-      exporter = Guice.createInjector(ExporterModule.load(config, Mode.AGENT))
-          .getInstance(Exporter.class);
+      Injector injector = Guice.createInjector(ExporterModule.load(config, Mode.AGENT));
+      exporter = injector.getInstance(Exporter.class);
       attached.countDown(); // the programs measure this JVM: its main may go on
       detach = new Thread(exporter::close, "sysexp-detach");
       Runtime.getRuntime().addShutdownHook(detach);
       exporter.start();
+      if (config.agentServiceEndpoint()) {
+        PrometheusRegistry series = new PrometheusRegistry();
+        series.register(injector.getInstance(SyscallLatencyCollector.class));
+        series.register(injector.getInstance(TimedOutCollector.class));
+        ServiceRegistries.start(instrumentation, series::scrape);
+      }
       System.setProperty(RUNNING, "serving on " + config.listenHost() + ":" + exporter.port());
       Log.info("syscall_exporter agent started", "mode", "standalone", "address",
           config.listenHost() + ":" + exporter.port(), "pid", ProcessHandle.current().pid(),

@@ -73,4 +73,13 @@ public interface ThreadNames {
    * name it cannot read whole. Elsewhere, nothing to do.
    */
   default void nameThreads(KernelSource kernel) {}
+
+  /**
+   * Whether the series of this key are served by another endpoint than this exporter's (a
+   * joined JVM's, on its service's own /metrics), so this exporter leaves them out: no call is
+   * then counted in two jobs.
+   */
+  default boolean servedElsewhere(SeriesKey key) {
+    return false;
+  }
 }

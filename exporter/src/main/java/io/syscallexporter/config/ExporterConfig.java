@@ -8,6 +8,9 @@ import java.time.Duration;
  * {@code configFile}, {@code webConfigFile} and {@code cgroupRoot} are null when none is given.
  * {@code listenAddressGiven}: {@code --web.listen-address} was on the command line (a joined
  * agent serves a port only then).
+ * {@code agentServiceEndpoint}: the agent puts its series in the service's own registry too;
+ * {@code agentHostSeries}: a joined JVM's series stay on the host exporter's endpoint while
+ * they are there.
  */
 public record ExporterConfig(
     String listenHost,
@@ -30,4 +33,6 @@ public record ExporterConfig(
     Path agentSocket,
     String agentName,
     Duration agentStartTimeout,
+    boolean agentServiceEndpoint,
+    boolean agentHostSeries,
     boolean listenAddressGiven) {}

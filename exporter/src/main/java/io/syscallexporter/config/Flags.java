@@ -93,6 +93,16 @@ public final class Flags {
             + " are attached, so its first calls are measured (0: not at all); past it, the"
             + " agent starts in the background.",
         (b, v) -> b.agentStartTimeout = notNegative(v)));
+    add(new Flag("agent.service-endpoint", null, "true",
+        "Agent only: put this JVM's syscall series on the service's own metrics endpoint too:"
+            + " the registry of Micrometer's Prometheus registry (Spring Boot's"
+            + " /actuator/prometheus), else client_java's or simpleclient's default registry.",
+        (b, v) -> b.agentServiceEndpoint = Boolean.parseBoolean(v)));
+    add(new Flag("agent.host-series", null, "false",
+        "Joined agent only: keep this JVM's series on the host exporter's /metrics even while"
+            + " they are on the service's endpoint (each call is then in both: never sum over"
+            + " the two jobs).",
+        (b, v) -> b.agentHostSeries = Boolean.parseBoolean(v)));
   }
 
   private Flags() {}
@@ -239,6 +249,8 @@ public final class Flags {
     Path agentSocket;
     String agentName;
     Duration agentStartTimeout;
+    boolean agentServiceEndpoint;
+    boolean agentHostSeries;
 
     void listen(String address) {
       listenGiven = true;
@@ -280,7 +292,8 @@ public final class Flags {
       return new ExporterConfig(host, port, telemetryPath, webConfigFile, timedOutView,
           slowThreshold, slowAll, syscallTimeout,
           scanInterval, drainInterval, perPid, cgroup, cgroupRoot, labelLimit, labelIdleTimeout,
-          logRateLimit, configFile, agentSocket, agentName, agentStartTimeout, listenGiven);
+          logRateLimit, configFile, agentSocket, agentName, agentStartTimeout,
+          agentServiceEndpoint, agentHostSeries, listenGiven);
     }
   }
 }

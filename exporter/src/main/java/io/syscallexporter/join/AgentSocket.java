@@ -229,7 +229,7 @@ public final class AgentSocket implements AutoCloseable {
         if (!peer.alive()) {
           return; // it exited while joining: its pid may be another's already
         }
-        send(Frames.WELCOME, "");
+        send(Frames.WELCOME, Frames.WELCOME_ELSEWHERE);
         writer = Threads.factory("agent-" + peer.pid + "-out").newThread(this::writeLoop);
         writer.start();
         TokenBucket naming = new TokenBucket(NAMING_BURST, NAMING_PER_SECOND, System.nanoTime());
@@ -247,6 +247,7 @@ public final class AgentSocket implements AutoCloseable {
             case Frames.THREADS -> jvms.named(member, threads(f.text()));
             case Frames.POOLS -> jvms.pools(member, pools(f.text()));
             case Frames.STACK -> answered(f.text());
+            case Frames.ELSEWHERE -> jvms.servedElsewhere(member, f.text());
             default -> throw new Frames.MalformedException("unexpected frame type " + f.type());
           };
           if (!kept) {

@@ -14,7 +14,10 @@ import java.nio.charset.StandardCharsets;
  * {@link #THREADS} (lines "tid TAB name": each thread's full name, of which the kernel keeps 15
  * bytes, by its tid in the JVM's namespace), {@link #POOLS} (lines "key TAB
  * pool": the pool a comm key stands for, for threads not named yet), {@link #STACK} (an
- * answer). Exporter to agent: {@link #WELCOME} or {@link #REFUSED}
+ * answer), {@link #ELSEWHERE} (its series are on the service's own endpoint now: the exporter
+ * leaves them out of its own). Exporter to agent: {@link #WELCOME} (the frames it reads
+ * beyond the first ones, {@link #WELCOME_ELSEWHERE}: an older exporter says none) or
+ * {@link #REFUSED}
  * (why), {@link #STACK_REQUEST} (a thread id and its comm), {@link #METRICS} (the JVM's own
  * series, for its JMX: {@code SeriesText}). A frame that breaks a rule is
  * malformed: the reader throws, and the exporter closes that connection.
@@ -28,6 +31,9 @@ public final class Frames {
   public static final byte REFUSED = 6;
   public static final byte METRICS = 7;
   public static final byte THREADS = 8;
+  public static final byte ELSEWHERE = 9;
+  /** In a WELCOME: the exporter reads {@link #ELSEWHERE}. */
+  public static final String WELCOME_ELSEWHERE = "elsewhere";
   /** Enough for a thousand thread names or a 64-frame stack; anything bigger is an attack. */
   public static final int MAX_FRAME = 64 * 1024;
   /** From the exporter, which the agent trusts: a JVM's series, thousands of label sets. */
@@ -90,7 +96,7 @@ public final class Frames {
       throw new MalformedException("frame of " + length + " bytes (1 to " + maxFrame + ")");
     }
     byte type = data.readByte();
-    if (type < HELLO || type > THREADS) {
+    if (type < HELLO || type > ELSEWHERE) {
       throw new MalformedException("unknown frame type " + type);
     }
     byte[] payload = new byte[length - 1];

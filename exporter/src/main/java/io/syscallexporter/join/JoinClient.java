@@ -19,6 +19,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 
 /**
  * The agent's side of joining a host exporter: no BPF and no native code in the service's JVM,
@@ -40,6 +41,8 @@ public final class JoinClient {
   /** This JVM's series as the exporter last sent them, published over JMX. */
   private volatile JmxPublisher.Source series = SeriesText.decode("", "");
   private JmxPublisher jmx;
+  /** Whether this JVM's series are served by its service's own endpoint now. */
+  private volatile BooleanSupplier elsewhere = () -> false;
 
   private JoinClient(Path socket, String name, JavaThreads threads) {
     this.socket = socket;
@@ -61,6 +64,15 @@ public final class JoinClient {
     JoinClient client = new JoinClient(socket, name, threads);
     Threads.factory("join").newThread(client::run).start();
     return client;
+  }
+
+  /**
+   * {@code served}: whether this JVM's series are served by its service's own endpoint now.
+   * The exporter is told each change (and at each rejoin), and leaves them out of its own while
+   * they are, so no call is counted in two jobs.
+   */
+  public void servedElsewhere(BooleanSupplier served) {
+    elsewhere = served;
   }
 
   /** This JVM's series as the exporter last sent them (none before the first). */
@@ -92,7 +104,8 @@ public final class JoinClient {
           startJmx();
           wasJoined = true;
           backoff = 1000;
-          session(in, out);
+          // An exporter that cannot read ELSEWHERE keeps the series: they are then in both.
+          session(in, out, answer.text().contains(Frames.WELCOME_ELSEWHERE));
         }
       } catch (IOException | RuntimeException e) {
         if (wasJoined) {
@@ -106,7 +119,8 @@ public final class JoinClient {
   }
 
   /** Joined: names out every second when they change; stack requests answered as they come. */
-  private void session(InputStream in, OutputStream out) throws IOException {
+  private void session(InputStream in, OutputStream out, boolean readsElsewhere)
+      throws IOException {
     Thread answers = Threads.factory("join-answers").newThread(() -> {
       try {
         while (true) {
@@ -134,6 +148,7 @@ public final class JoinClient {
     try {
       String sentNames = null;
       String sentPools = null;
+      boolean saidElsewhere = false;
       long lastSent = 0;
       while (answers.isAlive()) {
         JavaThreads.Naming naming = threads.naming(Frames.MAX_POOLS, Frames.MAX_THREAD_NAME,
@@ -151,6 +166,11 @@ public final class JoinClient {
           if (heartbeat || !names.equals(sentNames)) {
             Frames.write(out, Frames.THREADS, names);
             sentNames = names;
+          }
+          boolean served = readsElsewhere && elsewhere.getAsBoolean();
+          if (served != saidElsewhere) {
+            Frames.write(out, Frames.ELSEWHERE, served ? "1" : "0");
+            saidElsewhere = served;
           }
         }
         if (heartbeat) {

@@ -106,7 +106,10 @@ public final class JoinedJvms implements ThreadNames {
     final PoolIds pools;
     /** The pool each comm key of its live threads stands for, as the agent last said. */
     volatile Map<String, String> poolByKey = Map.of();
+    /** Its series are on its service's own endpoint: this exporter leaves them out. */
+    volatile boolean elsewhere;
     /** What its names take of the heap, as counted against the budgets. */
+
     long nameBytes;
 
     Member(int pid, int uid, String name, Link link, PoolIds pools) {
@@ -297,6 +300,38 @@ public final class JoinedJvms implements ThreadNames {
       // Queued: never blocks.
       m.link.metrics(SeriesText.encode(own.totals(), own.timedOut(), m.name));
     }
+  }
+
+  /**
+   * The JVM says whether its series are served by its service's own endpoint now ("1") or no
+   * longer ("0"): while they are, they leave this exporter's from the next drain (what they
+   * counted so far stays, as counters never go back). Anything else is malformed.
+   */
+  boolean servedElsewhere(Member m, String said) throws Frames.MalformedException {
+    boolean served = switch (said) {
+      case "1" -> true;
+      case "0" -> false;
+      default -> throw new Frames.MalformedException("ELSEWHERE is 1 or 0");
+    };
+    if (served != m.elsewhere) {
+      m.elsewhere = served;
+      Log.info(served ? "a joined JVM's series are on its service's own endpoint: left out here"
+          : "a joined JVM's series are no longer on its service's endpoint: back here", "pid",
+          m.pid, "name", m.name);
+    }
+    return true;
+  }
+
+  @Override
+  public boolean servedElsewhere(SeriesKey key) {
+    if (!key.byPool()) {
+      return false;
+    }
+    Member m = members.get(key.pid());
+    if (m == null) {
+      m = leaving.get(key.pid());
+    }
+    return m != null && m.elsewhere;
   }
 
   /** JVMs joined now. */

@@ -26,6 +26,20 @@ public final class JoinedPort {
   /** Binds and serves; throws with a sentence saying what to do when it cannot. */
   public static WebServer serve(ExporterConfig config, String name,
       Supplier<JmxPublisher.Source> series) throws IOException, UsageException {
+    WebConfigSource web = config.webConfigFile() == null ? WebConfigSource.none()
+        : WebConfigSource.load(config.webConfigFile());
+    WebServer server = new WebServer(config, "Syscall latency of the JVM \"" + name + "\" (pid "
+        + ProcessHandle.current().pid() + "), by Java thread pool, as the host exporter it"
+        + " joined measures it.", false, registry(series), null, web);
+    server.start();
+    return server;
+  }
+
+  /**
+   * The JVM's series as the host exporter last sent them, as its own port and the service's
+   * endpoint serve them.
+   */
+  public static PrometheusRegistry registry(Supplier<JmxPublisher.Source> series) {
     PrometheusRegistry registry = new PrometheusRegistry();
     registry.register(new SyscallLatencyCollector(
         action -> series.get().totals().forEach(action), "the host exporter's slow threshold"));
@@ -41,12 +55,6 @@ public final class JoinedPort {
         return List.of(TimedOutCollector.GAUGE);
       }
     });
-    WebConfigSource web = config.webConfigFile() == null ? WebConfigSource.none()
-        : WebConfigSource.load(config.webConfigFile());
-    WebServer server = new WebServer(config, "Syscall latency of the JVM \"" + name + "\" (pid "
-        + ProcessHandle.current().pid() + "), by Java thread pool, as the host exporter it"
-        + " joined measures it.", false, registry, null, web);
-    server.start();
-    return server;
+    return registry;
   }
 }

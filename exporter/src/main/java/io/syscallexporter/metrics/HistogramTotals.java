@@ -109,7 +109,9 @@ public final class HistogramTotals {
       long now = monotonicNanos.getAsLong();
       for (HistogramEntry e : kernel.readHistograms(generation).drained()) {
         LabelSet labels = budget.labelsFor(e.key(), now);
-        committed.computeIfAbsent(labels, l -> new Totals()).add(e);
+        if (!budget.servedElsewhere(e.key())) {
+          committed.computeIfAbsent(labels, l -> new Totals()).add(e);
+        }
         if (e.key().byPool()) {
           byJvm.computeIfAbsent(e.key().pid(), pid -> new HashMap<>())
               .computeIfAbsent(labels, l -> new Totals()).add(e);
@@ -128,14 +130,16 @@ public final class HistogramTotals {
 
   /**
    * Calls {@code action} with every label set's totals as of now: the running totals plus what
-   * the kernel has counted since the last drain. The totals passed are only valid during the
+   * the kernel has counted since the last drain; without the series served elsewhere. The totals passed are only valid during the
    * call.
    */
   public synchronized void forEach(BiConsumer<LabelSet, Totals> action) {
     long now = monotonicNanos.getAsLong();
     Map<LabelSet, Totals> live = new HashMap<>();
     for (HistogramEntry e : kernel.readHistograms(KernelSource.NO_GENERATION).live()) {
-      live.computeIfAbsent(budget.labelsFor(e.key(), now), l -> new Totals()).add(e);
+      if (!budget.servedElsewhere(e.key())) {
+        live.computeIfAbsent(budget.labelsFor(e.key(), now), l -> new Totals()).add(e);
+      }
     }
     committed.forEach((labels, t) -> {
       Totals recent = live.remove(labels);

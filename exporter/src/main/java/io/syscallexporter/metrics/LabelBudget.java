@@ -143,6 +143,11 @@ public final class LabelBudget {
     });
   }
 
+  /** Whether this exporter leaves the key's series out: see {@link ThreadNames#servedElsewhere}. */
+  public boolean servedElsewhere(SeriesKey key) {
+    return threads.servedElsewhere(key);
+  }
+
   /** Releases the label sets unused for longer than {@code idleNanos}, and returns them. */
   public synchronized List<LabelSet> releaseIdle(long nowNanos, long idleNanos) {
     List<LabelSet> released = new ArrayList<>();

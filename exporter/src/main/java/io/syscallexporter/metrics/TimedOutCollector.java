@@ -8,6 +8,7 @@ import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot.GaugeDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.prometheus.metrics.model.snapshots.Unit;
+import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.TimeoutScanner;
 import java.util.HashMap;
 import java.util.Map;
@@ -35,20 +36,28 @@ public final class TimedOutCollector implements MultiCollector {
   @Override
   public MetricSnapshots collect() {
     long now = System.nanoTime();
-    GaugeSnapshot gauge = gauge(budget.sumByLabels(scanner.current(), now),
+    GaugeSnapshot gauge = gauge(budget.sumByLabels(here(scanner.current()), now),
         "Syscalls in flight longer than their timeout at the last scan.");
     CounterSnapshot.Builder total = CounterSnapshot.builder().name(COUNTER)
         .help("Syscalls that crossed their timeout, each counted once.");
-    budget.sumByLabels(scanner.totals(), now).forEach((labels, n) -> total.dataPoint(
+    budget.sumByLabels(here(scanner.totals()), now).forEach((labels, n) -> total.dataPoint(
         CounterDataPointSnapshot.builder().labels(labels.labels()).value(n).build()));
     Map<LabelSet, Double> oldest = new HashMap<>();
-    scanner.timedOut().forEach(c -> oldest.merge(budget.labelsFor(c.series(), now),
-        c.ageSeconds(now), Math::max));
+    scanner.timedOut().stream().filter(c -> !budget.servedElsewhere(c.series()))
+        .forEach(c -> oldest.merge(budget.labelsFor(c.series(), now), c.ageSeconds(now),
+            Math::max));
     GaugeSnapshot.Builder age = GaugeSnapshot.builder().name(OLDEST).unit(Unit.SECONDS)
         .help("Age of the oldest syscall past its timeout, per label set that has one now.");
     oldest.forEach((labels, seconds) -> age.dataPoint(
         GaugeDataPointSnapshot.builder().labels(labels.labels()).value(seconds).build()));
     return MetricSnapshots.of(gauge, total.build(), age.build());
+  }
+
+  /** The values of the keys whose series this exporter serves. */
+  private <N> Map<SeriesKey, N> here(Map<SeriesKey, N> byKey) {
+    Map<SeriesKey, N> out = new HashMap<>(byKey);
+    out.keySet().removeIf(budget::servedElsewhere);
+    return out;
   }
 
   /** {@value #GAUGE}: calls timed out now, by label set; a joined agent's port serves it too. */

@@ -42,6 +42,8 @@ final class JavaService implements AutoCloseable {
   private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
   private final Path stderr;
   private final HttpClient http = HttpClient.newHttpClient();
+  /** What the service said when it was ready ("service ready ..."). */
+  private String ready;
 
   private JavaService(Process process, Path stderr) {
     this.process = process;
@@ -94,12 +96,46 @@ final class JavaService implements AutoCloseable {
       cmd.add("-javaagent:" + ExporterProcess.JAR + "=" + agentFlags);
     }
     cmd.addAll(List.of("-cp", classPath, main));
+    return launch(cmd);
+  }
+
+  /**
+   * A service packaged as an executable jar (a Spring Boot fat jar, say), with the agent and
+   * {@code args}; it says "service ready" when it serves.
+   */
+  static JavaService startJar(Path jar, String agentFlags, List<String> args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    if (agentFlags != null) {
+      cmd.add("-javaagent:" + ExporterProcess.JAR + "=" + agentFlags);
+    }
+    cmd.addAll(List.of("-jar", jar.toString()));
+    cmd.addAll(args);
+    return launch(cmd);
+  }
+
+  private static JavaService launch(List<String> cmd) throws Exception {
     Path err = Files.createTempFile("service", ".err");
     err.toFile().setReadable(true, false);
     Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
     JavaService s = new JavaService(p, err);
-    s.awaitLine("service ready", 60);
+    try {
+      s.ready = s.awaitLine("service ready", 120);
+    } catch (AssertionError e) {
+      s.close();
+      throw e;
+    }
     return s;
+  }
+
+  /** A "key=value" the service said when it was ready (e.g. its port), or null. */
+  String said(String key) {
+    for (String word : ready.split(" ")) {
+      if (word.startsWith(key + "=")) {
+        return word.substring(key.length() + 1);
+      }
+    }
+    return null;
   }
 
   static JavaService start(String agentFlags) throws Exception {

@@ -77,14 +77,21 @@ final class Prometheus {
    * and every variable's, returns data, with every variable matching all.
    */
   static void assertPanelsHaveData(Path dashboard, int port, Path work) throws Exception {
+    assertPanelsHaveData(dashboard, port, "/metrics", work);
+  }
+
+  /** The same, for a target that serves its metrics at {@code metricsPath}. */
+  static void assertPanelsHaveData(Path dashboard, int port, String metricsPath, Path work)
+      throws Exception {
     int promPort = ExporterProcess.freePort();
     Path config = work.resolve("prometheus.yml");
     Files.writeString(config, """
         global: {scrape_interval: 1s, evaluation_interval: 1s}
         scrape_configs:
           - job_name: syscall_exporter
+            metrics_path: '%s'
             static_configs: [{targets: ['127.0.0.1:%d']}]
-        """.formatted(port));
+        """.formatted(metricsPath, port));
     Process prom = new ProcessBuilder("prometheus", "--config.file=" + config,
         "--storage.tsdb.path=" + work.resolve("tsdb"),
         "--web.listen-address=127.0.0.1:" + promPort).redirectErrorStream(true)

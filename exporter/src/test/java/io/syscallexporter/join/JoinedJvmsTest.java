@@ -287,6 +287,33 @@ class JoinedJvmsTest {
     assertThat(frames.get(200)).singleElement().satisfies(f -> assertThat(f).contains(":2000\n"));
   }
 
+  @Test
+  void aJvmServedElsewhereIsLeftOutHereAndStillSentItsOwn() throws Exception {
+    var totals = wiredTotals();
+    JoinedJvms.Member m = jvms.join(100, 1000, "delta", NO_STACKS, new StringBuilder());
+    jvms.named(m, Map.of(7, "web-1"));
+    int id = kernel.named.get(100).get(7);
+    kernel.histograms.add(byPoolId(100, id, 10)); // counted before: stays here
+    totals.drain();
+    assertThat(jvms.servedElsewhere(m, "1")).isTrue();
+    kernel.histograms.add(byPoolId(100, id, 5));
+    Map<String, Long> here = new java.util.HashMap<>();
+    totals.forEach((l, t) -> here.put(l.thread(), t.count()));
+    assertThat(here).containsEntry("web-*", 10L);
+    totals.drain();
+    Map<String, Long> own = new java.util.HashMap<>();
+    totals.forEachDrainedOf(100, (l, t) -> own.put(l.thread(), t.count()));
+    assertThat(own).as("its own, for its endpoint").containsEntry("web-*", 15L);
+    // No longer scraped there: back here, from then on.
+    jvms.servedElsewhere(m, "0");
+    kernel.histograms.add(byPoolId(100, id, 1));
+    here.clear();
+    totals.forEach((l, t) -> here.put(l.thread(), t.count()));
+    assertThat(here).containsEntry("web-*", 11L);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> jvms.servedElsewhere(m, "yes"))
+        .isInstanceOf(Frames.MalformedException.class);
+  }
+
   /** The real label budget and totals over the fake kernel, wired as the exporter wires them. */
   private io.syscallexporter.metrics.HistogramTotals wiredTotals() throws Exception {
     var config = io.syscallexporter.config.Flags.parse();

@@ -1,0 +1,109 @@
+package io.syscallexporter.service;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.prometheus.client.CollectorRegistry;
+import io.prometheus.client.exporter.common.TextFormat;
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.MetricSnapshot;
+import io.syscallexporter.collect.FakeKernel;
+import io.syscallexporter.collect.ThreadNames;
+import io.syscallexporter.config.Flags;
+import io.syscallexporter.metrics.HistogramTotals;
+import io.syscallexporter.metrics.LabelBudget;
+import io.syscallexporter.metrics.SyscallLatencyCollector;
+import io.syscallexporter.syscalls.SyscallTable;
+import java.io.ByteArrayOutputStream;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bridge as a service's registry runs it: the real client_java and simpleclient registries,
+ * our real collector over a fake kernel, the bridge's classes defined from the jar's bytes.
+ */
+class ServiceRegistriesTest {
+  private final FakeKernel kernel = new FakeKernel();
+  private final ServiceRegistries registries;
+
+  ServiceRegistriesTest() throws Exception {
+    var config = Flags.parse();
+    SyscallLatencyCollector ours = new SyscallLatencyCollector(new HistogramTotals(kernel,
+        new LabelBudget(SyscallTable.forArch("x86_64"), config, null, ThreadNames.HOST), config),
+        config);
+    registries = new ServiceRegistries(ours::collect);
+  }
+
+  @Test
+  void aClientJavaRegistryServesOurSeriesBesideItsOwn() throws Exception {
+    PrometheusRegistry service = new PrometheusRegistry();
+    Counter.builder().name("requests_total").register(service).inc();
+    assertThat(registries.join(service)).isTrue();
+    assertThat(registries.join(service)).as("once").isFalse();
+    assertThat(registries.scraped()).as("not yet scraped").isFalse();
+
+    kernel.histograms.add(FakeKernel.entry("db", 0, 20_000_000L, 5)); // 5 x 20 ms read
+    assertThat(text(service)).doesNotContain("syscall=\"read\""); // not before the next refresh
+    registries.refresh();
+    assertThat(text(service)).contains("requests_total 1.0",
+        "syscall_duration_seconds_count{process=\"db\",syscall=\"read\"} 5",
+        "syscall_duration_seconds_bucket{process=\"db\",syscall=\"read\",le=\"0.015625\"} 0",
+        "syscall_duration_seconds_bucket{process=\"db\",syscall=\"read\",le=\"0.0625\"} 5",
+        "syscall_slow_total{process=\"db\",syscall=\"read\"} 0.0");
+    assertThat(registries.scraped()).isTrue();
+    // The native buckets too, for the protobuf format.
+    for (MetricSnapshot s : service.scrape()) {
+      if (s instanceof HistogramSnapshot h) {
+        var p = h.getDataPoints().get(0);
+        assertThat(p.hasNativeHistogramData()).isTrue();
+        assertThat(p.getNativeBucketsForPositiveValues().getCount(0)).isEqualTo(5);
+      }
+    }
+  }
+
+  @Test
+  void theBridgeIsDefinedFromTheJarsBytesInAChildOfTheRegistrysLoader() throws Exception {
+    ClassLoader bridges = new BridgeLoader(PrometheusRegistry.class.getClassLoader());
+    Class<?> bridge = bridges.loadClass("io.syscallexporter.bridge.MetricsModelBridge");
+    assertThat(bridge.getClassLoader()).isSameAs(bridges);
+    assertThat(bridges.loadClass(PrometheusRegistry.class.getName()))
+        .isSameAs(PrometheusRegistry.class);
+  }
+
+  @Test
+  void aRegistryThatHasOneOfOurNamesIsLeftAlone() throws Exception {
+    PrometheusRegistry service = new PrometheusRegistry();
+    // As jmx_exporter's collector, mapping our own MBeans with our config, would name it.
+    Gauge.builder().name("syscall_duration_seconds").register(service).set(1);
+    assertThat(registries.join(service)).isFalse();
+    assertThat(text(service)).contains("syscall_duration_seconds 1.0")
+        .doesNotContain("syscall_slow");
+  }
+
+  @Test
+  void aSimpleclientRegistryServesTheClassicBuckets() throws Exception {
+    CollectorRegistry service = new CollectorRegistry();
+    io.prometheus.client.Counter.build("requests", "requests").register(service).inc();
+    kernel.histograms.add(FakeKernel.entry("db", 0, 20_000_000L, 5));
+    registries.refresh();
+    assertThat(registries.join(service)).isTrue();
+    StringWriter out = new StringWriter();
+    TextFormat.write004(out, service.metricFamilySamples());
+    assertThat(out.toString()).contains("requests_total 1.0",
+        "syscall_duration_seconds_count{process=\"db\",syscall=\"read\",} 5.0",
+        "syscall_duration_seconds_bucket{process=\"db\",syscall=\"read\",le=\"0.0625\",} 5.0",
+        "syscall_duration_seconds_bucket{process=\"db\",syscall=\"read\",le=\"+Inf\",} 5.0",
+        "syscall_duration_seconds_sum{process=\"db\",syscall=\"read\",} 0.1",
+        "# TYPE syscall_slow_total counter", "syscall_slow_total{process=\"db\",syscall=\"read\",} 0.0");
+  }
+
+  private static String text(PrometheusRegistry registry) throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new PrometheusTextFormatWriter(false).write(out, registry.scrape());
+    return out.toString(StandardCharsets.UTF_8);
+  }
+}
