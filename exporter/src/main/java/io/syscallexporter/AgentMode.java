@@ -114,9 +114,9 @@ public final class AgentMode {
     JoinClient client = JoinClient.start(socket, name,
         JavaThreads.ofThisJvm(ThreadPoolRules.DEFAULT));
     if (config.agentServiceEndpoint()) {
-      PrometheusRegistry series = JoinedPort.registry(client::series);
-      ServiceRegistries registries = ServiceRegistries.start(instrumentation, series::scrape);
-      if (!config.agentHostSeries()) {
+      ServiceRegistries registries = onServiceEndpoint(instrumentation,
+          JoinedPort.registry(client::series));
+      if (registries != null && !config.agentHostSeries()) {
         // While the service's endpoint is scraped, the host exporter leaves them out.
         client.servedElsewhere(registries::scraped);
       }
@@ -134,6 +134,21 @@ public final class AgentMode {
     }
     Log.info("syscall_exporter agent started", "mode", "joined", "socket", socket, "name", name,
         "address", address, "pid", ProcessHandle.current().pid());
+  }
+
+  /**
+   * Starts putting {@code series} on the service's own metrics endpoint; a failure is a warning,
+   * and the agent goes on without it (null).
+   */
+  private static ServiceRegistries onServiceEndpoint(Instrumentation instrumentation,
+      PrometheusRegistry series) {
+    try {
+      return ServiceRegistries.start(instrumentation, series::scrape);
+    } catch (RuntimeException | LinkageError e) {
+      Log.warn("syscall_exporter agent: its series stay off the service's own endpoint", "err",
+          String.valueOf(e));
+      return null;
+    }
   }
 
   /** The agent's flags: the standalone flags, comma separated. */
@@ -160,7 +175,7 @@ public final class AgentMode {
         PrometheusRegistry series = new PrometheusRegistry();
         series.register(injector.getInstance(SyscallLatencyCollector.class));
         series.register(injector.getInstance(TimedOutCollector.class));
-        ServiceRegistries.start(instrumentation, series::scrape);
+        onServiceEndpoint(instrumentation, series);
       }
       System.setProperty(RUNNING, "serving on " + config.listenHost() + ":" + exporter.port());
       Log.info("syscall_exporter agent started", "mode", "standalone", "address",

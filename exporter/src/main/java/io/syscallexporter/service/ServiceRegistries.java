@@ -135,8 +135,10 @@ public final class ServiceRegistries implements ClassFileTransformer {
 
   private void tick() {
     try {
-      refresh();
       look();
+      if (joined > 0) { // no snapshots for no one
+        refresh();
+      }
     } catch (RuntimeException | LinkageError e) {
       Log.warn("syscall_exporter agent: cannot update the service endpoint's series", "err",
           String.valueOf(e));
@@ -216,7 +218,8 @@ public final class ServiceRegistries implements ClassFileTransformer {
       List<String> taken = namesIn(registry, modern);
       taken.retainAll(names);
       if (!taken.isEmpty()) {
-        Log.warn("syscall_exporter agent: the service's registry has these names already"
+        // As expected with jmx_exporter's agent and our config for it: not a fault.
+        Log.info("syscall_exporter agent: the service's registry has our names already"
             + " (jmx_exporter mapping our MBeans?); our series are not added there",
             "registry", what, "names", String.join(",", taken));
         return false;

@@ -3,6 +3,8 @@ package io.syscallexporter.it;
 import static io.syscallexporter.it.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_36_2.Metrics;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -90,6 +92,9 @@ class ServiceEndpointIT {
       assertCountsReads(url, joined ? name : "java", "jvm_threads_live_threads");
       assertThat(service.stderr()).contains("syscall series on the service's metrics endpoint",
           "client=" + client);
+      if (boot == 3) { // client_java 1.x: native buckets too, in the protobuf format
+        assertNativeBucketsCountReads(url, joined ? name : "java");
+      }
       if (joined) {
         assertNotOnTheHost(name);
       }
@@ -117,6 +122,20 @@ class ServiceEndpointIT {
         assertThat(host.log().lines().filter(l -> l.contains("left out here")))
             .noneMatch(l -> l.endsWith("name=" + name));
       }
+    }
+  }
+
+  @Test
+  void attachedToARunningSpringBootItFindsTheActuatorsRegistry() throws Exception {
+    try (JavaService service = JavaService.startJar(springBoot(3), null, actuator())) {
+      String url = "http://127.0.0.1:" + service.said("port") + "/actuator/prometheus";
+      ExporterProcess.Exit attach = ExporterProcess.runToExit("attach",
+          Long.toString(service.pid()), "--agent.socket=", "--web.listen-address=127.0.0.1:0");
+      assertThat(attach.code()).as(attach.stderr()).isZero();
+      // Its classes were loaded before the agent was: found among those already loaded.
+      awaitTrue("on the actuator", 30, () -> get(url, null).contains("syscall_duration_seconds"));
+      service.command("io 4 1000 " + file, "io done");
+      assertCountsReads(url, "java", "jvm_threads_live_threads");
     }
   }
 
@@ -165,6 +184,37 @@ class ServiceEndpointIT {
         "promtool check metrics < " + scraped + " 2>&1 || true"));
     String lint = TestBinaries.run(cmd.toArray(String[]::new));
     assertThat(lint.lines().filter(l -> l.startsWith("syscall_"))).as(lint).isEmpty();
+  }
+
+  /** The actuator's protobuf answer: the reads in the native buckets, exactly. */
+  private static void assertNativeBucketsCountReads(String url, String process)
+      throws Exception {
+    HttpResponse<InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+        .header("Accept", "application/vnd.google.protobuf;"
+            + "proto=io.prometheus.client.MetricFamily;encoding=delimited")
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
+    Metrics.Histogram found = null;
+    try (InputStream in = r.body()) {
+      Metrics.MetricFamily f;
+      while ((f = Metrics.MetricFamily.parseDelimitedFrom(in)) != null) {
+        for (Metrics.Metric m : f.getMetricList()) {
+          List<String> labels = m.getLabelList().stream()
+              .map(l -> l.getName() + "=" + l.getValue()).toList();
+          if (f.getName().equals("syscall_duration_seconds") && labels.containsAll(List.of(
+              "process=" + process, "syscall=read", "thread=io-worker-*"))) {
+            found = m.getHistogram();
+          }
+        }
+      }
+    }
+    assertThat(found).as("the reads' histogram in the protobuf answer").isNotNull();
+    assertThat(found.getSampleCount()).isEqualTo(4000);
+    long inBuckets = found.getZeroCount();
+    for (long[] bucket : SyscallLatencyIT.nativeBuckets(found)) {
+      inBuckets += bucket[1];
+    }
+    assertThat(inBuckets).as("native buckets").isEqualTo(4000);
+    assertThat(found.getSchema()).isEqualTo(2);
   }
 
   /**
