@@ -36,16 +36,17 @@ public final class TimedOutCollector implements MultiCollector {
   @Override
   public MetricSnapshots collect() {
     long now = System.nanoTime();
+    // The gauge of a JVM whose series its service's endpoint serves is there (its agent's
+    // port and its service's endpoint carry the gauge only): the counter and the oldest age stay.
     GaugeSnapshot gauge = gauge(budget.sumByLabels(here(scanner.current()), now),
         "Syscalls in flight longer than their timeout at the last scan.");
     CounterSnapshot.Builder total = CounterSnapshot.builder().name(COUNTER)
         .help("Syscalls that crossed their timeout, each counted once.");
-    budget.sumByLabels(here(scanner.totals()), now).forEach((labels, n) -> total.dataPoint(
+    budget.sumByLabels(scanner.totals(), now).forEach((labels, n) -> total.dataPoint(
         CounterDataPointSnapshot.builder().labels(labels.labels()).value(n).build()));
     Map<LabelSet, Double> oldest = new HashMap<>();
-    scanner.timedOut().stream().filter(c -> !budget.servedElsewhere(c.series()))
-        .forEach(c -> oldest.merge(budget.labelsFor(c.series(), now), c.ageSeconds(now),
-            Math::max));
+    scanner.timedOut().forEach(c -> oldest.merge(budget.labelsFor(c.series(), now),
+        c.ageSeconds(now), Math::max));
     GaugeSnapshot.Builder age = GaugeSnapshot.builder().name(OLDEST).unit(Unit.SECONDS)
         .help("Age of the oldest syscall past its timeout, per label set that has one now.");
     oldest.forEach((labels, seconds) -> age.dataPoint(
@@ -53,7 +54,7 @@ public final class TimedOutCollector implements MultiCollector {
     return MetricSnapshots.of(gauge, total.build(), age.build());
   }
 
-  /** The values of the keys whose series this exporter serves. */
+  /** The values of the keys whose series this exporter serves (not those served elsewhere). */
   private <N> Map<SeriesKey, N> here(Map<SeriesKey, N> byKey) {
     Map<SeriesKey, N> out = new HashMap<>(byKey);
     out.keySet().removeIf(budget::servedElsewhere);
