@@ -36,8 +36,8 @@ import java.util.function.Supplier;
  * Loaders are found by a transformer that changes nothing and notes which loader defines those
  * classes (and, when attached late, by the classes already loaded); registries are held weakly.
  * A registry that already has one of our names (jmx_exporter's collector mapping our MBeans,
- * say) is left alone. Scrapes of the service read a snapshot taken here every second: they
- * never wait on the kernel or on us.
+ * say) is left alone. Scrapes of the service read a snapshot taken here every second while it
+ * is scraped (every 30 s while not): they never wait on the kernel or on us.
  */
 public final class ServiceRegistries implements ClassFileTransformer {
   // The service's class names, written so that shading (which rewrites our own client_java's
@@ -61,6 +61,11 @@ public final class ServiceRegistries implements ClassFileTransformer {
   static final long NONE_FOUND_MILLIS = 60_000;
   /** A registry scraped within this is served: longer than any scrape interval in use. */
   static final long SCRAPED_WITHIN_NANOS = TimeUnit.MINUTES.toNanos(5);
+  /**
+   * Unscraped, the snapshot is renewed this seldom (scraped, every second): it costs about as
+   * much as a scrape of our own, and a registry nobody serves needs none.
+   */
+  static final long UNSCRAPED_REFRESH_NANOS = TimeUnit.SECONDS.toNanos(30);
 
   private final Supplier<MetricSnapshots> source;
   private final List<String> names;
@@ -71,6 +76,7 @@ public final class ServiceRegistries implements ClassFileTransformer {
   private volatile List<Map<String, Object>> latest;
   /** When a registry with our bridge was last scraped (monotonic ns); 0: never. */
   private volatile long lastScraped;
+  private long lastRefreshed = System.nanoTime();
   private final long startedNanos = System.nanoTime();
   private boolean saidNone;
   private int joined;
@@ -131,12 +137,14 @@ public final class ServiceRegistries implements ClassFileTransformer {
   /** Takes a new snapshot for the bridges. */
   void refresh() {
     latest = PortableFamilies.of(source.get());
+    lastRefreshed = System.nanoTime();
   }
 
   private void tick() {
     try {
       look();
-      if (joined > 0) { // no snapshots for no one
+      if (joined > 0 && (scraped()
+          || System.nanoTime() - lastRefreshed >= UNSCRAPED_REFRESH_NANOS)) {
         refresh();
       }
     } catch (RuntimeException | LinkageError e) {

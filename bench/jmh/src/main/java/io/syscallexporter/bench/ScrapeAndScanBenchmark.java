@@ -3,6 +3,7 @@ package io.syscallexporter.bench;
 import io.prometheus.metrics.expositionformats.PrometheusProtobufWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.syscallexporter.bridge.MetricsModelBridge;
 import io.syscallexporter.collect.FakeKernel;
 import io.syscallexporter.collect.FdKind;
 import io.syscallexporter.collect.HistogramEntry;
@@ -18,11 +19,13 @@ import io.syscallexporter.metrics.LabelBudget;
 import io.syscallexporter.metrics.SyscallLatencyCollector;
 import io.syscallexporter.process.KernelSymbols;
 import io.syscallexporter.process.ProcFs;
+import io.syscallexporter.service.PortableFamilies;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -40,7 +43,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The exporter's user-space work, on kernel data of a busy host held in memory: a scrape of
  * 5,000 label sets (text and protobuf) from the running totals, a drain of 5,000 label sets
- * into them, and a scan that reports 5,000 stuck calls. What the kernel maps cost to read is
+ * into them, a scan that reports 5,000 stuck calls, and the agent's part of a service's own
+ * endpoint (its snapshot, and a service's scrape through the bridge). What the kernel maps cost to read is
  * measured by bench/run.sh against the real kernel.
  */
 @State(Scope.Benchmark)
@@ -52,6 +56,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class ScrapeAndScanBenchmark {
   private PrometheusRegistry registry;
   private TimeoutScanner scanner;
+  /** A service's own registry, with the agent's bridge serving the same 5,000 label sets. */
+  private PrometheusRegistry service;
 
   @Setup
   public void setUp() throws Exception {
@@ -72,6 +78,10 @@ public class ScrapeAndScanBenchmark {
     registry.register(new SyscallLatencyCollector(totals, config));
     scanner = new TimeoutScanner(kernel, syscalls, new ProcFs(), new KernelSymbols(),
         ThreadNames.HOST, config);
+    List<Map<String, Object>> snapshot = PortableFamilies.of(registry.scrape());
+    service = new PrometheusRegistry();
+    service.register(new MetricsModelBridge(() -> snapshot,
+        PortableFamilies.names(registry.scrape())));
   }
 
   /** 500 processes x 10 syscalls, each with ~12 populated buckets. */
@@ -132,6 +142,18 @@ public class ScrapeAndScanBenchmark {
   @Benchmark
   public void scrapeProtobuf5000LabelSets() throws IOException {
     new PrometheusProtobufWriter().write(DISCARD, registry.scrape());
+  }
+
+  /** The agent's snapshot for a service's endpoint, taken every second. */
+  @Benchmark
+  public List<Map<String, Object>> serviceSnapshot5000LabelSets() {
+    return PortableFamilies.of(registry.scrape());
+  }
+
+  /** What the bridge adds to a scrape of the service's own endpoint (text). */
+  @Benchmark
+  public void serviceScrapeText5000LabelSets() throws IOException {
+    PrometheusTextFormatWriter.create().write(DISCARD, service.scrape());
   }
 
   @Benchmark
