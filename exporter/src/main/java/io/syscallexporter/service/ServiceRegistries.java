@@ -242,8 +242,10 @@ public final class ServiceRegistries implements ClassFileTransformer {
         register = type.getMethod("register",
             Class.forName(MULTI_COLLECTOR, false, type.getClassLoader()));
       } else {
+        // Its registry describes it at registration: that is no scrape.
+        Supplier<List<Map<String, Object>>> described = () -> latest;
         bridge = bridges.loadClass("io.syscallexporter.bridge.SimpleclientBridge")
-            .getConstructor(Supplier.class).newInstance(families);
+            .getConstructor(Supplier.class, Supplier.class).newInstance(families, described);
         register = type.getMethod("register",
             Class.forName(COLLECTOR, false, type.getClassLoader()));
       }

@@ -21,7 +21,7 @@ class SimpleclientBridgeTest {
         throw new IllegalStateException("broken");
       }
       return List.<Map<String, Object>>of();
-    }));
+    }, List::of));
     broken.set(true);
     assertThat(Collections.list(service.metricFamilySamples())).extracting(f -> f.name)
         .containsExactly("requests");

@@ -91,6 +91,8 @@ class ServiceRegistriesTest {
     kernel.histograms.add(FakeKernel.entry("db", 0, 20_000_000L, 5));
     registries.refresh();
     assertThat(registries.join(service)).isTrue();
+    // Registration describes the collector: no scrape, so the host keeps the series.
+    assertThat(registries.scraped()).isFalse();
     StringWriter out = new StringWriter();
     TextFormat.write004(out, service.metricFamilySamples());
     assertThat(out.toString()).contains("requests_total 1.0",
@@ -99,6 +101,7 @@ class ServiceRegistriesTest {
         "syscall_duration_seconds_bucket{process=\"db\",syscall=\"read\",le=\"+Inf\",} 5.0",
         "syscall_duration_seconds_sum{process=\"db\",syscall=\"read\",} 0.1",
         "# TYPE syscall_slow_total counter", "syscall_slow_total{process=\"db\",syscall=\"read\",} 0.0");
+    assertThat(registries.scraped()).isTrue();
   }
 
   private static String text(PrometheusRegistry registry) throws Exception {

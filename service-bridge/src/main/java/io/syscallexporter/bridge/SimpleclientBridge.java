@@ -16,11 +16,17 @@ import java.util.function.Supplier;
  */
 public final class SimpleclientBridge extends Collector implements Collector.Describable {
   private final Supplier<List<Map<String, Object>>> families;
+  private final Supplier<List<Map<String, Object>>> described;
   private final boolean[] reported = new boolean[1];
 
-  /** {@code families}: see {@link Families}. */
-  public SimpleclientBridge(Supplier<List<Map<String, Object>>> families) {
+  /**
+   * {@code families}: what a scrape serves (see {@link Families}); {@code described}: the same
+   * families for {@link #describe}, which the registry calls at registration, not to scrape.
+   */
+  public SimpleclientBridge(Supplier<List<Map<String, Object>>> families,
+      Supplier<List<Map<String, Object>>> described) {
     this.families = families;
+    this.described = described;
   }
 
   @Override
@@ -41,7 +47,7 @@ public final class SimpleclientBridge extends Collector implements Collector.Des
   @Override
   public List<MetricFamilySamples> describe() {
     List<MetricFamilySamples> out = new ArrayList<>();
-    for (Map<String, Object> family : families.get()) {
+    for (Map<String, Object> family : described.get()) {
       out.add(samples(family, false));
     }
     return out;
