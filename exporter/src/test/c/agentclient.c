@@ -14,6 +14,8 @@
  *   agentclient SOCKET flood-frames NAME SECONDS join, then small THREADS frames nonstop
  *   agentclient SOCKET mute NAME SECONDS         join, then read nothing: writes to it block
  *   agentclient SOCKET spy NAME SECONDS          join, print each METRICS frame it is sent
+ *   agentclient SOCKET elsewhere NAME SECONDS    join, say its series are served elsewhere
+ *                                                (ELSEWHERE "1"), then read for SECONDS
  *
  * Each joining process prints "joined PID" or "refused PID: WHY" on stdout.
  */
@@ -31,7 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { HELLO = 1, POOLS = 2, WELCOME = 5, REFUSED = 6, METRICS = 7, THREADS = 8 };
+enum { HELLO = 1, POOLS = 2, WELCOME = 5, REFUSED = 6, METRICS = 7, THREADS = 8, ELSEWHERE = 9 };
 /* The exporter's limits (Frames.java): the largest frame, its lines, a name. */
 #define MAX_FRAME (64 * 1024)
 #define NAME_LEN 200
@@ -306,6 +308,14 @@ int main(int argc, char **argv)
 
 		if (!join(fd, argv[3]))
 			spy(fd, atof(argv[4]));
+	} else if (!strcmp(mode, "elsewhere") && argc == 5) {
+		int fd = connect_socket();
+
+		if (join(fd, argv[3]))
+			return 1;
+		if (send_frame(fd, ELSEWHERE, "1", 1))
+			die("send");
+		drain_for(fd, atof(argv[4]));
 	} else if (!strcmp(mode, "mute") && argc == 5) {
 		int fd = connect_socket();
 		int small = 4096;

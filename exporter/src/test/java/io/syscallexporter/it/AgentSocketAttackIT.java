@@ -192,6 +192,22 @@ class AgentSocketAttackIT {
   }
 
   @Test
+  void aClientThatSaysItsSeriesAreElsewhereHidesOnlyItsOwn() throws Exception {
+    // Told while alpha reads (the check after each test counts them again, exactly).
+    Process p = new ProcessBuilder(concat(NOBODY, List.of(client.toString(), socket.toString(),
+        "elsewhere", "nobodys-app", "10"))).redirectErrorStream(true).start();
+    try {
+      awaitTrue("told", 10, () -> exporter.log().contains("left out here\" pid="));
+      double before = reads(exporter.scrape());
+      alpha.command("io 4 1000 " + file, "io done");
+      awaitTrue("alpha's reads still here", 10,
+          () -> reads(exporter.scrape()) - before == 4000);
+    } finally {
+      p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void slowAndSilentClientsHoldNoSlotForLong() throws Exception {
     MetricsText before = exporter.scrape();
     // 300 connections, a byte of HELLO every 4 s each: once, that held 300 slots for days.
