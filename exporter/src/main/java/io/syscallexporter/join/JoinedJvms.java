@@ -109,7 +109,6 @@ public final class JoinedJvms implements ThreadNames {
     /** Its series are on its service's own endpoint: this exporter leaves them out. */
     volatile boolean elsewhere;
     /** What its names take of the heap, as counted against the budgets. */
-
     long nameBytes;
 
     Member(int pid, int uid, String name, Link link, PoolIds pools) {

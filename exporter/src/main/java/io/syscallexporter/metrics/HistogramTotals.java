@@ -130,8 +130,8 @@ public final class HistogramTotals {
 
   /**
    * Calls {@code action} with every label set's totals as of now: the running totals plus what
-   * the kernel has counted since the last drain; without the series served elsewhere. The totals passed are only valid during the
-   * call.
+   * the kernel has counted since the last drain, without the series served elsewhere. The
+   * totals passed are only valid during the call.
    */
   public synchronized void forEach(BiConsumer<LabelSet, Totals> action) {
     long now = monotonicNanos.getAsLong();

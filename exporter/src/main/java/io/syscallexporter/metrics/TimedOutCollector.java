@@ -36,8 +36,8 @@ public final class TimedOutCollector implements MultiCollector {
   @Override
   public MetricSnapshots collect() {
     long now = System.nanoTime();
-    // The gauge of a JVM whose series its service's endpoint serves is there (its agent's
-    // port and its service's endpoint carry the gauge only): the counter and the oldest age stay.
+    // A JVM whose series its service's endpoint serves has its gauge there, not here; its
+    // counter and oldest age, which only this exporter has, stay here.
     GaugeSnapshot gauge = gauge(budget.sumByLabels(here(scanner.current()), now),
         "Syscalls in flight longer than their timeout at the last scan.");
     CounterSnapshot.Builder total = CounterSnapshot.builder().name(COUNTER)

@@ -100,7 +100,8 @@ class ServiceRegistriesTest {
         "syscall_duration_seconds_bucket{process=\"db\",syscall=\"read\",le=\"0.0625\",} 5.0",
         "syscall_duration_seconds_bucket{process=\"db\",syscall=\"read\",le=\"+Inf\",} 5.0",
         "syscall_duration_seconds_sum{process=\"db\",syscall=\"read\",} 0.1",
-        "# TYPE syscall_slow_total counter", "syscall_slow_total{process=\"db\",syscall=\"read\",} 0.0");
+        "# TYPE syscall_slow_total counter",
+        "syscall_slow_total{process=\"db\",syscall=\"read\",} 0.0");
     assertThat(registries.scraped()).isTrue();
   }
 

@@ -44,8 +44,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * The exporter's user-space work, on kernel data of a busy host held in memory: a scrape of
  * 5,000 label sets (text and protobuf) from the running totals, a drain of 5,000 label sets
  * into them, a scan that reports 5,000 stuck calls, and the agent's part of a service's own
- * endpoint (its snapshot, and a service's scrape through the bridge). What the kernel maps cost to read is
- * measured by bench/run.sh against the real kernel.
+ * endpoint (its snapshot, and a service's scrape through the bridge). What the kernel maps
+ * cost to read is measured by bench/run.sh against the real kernel.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
