@@ -29,4 +29,9 @@ public record SeriesKey(String process, int pid, int nr, long cgroup, int pool) 
   public boolean byPool() {
     return pool != NOT_BY_POOL;
   }
+
+  /** Whether this is a thread pool's key of process {@code pid} (a JVM's, by pool). */
+  public boolean poolOf(int pid) {
+    return byPool() && this.pid == pid;
+  }
 }

@@ -82,4 +82,12 @@ public interface ThreadNames {
   default boolean servedElsewhere(SeriesKey key) {
     return false;
   }
+
+  /**
+   * Whether the key's series are those of a JVM that joined this exporter, which is sent them
+   * as its own (so they are kept apart per JVM too). Elsewhere, none are.
+   */
+  default boolean ofJoinedJvm(SeriesKey key) {
+    return false;
+  }
 }

@@ -323,14 +323,22 @@ public final class JoinedJvms implements ThreadNames {
 
   @Override
   public boolean servedElsewhere(SeriesKey key) {
+    Member m = memberOf(key);
+    return m != null && m.elsewhere;
+  }
+
+  @Override
+  public boolean ofJoinedJvm(SeriesKey key) {
+    return memberOf(key) != null;
+  }
+
+  /** The joined (or leaving) JVM whose pool the key is, or null. */
+  private Member memberOf(SeriesKey key) {
     if (!key.byPool()) {
-      return false;
+      return null;
     }
     Member m = members.get(key.pid());
-    if (m == null) {
-      m = leaving.get(key.pid());
-    }
-    return m != null && m.elsewhere;
+    return m != null ? m : leaving.get(key.pid());
   }
 
   /** JVMs joined now. */
@@ -352,10 +360,7 @@ public final class JoinedJvms implements ThreadNames {
     if (!key.byPool()) {
       return new Labels(key.process(), null);
     }
-    Member m = members.get(key.pid());
-    if (m == null) {
-      m = leaving.get(key.pid());
-    }
+    Member m = memberOf(key);
     if (m == null) { // a JVM gone, whose last counts come only now: its name, no pool ids
       String name;
       synchronized (this) {

@@ -36,8 +36,8 @@ public final class HistogramTotals {
   private final Object drainLock = new Object();
   private final Map<LabelSet, Totals> committed = new HashMap<>();
   /**
-   * The same totals of each process measured by thread pool (a JVM that joined), apart: what
-   * is sent to that JVM is its own, not everything under its name.
+   * The same totals of each JVM that joined, apart: what is sent to that JVM is its own, not
+   * everything under its name. None elsewhere (an agent's own JVM has only its own).
    */
   private final Map<Integer, Map<LabelSet, Totals>> byJvm = new HashMap<>();
   private long lastDrainNanos;
@@ -112,7 +112,7 @@ public final class HistogramTotals {
         if (!budget.servedElsewhere(e.key())) {
           committed.computeIfAbsent(labels, l -> new Totals()).add(e);
         }
-        if (e.key().byPool()) {
+        if (budget.ofJoinedJvm(e.key())) {
           byJvm.computeIfAbsent(e.key().pid(), pid -> new HashMap<>())
               .computeIfAbsent(labels, l -> new Totals()).add(e);
         }
@@ -149,9 +149,9 @@ public final class HistogramTotals {
   }
 
   /**
-   * Calls {@code action} with the totals, as of the last drain, of the label sets process
-   * {@code pid} counted in by thread pool, its own counts only (not those of other processes
-   * under the same labels). The totals passed are only valid during the call.
+   * Calls {@code action} with the totals, as of the last drain, of the label sets joined JVM
+   * {@code pid} counted in, its own counts only (not those of other processes under the same
+   * labels). The totals passed are only valid during the call.
    */
   public synchronized void forEachDrainedOf(int pid, BiConsumer<LabelSet, Totals> action) {
     byJvm.getOrDefault(pid, Map.of()).forEach(action);

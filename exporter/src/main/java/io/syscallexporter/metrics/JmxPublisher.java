@@ -91,7 +91,7 @@ public final class JmxPublisher implements AutoCloseable {
         @Override
         public Map<LabelSet, Double> timedOut() {
           Map<SeriesKey, Integer> own = new HashMap<>(scanner.current());
-          own.keySet().removeIf(k -> !k.byPool() || k.pid() != pid);
+          own.keySet().removeIf(k -> !k.poolOf(pid));
           return budget.sumByLabels(own, System.nanoTime());
         }
       };

@@ -135,7 +135,7 @@ public final class LabelBudget {
    */
   public synchronized void forgetPools(int pid) {
     assigned.entrySet().removeIf(e -> {
-      boolean forget = e.getKey().byPool() && e.getKey().pid() == pid;
+      boolean forget = e.getKey().poolOf(pid);
       if (forget && isOther(e.getValue().labels)) {
         keysInOther--;
       }
@@ -146,6 +146,11 @@ public final class LabelBudget {
   /** Whether this exporter leaves the key's series out: see {@link ThreadNames#servedElsewhere}. */
   public boolean servedElsewhere(SeriesKey key) {
     return threads.servedElsewhere(key);
+  }
+
+  /** Whether the key's series are a joined JVM's: see {@link ThreadNames#ofJoinedJvm}. */
+  public boolean ofJoinedJvm(SeriesKey key) {
+    return threads.ofJoinedJvm(key);
   }
 
   /** Releases the label sets unused for longer than {@code idleNanos}, and returns them. */

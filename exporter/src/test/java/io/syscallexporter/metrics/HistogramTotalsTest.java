@@ -6,7 +6,9 @@ import io.syscallexporter.collect.FakeKernel;
 import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.syscalls.SyscallTable;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -74,6 +76,22 @@ class HistogramTotalsTest {
     Map<String, Long> after = counts(totals);
     assertThat(after).containsEntry("late/write", 2L).hasSize(2);
     assertThat(after.values()).containsExactlyInAnyOrder(2L, 1L);
+  }
+
+  @Test
+  void keepsNoTotalsApartForAProcessThatHasNotJoined() throws Exception {
+    HistogramTotals totals = totals();
+    // Keyed by pool, as an agent's own JVM is: nobody to send its own series to.
+    long[] buckets = new long[io.syscallexporter.collect.LatencyBuckets.COUNT];
+    buckets[10] = 3;
+    kernel.histograms.add(new io.syscallexporter.collect.HistogramEntry(
+        new io.syscallexporter.collect.SeriesKey("io-worker-1", 100, READ, 0,
+            io.syscallexporter.collect.SeriesKey.BY_COMM), 0, 0, buckets));
+    totals.drain();
+    assertThat(counts(totals)).containsValue(3L);
+    List<Long> own = new ArrayList<>();
+    totals.forEachDrainedOf(100, (labels, t) -> own.add(t.count()));
+    assertThat(own).isEmpty();
   }
 
   @Test
