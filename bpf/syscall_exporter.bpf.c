@@ -144,6 +144,19 @@ struct {
 	__type(value, struct mark_query);
 } mark_query SEC(".maps");
 
+/*
+ * Processes whose threads may register a trace context record, by tgid: the
+ * cookie a registering pwrite64 carries as its offset, so no other write is
+ * taken for one. Set by user space for the agent's own JVM, or a JVM that
+ * joined and said it publishes contexts; removed when it leaves.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_JOINED_JVMS + 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} context_cookies SEC(".maps");
+
 /* Pool ids to write into threads' storage, by tid in the process's namespace: one run's worth. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -431,8 +444,13 @@ static __always_inline struct inflight *seed(struct task_struct *task, struct in
  * its own, not inlined: sys_exit keeps its registers for the path every call
  * takes. Returns non-zero (and counts the error) when no slot is left.
  */
-static __noinline int slot_of(struct task_struct *task, struct inflight *e, bool by_pool,
-			      struct hist_key *key, __u32 *slot)
+/*
+ * The rest of a thread's hist_key (nr, gen, stripe and cgroup are the
+ * caller's), from the inputs sys_exit just compared (seen_*): what is cached
+ * is what those inputs name.
+ */
+static __always_inline void key_of(struct task_struct *task, struct inflight *e, bool by_pool,
+				   struct hist_key *key)
 {
 	__u32 pool = e->seen_pool;
 
@@ -446,7 +464,15 @@ static __noinline int slot_of(struct task_struct *task, struct inflight *e, bool
 		__builtin_memcpy(key->process, e->seen_comm, sizeof(key->process));
 		if (by_pool)
 			comm_to_pool(key->process);
+	} else {
+		__builtin_memset(key->process, 0, sizeof(key->process));
 	}
+}
+
+static __noinline int slot_of(struct task_struct *task, struct inflight *e, bool by_pool,
+			      struct hist_key *key, __u32 *slot)
+{
+	key_of(task, e, by_pool, key);
 
 	__u32 *found = bpf_map_lookup_elem(&hist, key);
 	if (found) {
@@ -473,6 +499,43 @@ static __noinline int slot_of(struct task_struct *task, struct inflight *e, bool
 	return 0;
 }
 
+/*
+ * A pwrite64 whose offset is its process's cookie registers the thread's trace
+ * context record: the address written from. Only pwrite64 calls get here, and
+ * only those of an agent's JVM or a joined one look the cookie up.
+ */
+static __noinline void note_context(struct task_struct *task, struct inflight *e,
+				    struct pt_regs *regs)
+{
+	__u32 tgid = task->tgid;
+
+	if (e->mark != MARK_JOINED && !cfg.target_tgid)
+		return;
+	__u64 *cookie = bpf_map_lookup_elem(&context_cookies, &tgid);
+	if (cookie && *cookie == PT_REGS_PARM4_SYSCALL(regs))
+		e->context = PT_REGS_PARM2_SYSCALL(regs);
+}
+
+/*
+ * Copies the calling thread's trace context record, if it registered one, into
+ * a slow event: off the hot path. A fault (the page is not resident) is counted
+ * and left at that: the call has returned, there is nothing to wait for.
+ */
+static __always_inline void read_context(struct inflight *e, struct slow_event *ev)
+{
+	__u64 at = e->context;
+
+	ev->context_state = CONTEXT_NONE;
+	if (!at)
+		return;
+	if (bpf_probe_read_user(&ev->context, sizeof(ev->context), (const void *)at)) {
+		ev->context_state = CONTEXT_FAULT;
+		count_error(ERR_CONTEXT_FAULT);
+		return;
+	}
+	ev->context_state = CONTEXT_READ;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
@@ -491,6 +554,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	/* Once per thread: a fresh storage is zeroed (MARK_UNKNOWN). */
 	if (!e->mark)
 		e->mark = is_joined(task) ? MARK_JOINED : MARK_PLAIN;
+	if (id == cfg.pwrite_nr)
+		note_context(task, e, regs);
 	/* The scan reads start_ns first: write it last. */
 	e->nr = id;
 	e->arg0 = PT_REGS_PARM1_SYSCALL(regs);
@@ -629,6 +694,12 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	bpf_get_current_comm(ev->thread, sizeof(ev->thread));
 	/* Not the key's process: by pool that is the thread's pool. */
 	__builtin_memcpy(ev->process, task->group_leader->comm, sizeof(ev->process));
+	ev->key.nr = nr;
+	ev->key.gen = 0;
+	ev->key.stripe = 0;
+	ev->key.cgroup = cgroup;
+	key_of(task, e, by_pool, &ev->key);
+	read_context(e, ev);
 	bpf_ringbuf_submit(ev, 0);
 	return 0;
 }

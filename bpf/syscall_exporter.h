@@ -59,7 +59,8 @@ enum exporter_error {
 	ERR_INFLIGHT_UPDATE = 0, /* no task storage for a thread: its calls went unmeasured */
 	ERR_HIST_UPDATE = 1,     /* hist map full: a label set went uncounted */
 	ERR_EVENT_LOST = 2,      /* ring buffer full: a slow event was dropped */
-	ERR_COUNT = 3,
+	ERR_CONTEXT_FAULT = 3,   /* a thread's trace context record could not be read */
+	ERR_COUNT = 4,
 };
 
 /* Load-time knobs, the whole of .rodata (set by the exporter before load). */
@@ -73,7 +74,7 @@ struct exporter_config {
 	unsigned int restart_nr; /* restart_syscall's number on this architecture; ~0: none */
 	unsigned int execve_nr;   /* execve's and execveat's: a joined JVM that execs leaves */
 	unsigned int execveat_nr;
-	unsigned int pad;
+	unsigned int pwrite_nr;   /* pwrite64's: how a thread registers its trace context record */
 	unsigned long long bounds_ns[BOUNDS_SLOTS];
 	unsigned long long timeout_ns[POLICY_SLOTS];
 	unsigned char slow_policy[POLICY_SLOTS];    /* enum count_policy */
@@ -161,6 +162,11 @@ struct inflight {
 	 * call keeps the timeout and slow policy of the call it resumes.
 	 */
 	unsigned int resumes;
+	/*
+	 * The address of the thread's trace context record in its process's
+	 * memory (0: none), registered by the thread itself (context_cookies).
+	 */
+	unsigned long long context;
 };
 
 /* In start_ns: a seeded call, whose start is a lower bound (no clock reaches bit 63). */
@@ -216,6 +222,31 @@ struct hist_value {
 	unsigned long long buckets[HIST_BUCKETS];
 };
 
+/*
+ * A thread's trace context as its tracer publishes it, in the OpenTelemetry
+ * thread context record layout (OTEP 4947): the writer sets valid to 0, writes
+ * the ids, then sets valid to 1, and restores the outer context when a scope
+ * closes. Only the thread writes its own record, and it cannot while it is
+ * inside a syscall: what the slow path reads at sys_exit is the context the
+ * call was made in. A thread registers its record's address once, by a
+ * pwrite64 of the record whose offset is its process's cookie (context_cookies).
+ */
+#define TRACE_ID_LEN 16
+#define SPAN_ID_LEN 8
+struct trace_context {
+	unsigned char trace_id[TRACE_ID_LEN];
+	unsigned char span_id[SPAN_ID_LEN];
+	unsigned char valid;       /* 1: the ids are those of the thread's current span */
+	unsigned char trace_flags; /* W3C trace flags: bit 0, sampled */
+};
+
+/* slow_event.context_state, scan_context.state */
+enum context_state {
+	CONTEXT_NONE = 0,  /* the thread registered no record */
+	CONTEXT_READ = 1,  /* context holds the record as read */
+	CONTEXT_FAULT = 2, /* the record could not be read (counted, never retried) */
+};
+
 /* Sent through the ring buffer for each call at or above the slow threshold. */
 struct slow_event {
 	unsigned long long latency_ns;
@@ -225,6 +256,9 @@ struct slow_event {
 	unsigned int ns_tid; /* the tid in the thread's own pid namespace: its process's name for it */
 	char thread[COMM_LEN];
 	char process[COMM_LEN];
+	struct hist_key key; /* the series the call was counted in (gen and stripe: 0) */
+	unsigned int context_state; /* enum context_state */
+	struct trace_context context;
 };
 
 /*

@@ -14,6 +14,8 @@ import io.syscallexporter.join.JoinedJvms;
 import io.syscallexporter.metrics.HistogramTotals;
 import io.syscallexporter.metrics.JmxPublisher;
 import io.syscallexporter.metrics.LabelBudget;
+import io.syscallexporter.metrics.TraceExemplars;
+import io.syscallexporter.trace.ThreadContextRecord;
 import java.io.IOException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +44,7 @@ public final class Exporter implements AutoCloseable {
   private final JoinStats joinStats;
   private final LabelBudget budget;
   private final ThreadNames threads;
+  private final TraceExemplars exemplars;
   private AgentSocket agentSocket;
   private ScheduledExecutorService agentThread;
   private final ScheduledExecutorService scanThread = Threads.scheduler("scan");
@@ -53,8 +56,10 @@ public final class Exporter implements AutoCloseable {
   @Inject
   Exporter(ExporterConfig config, Mode mode, KernelSource kernel, TimeoutScanner scanner,
       HistogramTotals totals, SlowEventLog slowLog, WebServer web, JmxPublisher jmx,
-      JoinedJvms joined, JoinStats joinStats, LabelBudget budget, ThreadNames threads) {
+      JoinedJvms joined, JoinStats joinStats, LabelBudget budget, ThreadNames threads,
+      TraceExemplars exemplars) {
     this.budget = budget;
+    this.exemplars = exemplars;
     this.threads = threads;
     this.config = config;
     this.mode = mode;
@@ -80,7 +85,10 @@ public final class Exporter implements AutoCloseable {
       Log.info("dropped capabilities", "kept",
           String.join(",", Capabilities.dropAllButNeeded()), "no_new_privs", true);
     }
-    kernel.onSlowEvent(slowLog);
+    kernel.onSlowEvent(slowLog.andThen(exemplars));
+    if (mode == Mode.AGENT) {
+      allowTraceContexts();
+    }
     long interval = config.scanInterval().toNanos();
     // The first scan at once: calls stuck since before we started are found by it.
     scanThread.scheduleAtFixedRate(() -> safely("in-flight scan failed", scanner::scan),
@@ -107,6 +115,17 @@ public final class Exporter implements AutoCloseable {
       agentThread.scheduleWithFixedDelay(() -> safely("sending joined JVMs their series failed",
           this::publishAfterDrain), JMX_REFRESH_MILLIS, JMX_REFRESH_MILLIS,
           TimeUnit.MILLISECONDS);
+    }
+  }
+
+  /**
+   * Lets this JVM's threads register their trace context records with the kernel, and leaves
+   * the cookie that registers one where the tracer side finds it (TraceContextExtension).
+   */
+  private void allowTraceContexts() {
+    long cookie = ThreadContextRecord.newCookie();
+    if (kernel.allowTraceContexts(0, cookie)) {
+      System.setProperty(ThreadContextRecord.COOKIE_PROPERTY, Long.toHexString(cookie));
     }
   }
 
@@ -162,6 +181,9 @@ public final class Exporter implements AutoCloseable {
       return;
     }
     closed = true;
+    if (mode == Mode.AGENT) {
+      System.clearProperty(ThreadContextRecord.COOKIE_PROPERTY);
+    }
     web.close();
     if (agentThread != null) {
       agentThread.shutdownNow();

@@ -17,10 +17,15 @@ final class HistogramRecords {
     for (int k = 0; k < buckets.length; k++) {
       buckets[k] = value.getLong(Layouts.HistValue.BUCKETS + 8 * k);
     }
-    return new HistogramEntry(new SeriesKey(Comm.read(key, Layouts.HistKey.PROCESS),
-        key.getInt(Layouts.HistKey.PID), key.getInt(Layouts.HistKey.NR),
-        key.getLong(Layouts.HistKey.CGROUP), key.getShort(Layouts.HistKey.POOL) & 0xffff),
-        value.getLong(Layouts.HistValue.SUM_NS), value.getLong(Layouts.HistValue.SLOW), buckets);
+    return new HistogramEntry(seriesKey(key, 0), value.getLong(Layouts.HistValue.SUM_NS),
+        value.getLong(Layouts.HistValue.SLOW), buckets);
+  }
+
+  /** The series of a struct hist_key at {@code at}. */
+  static SeriesKey seriesKey(ByteBuffer b, int at) {
+    return new SeriesKey(Comm.read(b, at + Layouts.HistKey.PROCESS),
+        b.getInt(at + Layouts.HistKey.PID), b.getInt(at + Layouts.HistKey.NR),
+        b.getLong(at + Layouts.HistKey.CGROUP), b.getShort(at + Layouts.HistKey.POOL) & 0xffff);
   }
 
   /** The drain generation an entry was written under. */

@@ -49,7 +49,14 @@ public final class Layouts {
   public static final int ERR_INFLIGHT_UPDATE = 0;
   public static final int ERR_HIST_UPDATE = 1;
   public static final int ERR_EVENT_LOST = 2;
-  public static final int ERR_COUNT = 3;
+  public static final int ERR_CONTEXT_FAULT = 3;
+  public static final int ERR_COUNT = 4;
+
+  public static final int CONTEXT_NONE = 0;
+  public static final int CONTEXT_READ = 1;
+  public static final int CONTEXT_FAULT = 2;
+  public static final int TRACE_ID_LEN = 16;
+  public static final int SPAN_ID_LEN = 8;
 
   /** struct exporter_config, the whole of .rodata. */
   public static final class Config {
@@ -62,6 +69,7 @@ public final class Layouts {
     public static final int RESTART_NR = 32;
     public static final int EXECVE_NR = 36;
     public static final int EXECVEAT_NR = 40;
+    public static final int PWRITE_NR = 44;
     public static final int BOUNDS_NS = 48;
     public static final int TIMEOUT_NS = BOUNDS_NS + 8 * BOUNDS_SLOTS;
     public static final int SLOW_POLICY = TIMEOUT_NS + 8 * POLICY_SLOTS;
@@ -80,7 +88,8 @@ public final class Layouts {
     public static final int ARG0 = 16;
     public static final int REPORTED_NS = 24;
     public static final int POOL = 32;
-    public static final int SIZE = 288; // with the slot cache and more only the programs read
+    public static final int CONTEXT = 288;
+    public static final int SIZE = 296; // with the slot cache and more only the programs read
 
     private Inflight() {}
   }
@@ -127,9 +136,23 @@ public final class Layouts {
     public static final int NS_TID = 20;
     public static final int THREAD = 24;
     public static final int PROCESS = 40;
-    public static final int SIZE = 56;
+    public static final int KEY = 56;
+    public static final int CONTEXT_STATE = 96;
+    public static final int CONTEXT = 100;
+    public static final int SIZE = 128;
 
     private SlowEvent() {}
+  }
+
+  /** struct trace_context: a thread's OpenTelemetry thread context record (OTEP 4947). */
+  public static final class TraceContext {
+    public static final int TRACE_ID = 0;
+    public static final int SPAN_ID = 16;
+    public static final int VALID = 24;
+    public static final int TRACE_FLAGS = 25;
+    public static final int SIZE = 26;
+
+    private TraceContext() {}
   }
 
   /** struct scan_call: a stuck call from the in-flight scan, its stack after it. */

@@ -21,6 +21,7 @@ final class Rodata {
     b.putInt(Layouts.Config.RESTART_NR, policy.restartNr()); // -1: ~0, no syscall's number
     b.putInt(Layouts.Config.EXECVE_NR, policy.execveNr());
     b.putInt(Layouts.Config.EXECVEAT_NR, policy.execveatNr());
+    b.putInt(Layouts.Config.PWRITE_NR, policy.pwriteNr());
     long[] bounds = LatencyBuckets.kernelBoundTable();
     for (int k = 0; k < bounds.length; k++) {
       b.putLong(Layouts.Config.BOUNDS_NS + 8 * k, bounds[k]);

@@ -46,6 +46,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private final BpfMap pathQuery;
   private final MappedArray drain;
   private final BpfMap joinedJvms;
+  private final BpfMap contextCookies;
   private final BpfMap markQuery;
   private final BpfMap threadPools;
   private final BpfMap poolQuery;
@@ -82,6 +83,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     this.pathQuery = object.map("path_query", 4, Layouts.PathQuery.SIZE);
     this.drain = object.mappedArray(".data.drain", Layouts.DrainState.SIZE);
     this.joinedJvms = object.map("joined_jvms", 4, 8);
+    this.contextCookies = object.map("context_cookies", 4, 8);
     this.markQuery = object.map("mark_query", 4, Layouts.MarkQuery.SIZE);
     this.threadPools = object.map("thread_pools", 4, 4);
     this.poolQuery = object.map("pool_query", 4, Layouts.PoolQuery.SIZE);
@@ -208,6 +210,25 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   @Override
   public boolean stillJoined(int pid) {
     return joinedJvms.lookup(u32(pid)) != null;
+  }
+
+  @Override
+  public boolean allowTraceContexts(int pid, long cookie) {
+    try {
+      contextCookies.update(u32(pid != 0 ? pid : targetTgid), ByteBuffer.allocate(8)
+          .order(ByteOrder.nativeOrder()).putLong(0, cookie).array());
+      return true;
+    } catch (BpfException e) {
+      if (e.errno() == Errno.E2BIG) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public void forgetTraceContexts(int pid) {
+    contextCookies.delete(u32(pid != 0 ? pid : targetTgid));
   }
 
   /**

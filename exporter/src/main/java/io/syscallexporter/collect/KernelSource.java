@@ -56,6 +56,17 @@ public interface KernelSource {
    */
   void nameThreads(int pid, Map<Integer, Integer> poolByTid);
 
+  /**
+   * Lets the threads of process {@code pid} (0: the one agent mode measures) register their
+   * trace context records: a {@code pwrite64} whose offset is {@code cookie} names a thread's
+   * record, which the kernel then reads for its slow and stuck calls. False when the kernel
+   * has no room for another process.
+   */
+  boolean allowTraceContexts(int pid, long cookie);
+
+  /** Undoes {@link #allowTraceContexts}: records registered already are read no more. */
+  void forgetTraceContexts(int pid);
+
   /** The path of an open fd of a process, as the kernel names it, or empty when it cannot. */
   Optional<String> fdPath(int pid, int tid, long fd);
 

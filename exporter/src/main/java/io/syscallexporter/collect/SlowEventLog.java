@@ -5,6 +5,8 @@ import com.google.inject.Singleton;
 import io.syscallexporter.Log;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.syscalls.SyscallTable;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -33,13 +35,21 @@ public final class SlowEventLog implements Consumer<SlowEvent> {
   public void accept(SlowEvent e) {
     received.incrementAndGet();
     // The Java thread name may cost a look at the JVM's threads: only for lines written.
-    out.accept(() -> Log.line("warn", "slow syscall",
+    out.accept(() -> line(e));
+  }
+
+  private String line(SlowEvent e) {
+    List<Object> fields = new ArrayList<>(List.of(
         "syscall", syscalls.name(e.nr()),
         "latency_seconds", String.format(Locale.ROOT, "%.6f", e.latencyNanos() / 1e9),
         "tid", Integer.toUnsignedString(e.tid()),
         "pid", Integer.toUnsignedString(e.pid()),
         "process", e.process(),
         "thread", threads.nameOf(e.pid(), e.nsTid(), e.thread())));
+    if (e.context().present()) {
+      fields.addAll(List.of("trace_id", e.context().traceId(), "span_id", e.context().spanId()));
+    }
+    return Log.line("warn", "slow syscall", fields.toArray());
   }
 
   /** Slow events received from the kernel. */

@@ -107,6 +107,10 @@ public final class ExporterHealthCollector implements MultiCollector {
         CounterSnapshot.builder().name("syscall_exporter_slow_events_lost")
             .help("Slow events dropped in the kernel because the ring buffer was full.")
             .dataPoint(counter(Labels.EMPTY, errors[Layouts.ERR_EVENT_LOST])).build(),
+        CounterSnapshot.builder().name("syscall_exporter_trace_context_faults")
+            .help("Slow calls whose thread's trace context record could not be read (its page"
+                + " not resident): they carry no trace ids.")
+            .dataPoint(counter(Labels.EMPTY, errors[Layouts.ERR_CONTEXT_FAULT])).build(),
         CounterSnapshot.builder().name("syscall_exporter_slow_events")
             .help("Slow events received from the kernel.")
             .dataPoint(counter(Labels.EMPTY, slowLog.received())).build(),

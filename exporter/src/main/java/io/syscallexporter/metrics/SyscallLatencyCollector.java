@@ -5,6 +5,7 @@ import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot.CounterDataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Exemplars;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -15,6 +16,7 @@ import io.syscallexporter.collect.LatencyBuckets;
 import io.syscallexporter.config.ExporterConfig;
 import java.util.List;
 import java.util.function.BiConsumer;
+import java.util.function.Function;
 
 /**
  * {@code syscall_duration_seconds} and {@code syscall_slow_total}, built fresh on every scrape
@@ -25,7 +27,7 @@ public final class SyscallLatencyCollector implements MultiCollector {
   static final String SLOW = "syscall_slow";
 
   private static final int[] CLASSIC = LatencyBuckets.classicKernelBuckets();
-  private static final double[] CLASSIC_BOUNDS = classicBounds();
+  static final double[] CLASSIC_BOUNDS = classicBounds();
 
   /** Every label set's totals now: this exporter's, or a joined JVM's as the host sent them. */
   public interface Series {
@@ -33,18 +35,36 @@ public final class SyscallLatencyCollector implements MultiCollector {
   }
 
   private final Series totals;
+  private final Function<LabelSet, Exemplars> exemplars;
   private final String slowHelp;
 
   @Inject
-  public SyscallLatencyCollector(HistogramTotals totals, ExporterConfig config) {
+  public SyscallLatencyCollector(HistogramTotals totals, ExporterConfig config,
+      TraceExemplars exemplars) {
     this(totals::forEach, "the slow threshold (" + config.slowThreshold().toNanos() / 1e9
-        + " s)");
+        + " s)", exemplars::of);
   }
 
   /** {@code threshold}: which slow threshold the slow counter counts against, for its help. */
   public SyscallLatencyCollector(Series totals, String threshold) {
+    this(totals, threshold, labels -> Exemplars.EMPTY);
+  }
+
+  /** {@code exemplars}: each series' exemplars. */
+  public SyscallLatencyCollector(Series totals, String threshold,
+      Function<LabelSet, Exemplars> exemplars) {
     this.totals = totals;
+    this.exemplars = exemplars;
     this.slowHelp = "Completed syscalls that took at least " + threshold + ".";
+  }
+
+  /** The classic bucket (index into the bounds) a latency falls in, as the writers see it. */
+  static int classicBucketOf(double seconds) {
+    int j = 0;
+    while (seconds > CLASSIC_BOUNDS[j]) {
+      j++;
+    }
+    return j;
   }
 
   private static double[] classicBounds() {
@@ -63,7 +83,7 @@ public final class SyscallLatencyCollector implements MultiCollector {
         .help("Latency of completed syscalls, from entry to return, by syscall and process.");
     CounterSnapshot.Builder slow = CounterSnapshot.builder().name(SLOW).help(slowHelp);
     totals.forEach((labels, t) -> {
-      duration.dataPoint(histogram(labels, t));
+      duration.dataPoint(histogram(labels, t, exemplars.apply(labels)));
       slow.dataPoint(CounterDataPointSnapshot.builder().labels(labels.labels()).value(t.slow())
           .build());
     });
@@ -75,7 +95,8 @@ public final class SyscallLatencyCollector implements MultiCollector {
     return List.of(DURATION, SLOW);
   }
 
-  private static HistogramDataPointSnapshot histogram(LabelSet labels, Totals t) {
+  private static HistogramDataPointSnapshot histogram(LabelSet labels, Totals t,
+      Exemplars exemplars) {
     // ClassicHistogramBuckets takes the count of each bucket, not the cumulative count.
     long[] classic = new long[CLASSIC_BOUNDS.length];
     int j = 0;
@@ -99,6 +120,7 @@ public final class SyscallLatencyCollector implements MultiCollector {
         .nativeZeroCount(t.bucket(0))
         .nativeBucketsForPositiveValues(positive.build())
         .sum(t.sumNanos() / 1e9)
+        .exemplars(exemplars)
         .build();
   }
 }

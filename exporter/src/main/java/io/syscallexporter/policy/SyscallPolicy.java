@@ -43,10 +43,11 @@ public final class SyscallPolicy {
   /**
    * The per-syscall tables the BPF programs index by syscall number (Layouts.COUNT_*), and the
    * numbers of {@code restart_syscall} (-1: none), which follows the policy of the call it
-   * resumes, and of {@code execve} and {@code execveat}, after which a joined JVM is no more.
+   * resumes, of {@code execve} and {@code execveat}, after which a joined JVM is no more, and
+   * of {@code pwrite64}, by which a thread registers its trace context record.
    */
   public record KernelTables(byte[] slow, long[] timeoutNanos, byte[] timeout, byte[] fdArg,
-      long defaultTimeoutNanos, int restartNr, int execveNr, int execveatNr) {}
+      long defaultTimeoutNanos, int restartNr, int execveNr, int execveatNr, int pwriteNr) {}
 
   public SyscallPolicy(Duration defaultTimeout, Map<String, Duration> timeouts,
       Set<String> timeoutExclude, Set<String> slowInclude, Set<String> slowExclude,
@@ -99,7 +100,8 @@ public final class SyscallPolicy {
     int n = Layouts.POLICY_SLOTS;
     KernelTables t = new KernelTables(new byte[n], new long[n], new byte[n], new byte[n],
         defaultTimeout.toNanos(), syscalls.number(RESTART_SYSCALL).orElse(-1),
-        syscalls.number("execve").orElse(-1), syscalls.number("execveat").orElse(-1));
+        syscalls.number("execve").orElse(-1), syscalls.number("execveat").orElse(-1),
+        syscalls.number("pwrite64").orElse(-1));
     for (int nr = 0; nr < n; nr++) {
       String name = syscalls.name(nr);
       Timeout timeout = timeout(name);

@@ -27,7 +27,7 @@ public final class FakeKernel implements KernelSource {
   /** Whether the kernel can find calls that began before the programs saw them. */
   public boolean seeding = true;
   public int fdPathLookups;
-  public final long[] errors = new long[3];
+  public final long[] errors = new long[4];
   /** Processes joined, and how many may join. */
   public final Set<Integer> joined = new HashSet<>();
   public int maxJoined = 256;
@@ -50,6 +50,23 @@ public final class FakeKernel implements KernelSource {
   @Override
   public boolean stillJoined(int pid) {
     return joined.contains(pid);
+  }
+
+  /** Cookies of the processes allowed to register trace context records, by pid. */
+  public final Map<Integer, Long> contextCookies = new HashMap<>();
+
+  @Override
+  public boolean allowTraceContexts(int pid, long cookie) {
+    if (!contextCookies.containsKey(pid) && contextCookies.size() > maxJoined) {
+      return false;
+    }
+    contextCookies.put(pid, cookie);
+    return true;
+  }
+
+  @Override
+  public void forgetTraceContexts(int pid) {
+    contextCookies.remove(pid);
   }
 
   /** Pool ids the exporter gave threads, by process and tid. */

@@ -16,7 +16,16 @@ class SlowEventLogTest {
       ThreadNames.HOST, new RateLimitedLog(2, clock::get, lines::add));
 
   private static SlowEvent event(String thread) {
-    return new SlowEvent(3_000_123_456L, 12, 12, 10, 74, thread, "db");
+    return new SlowEvent(3_000_123_456L, 12, 12, 10, 74, thread, "db", new SeriesKey("db", 0, 74),
+        TraceContext.NONE);
+  }
+
+  @Test
+  void aCallMadeInASpanCarriesItsIds() {
+    log.accept(new SlowEvent(3_000_123_456L, 12, 12, 10, 74, "w", "db", new SeriesKey("db", 0, 74),
+        new TraceContext("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", false)));
+    assertThat(lines.get(0)).endsWith(" thread=w trace_id=4bf92f3577b34da6a3ce929d0e0e4736"
+        + " span_id=00f067aa0ba902b7");
   }
 
   @Test

@@ -114,6 +114,21 @@ final class JavaService implements AutoCloseable {
     return launch(cmd);
   }
 
+  /**
+   * src/test/resources/traced/TracedService.java under the OpenTelemetry Java agent (spans
+   * exported nowhere) and our agent, given to the OpenTelemetry agent as its extension too.
+   */
+  static JavaService startTraced(String agentFlags) throws Exception {
+    String deps = System.getProperty("traced.deps", "target/traced-deps");
+    return launch(List.of(ProcessHandle.current().info().command().orElse("java"),
+        "-javaagent:" + deps + "/opentelemetry-javaagent.jar",
+        "-javaagent:" + ExporterProcess.JAR + "=" + agentFlags,
+        "-Dotel.javaagent.extensions=" + ExporterProcess.JAR,
+        "-Dotel.traces.exporter=none", "-Dotel.metrics.exporter=none",
+        "-Dotel.logs.exporter=none", "-cp", deps + "/*",
+        Path.of("src/test/resources/traced/TracedService.java").toAbsolutePath().toString()));
+  }
+
   private static JavaService launch(List<String> cmd) throws Exception {
     Path err = Files.createTempFile("service", ".err");
     err.toFile().setReadable(true, false);
@@ -209,9 +224,13 @@ final class JavaService implements AutoCloseable {
   }
 
   String get(int port, String path) throws IOException, InterruptedException {
+    return get(port, path, "*/*");
+  }
+
+  String get(int port, String path, String accept) throws IOException, InterruptedException {
     HttpResponse<String> r = http.send(HttpRequest.newBuilder(
-        URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(30)).build(),
-        HttpResponse.BodyHandlers.ofString());
+        URI.create("http://127.0.0.1:" + port + path)).header("Accept", accept)
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(r.statusCode()).as(path).isEqualTo(200);
     return r.body();
   }

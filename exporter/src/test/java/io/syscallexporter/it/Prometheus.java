@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -83,6 +84,32 @@ final class Prometheus {
   /** The same, for a target that serves its metrics at {@code metricsPath}. */
   static void assertPanelsHaveData(Path dashboard, int port, String metricsPath, Path work)
       throws Exception {
+    try (Server prom = scraping(port, metricsPath, work)) {
+      assertQueriesHaveData(prom.url(), dashboard, Map.of(
+          "$job", "syscall_exporter", "$instance", "127.0.0.1:" + port, "$process", ".*",
+          "$thread", ".*", "$syscall", ".*"), 60);
+    }
+  }
+
+  /** A real Prometheus, ready, that scrapes one target every second; closing kills it. */
+  record Server(Process process, String url) implements AutoCloseable {
+    /** GETs {@code path} (with its query) of the HTTP API; the body. */
+    String get(String path) throws Exception {
+      HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url + path))
+          .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(r.statusCode()).as(path + ": " + r.body()).isEqualTo(200);
+      return r.body();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  /** {@code flags}: more of Prometheus' own, e.g. {@code --enable-feature=exemplar-storage}. */
+  static Server scraping(int port, String metricsPath, Path work, String... flags)
+      throws Exception {
     int promPort = ExporterProcess.freePort();
     Path config = work.resolve("prometheus.yml");
     Files.writeString(config, """
@@ -92,18 +119,19 @@ final class Prometheus {
             metrics_path: '%s'
             static_configs: [{targets: ['127.0.0.1:%d']}]
         """.formatted(metricsPath, port));
-    Process prom = new ProcessBuilder("prometheus", "--config.file=" + config,
+    List<String> cmd = new ArrayList<>(List.of("prometheus", "--config.file=" + config,
         "--storage.tsdb.path=" + work.resolve("tsdb"),
-        "--web.listen-address=127.0.0.1:" + promPort).redirectErrorStream(true)
+        "--web.listen-address=127.0.0.1:" + promPort));
+    cmd.addAll(List.of(flags));
+    Process prom = new ProcessBuilder(cmd).redirectErrorStream(true)
         .redirectOutput(work.resolve("prometheus.log").toFile()).start();
-    String url = "http://127.0.0.1:" + promPort;
+    Server server = new Server(prom, "http://127.0.0.1:" + promPort);
     try {
-      awaitReady(url);
-      assertQueriesHaveData(url, dashboard, Map.of(
-          "$job", "syscall_exporter", "$instance", "127.0.0.1:" + port, "$process", ".*",
-          "$thread", ".*", "$syscall", ".*"), 60);
-    } finally {
-      prom.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      awaitReady(server.url());
+    } catch (Exception | AssertionError e) {
+      server.close();
+      throw e;
     }
+    return server;
   }
 }

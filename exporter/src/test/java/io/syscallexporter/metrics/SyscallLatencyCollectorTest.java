@@ -2,11 +2,15 @@ package io.syscallexporter.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.syscallexporter.collect.FakeKernel;
+import io.syscallexporter.collect.SeriesKey;
+import io.syscallexporter.collect.SlowEvent;
+import io.syscallexporter.collect.TraceContext;
 import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.syscalls.SyscallTable;
@@ -16,12 +20,15 @@ import org.junit.jupiter.api.Test;
 
 class SyscallLatencyCollectorTest {
   private final FakeKernel kernel = new FakeKernel();
+  private LabelBudget budget;
+  private TraceExemplars exemplars;
 
   private SyscallLatencyCollector collector(String... flags) throws Exception {
     var config = Flags.parse(flags);
-    return new SyscallLatencyCollector(new HistogramTotals(kernel,
-        new LabelBudget(SyscallTable.forArch("x86_64"), config, null, ThreadNames.HOST), config),
-        config);
+    budget = new LabelBudget(SyscallTable.forArch("x86_64"), config, null, ThreadNames.HOST);
+    exemplars = new TraceExemplars(budget, config);
+    return new SyscallLatencyCollector(new HistogramTotals(kernel, budget, config), config,
+        exemplars);
   }
 
   @Test
@@ -62,5 +69,32 @@ class SyscallLatencyCollectorTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     PrometheusTextFormatWriter.create().write(out, snapshots);
     return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private static SlowEvent slow(long nanos, String traceId, boolean sampled) {
+    return new SlowEvent(nanos, 7, 7, 7, 74, "w", "app", new SeriesKey("app", 0, 74),
+        new TraceContext(traceId, "00f067aa0ba902b7", sampled));
+  }
+
+  @Test
+  void slowCallsInSampledTracesAreExemplarsOfTheirBucket() throws Exception {
+    kernel.histograms.add(FakeKernel.entry("app", 74, 300_000_000L, 3)); // 3 x 300 ms fsync
+    SyscallLatencyCollector collector = collector();
+    String first = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String latest = "0af7651916cd43dd8448eb211c80319c";
+    exemplars.accept(slow(300_000_000L, first, true));
+    exemplars.accept(slow(290_000_000L, latest, true)); // the same bucket: the latest stays
+    exemplars.accept(slow(310_000_000L, "11111111111111111111111111111111", false)); // unsampled
+    exemplars.accept(new SlowEvent(300_000_000L, 7, 7, 7, 74, "w", "app",
+        new SeriesKey("app", 0, 74), TraceContext.NONE)); // outside any span
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new OpenMetricsTextFormatWriter(false, false).write(out, collector.collect());
+    String text = out.toString(StandardCharsets.UTF_8);
+    assertThat(text).containsPattern("syscall_duration_seconds_bucket\\{process=\"app\","
+        + "syscall=\"fsync\",le=\"1.0\"} 3 # \\{span_id=\"00f067aa0ba902b7\",trace_id=\""
+        + latest + "\"} 0.29 \\d+\\.\\d+");
+    assertThat(text).doesNotContain(first).doesNotContain("1111111111");
+    assertThat(text.lines().filter(l -> l.contains(" # {"))).hasSize(1);
   }
 }

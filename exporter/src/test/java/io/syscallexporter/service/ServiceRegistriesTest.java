@@ -16,6 +16,7 @@ import io.syscallexporter.config.Flags;
 import io.syscallexporter.metrics.HistogramTotals;
 import io.syscallexporter.metrics.LabelBudget;
 import io.syscallexporter.metrics.SyscallLatencyCollector;
+import io.syscallexporter.metrics.TraceExemplars;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.io.ByteArrayOutputStream;
 import java.io.StringWriter;
@@ -32,9 +33,10 @@ class ServiceRegistriesTest {
 
   ServiceRegistriesTest() throws Exception {
     var config = Flags.parse();
-    SyscallLatencyCollector ours = new SyscallLatencyCollector(new HistogramTotals(kernel,
-        new LabelBudget(SyscallTable.forArch("x86_64"), config, null, ThreadNames.HOST), config),
-        config);
+    LabelBudget budget =
+        new LabelBudget(SyscallTable.forArch("x86_64"), config, null, ThreadNames.HOST);
+    SyscallLatencyCollector ours = new SyscallLatencyCollector(
+        new HistogramTotals(kernel, budget, config), config, new TraceExemplars(budget, config));
     registries = new ServiceRegistries(ours::collect);
   }
 

@@ -17,6 +17,7 @@ import io.syscallexporter.config.Flags;
 import io.syscallexporter.metrics.HistogramTotals;
 import io.syscallexporter.metrics.LabelBudget;
 import io.syscallexporter.metrics.SyscallLatencyCollector;
+import io.syscallexporter.metrics.TraceExemplars;
 import io.syscallexporter.process.KernelSymbols;
 import io.syscallexporter.process.ProcFs;
 import io.syscallexporter.service.PortableFamilies;
@@ -71,11 +72,12 @@ public class ScrapeAndScanBenchmark {
     }
     ExporterConfig config = Flags.parse();
     SyscallTable syscalls = SyscallTable.forArch("x86_64");
-    HistogramTotals totals = new HistogramTotals(kernel,
-        new LabelBudget(syscalls, config, null, ThreadNames.HOST), config);
+    LabelBudget budget = new LabelBudget(syscalls, config, null, ThreadNames.HOST);
+    HistogramTotals totals = new HistogramTotals(kernel, budget, config);
     totals.drain(); // the steady state: running totals, little in the kernel since
     registry = new PrometheusRegistry();
-    registry.register(new SyscallLatencyCollector(totals, config));
+    registry.register(new SyscallLatencyCollector(totals, config,
+        new TraceExemplars(budget, config)));
     scanner = new TimeoutScanner(kernel, syscalls, new ProcFs(), new KernelSymbols(),
         ThreadNames.HOST, config);
     List<Map<String, Object>> snapshot = PortableFamilies.of(registry.scrape());

@@ -1,0 +1,96 @@
+package io.syscallexporter.metrics;
+
+import com.google.inject.Inject;
+import com.google.inject.Singleton;
+import io.prometheus.metrics.model.snapshots.Exemplar;
+import io.prometheus.metrics.model.snapshots.Exemplars;
+import io.syscallexporter.collect.SlowEvent;
+import io.syscallexporter.collect.TraceContext;
+import io.syscallexporter.config.ExporterConfig;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+
+/**
+ * The exemplars of {@code syscall_duration_seconds}: for each series and classic bucket, the
+ * latest slow call made inside a sampled trace, with its trace and span ids and when it was
+ * seen. The kernel reads a thread's trace context on the slow path only, so buckets below the
+ * slow threshold have none. Held for as many series as {@code --labels.limit}, the least
+ * recently updated dropped first.
+ */
+@Singleton
+public final class TraceExemplars implements Consumer<SlowEvent> {
+  private final LabelBudget budget;
+  private final LongSupplier monotonicNanos;
+  private final LongSupplier wallMillis;
+  private final int limit;
+  private final Map<LabelSet, Exemplar[]> latest;
+
+  @Inject
+  public TraceExemplars(LabelBudget budget, ExporterConfig config) {
+    this(budget, config.labelLimit(), System::nanoTime, System::currentTimeMillis);
+  }
+
+  public TraceExemplars(LabelBudget budget, int limit, LongSupplier monotonicNanos,
+      LongSupplier wallMillis) {
+    this.budget = budget;
+    this.limit = limit;
+    this.monotonicNanos = monotonicNanos;
+    this.wallMillis = wallMillis;
+    this.latest = new LinkedHashMap<>(16, 0.75f, false) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<LabelSet, Exemplar[]> eldest) {
+        return size() > TraceExemplars.this.limit;
+      }
+    };
+  }
+
+  @Override
+  public void accept(SlowEvent e) {
+    TraceContext context = e.context();
+    if (!context.present() || !context.sampled()) {
+      return;
+    }
+    // The labels the kernel's series is exported under: the call was counted there.
+    LabelSet labels = budget.labelsFor(e.key(), monotonicNanos.getAsLong());
+    double seconds = e.latencyNanos() / 1e9;
+    Exemplar exemplar = Exemplar.builder().value(seconds).traceId(context.traceId())
+        .spanId(context.spanId()).timestampMillis(wallMillis.getAsLong()).build();
+    synchronized (latest) {
+      // Removed and put back: the map's order is that of the latest update.
+      Exemplar[] byBucket = latest.remove(labels);
+      if (byBucket == null) {
+        byBucket = new Exemplar[SyscallLatencyCollector.CLASSIC_BOUNDS.length];
+      }
+      byBucket[SyscallLatencyCollector.classicBucketOf(seconds)] = exemplar;
+      latest.put(labels, byBucket);
+    }
+  }
+
+  /** A series' exemplars, at most one per classic bucket. */
+  public Exemplars of(LabelSet labels) {
+    Exemplar[] byBucket;
+    synchronized (latest) {
+      byBucket = latest.get(labels);
+      if (byBucket == null) {
+        return Exemplars.EMPTY;
+      }
+      byBucket = byBucket.clone();
+    }
+    List<Exemplar> list = new ArrayList<>();
+    Arrays.stream(byBucket).filter(Objects::nonNull).forEach(list::add);
+    return Exemplars.of(list);
+  }
+
+  /** Series with exemplars held now. */
+  public int held() {
+    synchronized (latest) {
+      return latest.size();
+    }
+  }
+}

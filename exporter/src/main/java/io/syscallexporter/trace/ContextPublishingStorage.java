@@ -1,0 +1,69 @@
+package io.syscallexporter.trace;
+
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.context.Context;
+import io.opentelemetry.context.ContextStorage;
+import io.opentelemetry.context.Scope;
+
+/**
+ * An OpenTelemetry context storage that publishes, in the thread's {@link ThreadContextRecord},
+ * the span current on each thread: set when a context is attached, put back to the outer one
+ * when its scope closes. Every span the tracer makes current goes through here, its own
+ * instrumentation's and the application's alike.
+ */
+public final class ContextPublishingStorage implements ContextStorage {
+  private final ContextStorage delegate;
+
+  private ContextPublishingStorage(ContextStorage delegate) {
+    this.delegate = delegate;
+  }
+
+  /**
+   * Wraps OpenTelemetry's context storage: takes effect only before the storage is first used
+   * ({@link ContextStorage#addWrapper}), hence from a static initialiser that the tracer runs
+   * while it starts ({@link TraceContextExtension}). False when it came too late.
+   */
+  public static boolean install() {
+    try {
+      ContextStorage.addWrapper(ContextPublishingStorage::new);
+      return true;
+    } catch (RuntimeException | LinkageError e) {
+      return false;
+    }
+  }
+
+  @Override
+  public Scope attach(Context toAttach) {
+    Scope scope = delegate.attach(toAttach);
+    ThreadContextRecord record = ThreadContextRecord.current();
+    if (record == null) {
+      return scope;
+    }
+    publish(record, toAttach);
+    return () -> {
+      scope.close();
+      publish(record, delegate.current());
+    };
+  }
+
+  @Override
+  public Context current() {
+    return delegate.current();
+  }
+
+  @Override
+  public Context root() {
+    return delegate.root();
+  }
+
+  private static void publish(ThreadContextRecord record, Context context) {
+    SpanContext span = context == null ? SpanContext.getInvalid()
+        : Span.fromContext(context).getSpanContext();
+    if (span.isValid()) {
+      record.publish(span.getTraceId(), span.getSpanId(), span.getTraceFlags().asByte());
+    } else {
+      record.clear();
+    }
+  }
+}
