@@ -181,6 +181,14 @@ struct {
 	__type(value, struct path_query);
 } path_query SEC(".maps");
 
+/* The stuck call whose trace context stuck_context should read. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct context_query);
+} context_query SEC(".maps");
+
 /* Too big for the stack; in .bss, never written, so .rodata stays the config. */
 static struct hist_value zero_value;
 
@@ -885,7 +893,7 @@ int scan_inflight(struct bpf_iter__task *ctx)
 	__builtin_memcpy(c->process, task->group_leader->comm, sizeof(c->process));
 	c->ns_tid = tid_in_own_namespace(task);
 	c->pool = e->pool;
-	c->flags = seeded ? CALL_BEGAN_BEFORE : 0;
+	c->flags = (seeded ? CALL_BEGAN_BEFORE : 0) | (e->context ? CALL_HAS_CONTEXT : 0);
 	c->resumes = nr == cfg.restart_nr ? e->resumes : 0;
 	/* The same id bpf_get_current_cgroup_id gives sys_exit: the task's cgroup v2 directory. */
 	c->cgroup = cfg.per_cgroup ? BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id) : 0;
@@ -901,6 +909,40 @@ int scan_inflight(struct bpf_iter__task *ctx)
 		depth = STACK_DEPTH;
 	c->stack_depth = depth;
 	bpf_seq_write(seq, c, offsetof(struct scan_call, stack) + depth * sizeof(c->stack[0]));
+	return 0;
+}
+
+/*
+ * The trace context record of one stuck call's thread (context_query), read
+ * from that thread's process: user space runs this once per stuck call whose
+ * thread registered one. Sleepable, as reading another process's memory may
+ * fault pages in or wait for its mmap lock: user space runs it on a thread of
+ * its own and gives up waiting after a moment, so a process whose memory
+ * cannot be read holds up only this, never the scan.
+ */
+SEC("iter.s/task")
+int stuck_context(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct trace_context record = {};
+	__u32 zero = 0;
+
+	if (!task)
+		return 0;
+	struct context_query *q = bpf_map_lookup_elem(&context_query, &zero);
+	if (!q || task->tgid != q->tgid || task->pid != q->tid)
+		return 0;
+	struct inflight *e = bpf_task_storage_get(&inflight, task, 0, 0);
+	if (!e || !e->context || (e->start_ns & ~START_SEEDED) != q->start_ns)
+		return 0;
+	if (bpf_copy_from_user_task(&record, sizeof(record), (void *)e->context, task, 0)) {
+		count_error(ERR_CONTEXT_FAULT);
+		return 0;
+	}
+	/* Still in the same call: its thread has not returned and written the record since. */
+	if ((e->start_ns & ~START_SEEDED) != q->start_ns)
+		return 0;
+	bpf_seq_write(ctx->meta->seq, &record, sizeof(record));
 	return 0;
 }
 

@@ -273,6 +273,7 @@ enum scan_record_type {
 /* scan_call.flags */
 enum scan_call_flag {
 	CALL_BEGAN_BEFORE = 1, /* seeded: began before the programs saw it; start_ns is a lower bound */
+	CALL_HAS_CONTEXT = 2,  /* its thread registered a trace context record (stuck_context) */
 };
 
 /* scan_summary.flags */
@@ -343,6 +344,13 @@ struct mark_query {
 /* Which process name_threads walks: set by user space before each run. */
 struct pool_query {
 	unsigned int tgid; /* in the initial pid namespace */
+};
+
+/* Whose trace context stuck_context reads: set by user space before each run. */
+struct context_query {
+	unsigned int tgid; /* in the initial pid namespace */
+	unsigned int tid;  /* in the initial pid namespace */
+	unsigned long long start_ns; /* the stuck call's start, as the scan reported it */
 };
 
 struct path_query {

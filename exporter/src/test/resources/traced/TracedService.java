@@ -2,6 +2,7 @@ import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Scope;
+import io.prometheus.metrics.exporter.httpserver.HTTPServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -10,11 +11,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 
 /**
  * A service traced by the OpenTelemetry Java agent, whose requests make slow calls: each
- * command runs on a thread of its own, inside a span of its own unless told "untraced", and
- * prints the span's ids before the call.
+ * command runs inside a span of its own unless told "untraced", and prints the span's ids
+ * before the call. Reads and fsyncs run one after another on one thread, "request-1", as a
+ * worker pool's thread serves request after request; each hang on a thread of its own,
+ * "hang-N", which stays. With {@code -Dtraced.http-port=N} (0: any), it serves its own metrics
+ * with client_java's HTTPServer.
  *
  * <pre>
  *   read PATH [untraced]      reads 1 byte of PATH (slow on a slow file system)
@@ -26,10 +32,22 @@ public final class TracedService {
   private static final Tracer TRACER = GlobalOpenTelemetry.getTracer("traced-service");
 
   public static void main(String[] args) throws Exception {
-    System.out.println("service ready");
+    ExecutorService worker = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "request-1");
+      t.setDaemon(true);
+      return t;
+    });
+    String http = "none";
+    if (System.getProperty("traced.http-port") != null) {
+      // The service's own metrics endpoint: client_java's server on its default registry.
+      http = Integer.toString(HTTPServer.builder()
+          .port(Integer.parseInt(System.getProperty("traced.http-port"))).buildAndStart()
+          .getPort());
+    }
+    System.out.println("service ready http=" + http);
     BufferedReader in = new BufferedReader(new InputStreamReader(System.in));
     String line;
-    int requests = 0;
+    int hangs = 0;
     while ((line = in.readLine()) != null) {
       String[] cmd = line.trim().split(" ");
       boolean traced = !cmd[cmd.length - 1].equals("untraced");
@@ -45,7 +63,7 @@ public final class TracedService {
       }
       CountDownLatch started = new CountDownLatch(1);
       CountDownLatch done = new CountDownLatch(1);
-      Thread t = new Thread(() -> {
+      Runnable request = () -> {
         if (!traced) {
           System.out.println(cmd[0] + " started untraced");
           started.countDown();
@@ -63,9 +81,14 @@ public final class TracedService {
           }
         }
         done.countDown();
-      }, "request-" + ++requests);
-      t.setDaemon(true);
-      t.start();
+      };
+      if (cmd[0].equals("hang")) {
+        Thread t = new Thread(request, "hang-" + ++hangs);
+        t.setDaemon(true);
+        t.start();
+      } else {
+        worker.execute(request);
+      }
       started.await();
       if (!cmd[0].equals("hang")) {
         done.await();

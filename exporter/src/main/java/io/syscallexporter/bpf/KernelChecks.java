@@ -15,6 +15,8 @@ public final class KernelChecks {
   static final int[] MIN_KERNEL = {5, 11};
   /** The oldest kernel the tests boot (scripts/kernel-matrix.sh); older ones get a warning. */
   static final int[] TESTED_KERNEL = {6, 1};
+  /** Sleepable task iterators and bpf_copy_from_user_task arrived in 5.18. */
+  static final int[] COPY_FROM_USER_TASK = {5, 18};
   private static final Pattern RELEASE = Pattern.compile("^(\\d+)\\.(\\d+)");
 
   private KernelChecks() {}
@@ -36,6 +38,14 @@ public final class KernelChecks {
           + " kernel built with CONFIG_DEBUG_INFO_BTF=y (most distributions since 2020 are)", 0);
     }
     Capabilities.requireBpf();
+  }
+
+  /**
+   * Whether this kernel has what stuck_context needs (sleepable iterators and
+   * bpf_copy_from_user_task, Linux 5.18); true when the release cannot be read.
+   */
+  static boolean readsOtherProcessesMemory() {
+    return !olderThan(readOsRelease(), COPY_FROM_USER_TASK);
   }
 
   private static String readOsRelease() {

@@ -32,6 +32,7 @@ public final class Layouts {
   public static final int SCAN_CALL = 1;
   public static final int SCAN_SUMMARY = 2;
   public static final int CALL_BEGAN_BEFORE = 1;
+  public static final int CALL_HAS_CONTEXT = 2;
   public static final int SUMMARY_NO_SEEDING = 1;
   public static final int STACK_DEPTH = 32;
   public static final int PATH_LEN = 4096;
@@ -142,6 +143,16 @@ public final class Layouts {
     public static final int SIZE = 128;
 
     private SlowEvent() {}
+  }
+
+  /** struct context_query: which stuck call's trace context stuck_context reads. */
+  public static final class ContextQuery {
+    public static final int TGID = 0;
+    public static final int TID = 4;
+    public static final int START_NS = 8;
+    public static final int SIZE = 16;
+
+    private ContextQuery() {}
   }
 
   /** struct trace_context: a thread's OpenTelemetry thread context record (OTEP 4947). */

@@ -41,7 +41,8 @@ final class ScanRecords {
           Comm.read(c, Layouts.ScanCall.THREAD), Comm.read(c, Layouts.ScanCall.PROCESS),
           c.getLong(Layouts.ScanCall.CGROUP), c.getInt(Layouts.ScanCall.POOL), stack,
           (c.getInt(Layouts.ScanCall.FLAGS) & Layouts.CALL_BEGAN_BEFORE) != 0,
-          c.getInt(Layouts.ScanCall.RESUMES) - 1));
+          c.getInt(Layouts.ScanCall.RESUMES) - 1,
+          (c.getInt(Layouts.ScanCall.FLAGS) & Layouts.CALL_HAS_CONTEXT) != 0));
       at += Layouts.ScanCall.STACK + 8 * depth;
     }
     return new InflightScan(stuck, inSyscall, seeding);

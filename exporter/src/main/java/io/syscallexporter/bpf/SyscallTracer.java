@@ -3,7 +3,9 @@ package io.syscallexporter.bpf;
 import io.syscallexporter.collect.HistogramEntry;
 import io.syscallexporter.collect.InflightScan;
 import io.syscallexporter.collect.KernelSource;
+import io.syscallexporter.Threads;
 import io.syscallexporter.collect.SlowEvent;
+import io.syscallexporter.collect.TraceContext;
 import io.syscallexporter.policy.SyscallPolicy;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
@@ -13,6 +15,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -34,6 +42,8 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   static final int AGENT_HIST_ENTRIES = 2048;
   /** The label sets' index, their slots and the free slots: sized alike. */
   static final List<String> HIST_MAPS = List.of("hist", "hist_values", "hist_free");
+  /** How long a scan waits for a stuck thread's trace context before going on without it. */
+  static final Duration CONTEXT_READ_WAIT = Duration.ofMillis(200);
 
   private final BpfObject object;
   /** The process the programs measure (agent mode), in the initial pid namespace; 0: all. */
@@ -47,6 +57,14 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
   private final MappedArray drain;
   private final BpfMap joinedJvms;
   private final BpfMap contextCookies;
+  private final BpfMap contextQuery;
+  /** stuck_context is loaded: the kernel can read another process's memory (5.18+). */
+  private final boolean readsContexts;
+  /** Where stuck_context runs, so that a read that cannot finish holds up only itself. */
+  private final ExecutorService contextReader =
+      Executors.newSingleThreadExecutor(Threads.factory("context"));
+  /** The last read started; while it runs, no other starts. */
+  private Future<TraceContext> contextRead;
   private final BpfMap markQuery;
   private final BpfMap threadPools;
   private final BpfMap poolQuery;
@@ -72,8 +90,9 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     }
   }
 
-  private SyscallTracer(BpfObject object, int targetTgid) {
+  private SyscallTracer(BpfObject object, int targetTgid, boolean readsContexts) {
     this.object = object;
+    this.readsContexts = readsContexts;
     this.targetTgid = targetTgid;
     this.initialPidNamespace = PidNamespace.isInitial();
     this.hist = object.map("hist", Layouts.HistKey.SIZE, 4);
@@ -84,6 +103,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     this.drain = object.mappedArray(".data.drain", Layouts.DrainState.SIZE);
     this.joinedJvms = object.map("joined_jvms", 4, 8);
     this.contextCookies = object.map("context_cookies", 4, 8);
+    this.contextQuery = object.map("context_query", 4, Layouts.ContextQuery.SIZE);
     this.markQuery = object.map("mark_query", 4, Layouts.MarkQuery.SIZE);
     this.threadPools = object.map("thread_pools", 4, 4);
     this.poolQuery = object.map("pool_query", 4, Layouts.PoolQuery.SIZE);
@@ -109,8 +129,12 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
       if (settings.targetTgid() != 0) {
         object.skip("mark_jvm"); // JVMs join a host exporter, not an agent
       }
+      boolean readsContexts = KernelChecks.readsOtherProcessesMemory();
+      if (!readsContexts) {
+        object.skip("stuck_context"); // stuck calls carry no trace context there
+      }
       object.load();
-      SyscallTracer tracer = new SyscallTracer(object, settings.targetTgid());
+      SyscallTracer tracer = new SyscallTracer(object, settings.targetTgid(), readsContexts);
       PROGRAMS.forEach(object::attach);
       return tracer;
     } catch (RuntimeException e) {
@@ -231,6 +255,38 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
     contextCookies.delete(u32(pid != 0 ? pid : targetTgid));
   }
 
+  @Override
+  public TraceContext traceContext(int pid, int tid, long startNanos) {
+    if (!readsContexts) {
+      return TraceContext.NONE;
+    }
+    Future<TraceContext> read;
+    synchronized (contextReader) {
+      if (contextRead != null && !contextRead.isDone()) {
+        return TraceContext.NONE; // one is still waiting for its process's memory
+      }
+      read = contextReader.submit(() -> readContext(pid, tid, startNanos));
+      contextRead = read;
+    }
+    try {
+      return read.get(CONTEXT_READ_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      return TraceContext.NONE;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return TraceContext.NONE;
+    }
+  }
+
+  private TraceContext readContext(int pid, int tid, long startNanos) {
+    ByteBuffer record = runFor(pid, "stuck_context", contextQuery,
+        ByteBuffer.allocate(Layouts.ContextQuery.SIZE).order(ByteOrder.nativeOrder())
+            .putInt(Layouts.ContextQuery.TGID, pid).putInt(Layouts.ContextQuery.TID, tid)
+            .putLong(Layouts.ContextQuery.START_NS, startNanos).array());
+    return record.remaining() < Layouts.TraceContext.SIZE ? TraceContext.NONE
+        : SlowEventRecords.traceContext(record, record.position());
+  }
+
   /**
    * Fills thread_pools with one run's worth and walks the process's threads with name_threads,
    * then empties it: the map only ever holds the run in progress.
@@ -337,6 +393,7 @@ public final class SyscallTracer implements KernelSource, AutoCloseable {
 
   @Override
   public void close() {
+    contextReader.shutdownNow();
     object.close();
   }
 }

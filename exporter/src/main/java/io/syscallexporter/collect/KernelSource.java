@@ -67,6 +67,13 @@ public interface KernelSource {
   /** Undoes {@link #allowTraceContexts}: records registered already are read no more. */
   void forgetTraceContexts(int pid);
 
+  /**
+   * The trace context a stuck call's thread published ({@link StuckCall#hasContext}), read
+   * from its process's memory: NONE when it published none, the call has returned, or the
+   * read did not finish within a moment (a process whose memory cannot be read now).
+   */
+  TraceContext traceContext(int pid, int tid, long startNanos);
+
   /** The path of an open fd of a process, as the kernel names it, or empty when it cannot. */
   Optional<String> fdPath(int pid, int tid, long fd);
 

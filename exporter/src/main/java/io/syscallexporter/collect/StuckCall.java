@@ -11,8 +11,9 @@ package io.syscallexporter.collect;
  * began before the programs could see it (before the exporter started, or attached), so
  * {@code startNanos} is a lower bound of its age: the last time its thread ran. {@code resumes}
  * is, for a {@code restart_syscall}, the number of the call it resumes, -1 otherwise or when
- * unknown.
+ * unknown. {@code hasContext}: its thread registered a trace context record, which
+ * {@link KernelSource#traceContext} can read.
  */
 public record StuckCall(int tid, int nsTid, int pid, int nr, long startNanos, long arg0,
     FdKind fdKind, String thread, String process, long cgroup, int pool, long[] kernelStack,
-    boolean beganBefore, int resumes) {}
+    boolean beganBefore, int resumes, boolean hasContext) {}

@@ -11,11 +11,13 @@ import java.util.List;
  * thread name and {@code javaStack} its Java stack, innermost first, once its JVM has said them;
  * elsewhere it is empty. {@code beganBefore}: the call began before the programs could see it
  * begin, and its age is a lower bound (the time its thread has been asleep). {@code resumes}:
- * for a {@code restart_syscall}, the call it resumes after a stop, or null.
+ * for a {@code restart_syscall}, the call it resumes after a stop, or null. {@code trace}: the
+ * trace context its thread made it in (the request it serves), or NONE.
  */
 public record TimedOutCall(SeriesKey series, String syscall, int tid, int pid, String process,
     String thread, long startNanos, Long fd, String file, String wchan,
-    List<String> kernelStack, List<String> javaStack, boolean beganBefore, String resumes) {
+    List<String> kernelStack, List<String> javaStack, boolean beganBefore, String resumes,
+    TraceContext trace) {
 
   public double ageSeconds(long nowNanos) {
     return (nowNanos - startNanos) / 1e9;
@@ -24,6 +26,6 @@ public record TimedOutCall(SeriesKey series, String syscall, int tid, int pid, S
   /** The same call with its thread's name and Java stack as its JVM told them. */
   public TimedOutCall withThread(ThreadNames.StuckThread t) {
     return new TimedOutCall(series, syscall, tid, pid, process, t.name(), startNanos, fd, file,
-        wchan, kernelStack, t.javaStack(), beganBefore, resumes);
+        wchan, kernelStack, t.javaStack(), beganBefore, resumes, trace);
   }
 }

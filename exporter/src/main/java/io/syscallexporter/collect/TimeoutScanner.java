@@ -165,7 +165,9 @@ public final class TimeoutScanner {
     return new TimedOutCall(key, syscalls.name(c.nr()), c.tid(), c.pid(), c.process(),
         c.thread(), c.startNanos(), hasFd ? c.arg0() : null, file,
         proc.wchan(c.pid(), c.tid()).orElse(null), stack, List.of(), c.beganBefore(),
-        c.resumes() < 0 ? null : syscalls.name(c.resumes()));
+        c.resumes() < 0 ? null : syscalls.name(c.resumes()),
+        c.hasContext() ? kernel.traceContext(c.pid(), c.tid(), c.startNanos())
+            : TraceContext.NONE);
   }
 
   private static Object[] fields(TimedOutCall c, String ageKey, long now) {
@@ -181,6 +183,9 @@ public final class TimeoutScanner {
     }
     if (c.wchan() != null) {
       f.addAll(List.of("wchan", c.wchan()));
+    }
+    if (c.trace().present()) {
+      f.addAll(List.of("trace_id", c.trace().traceId(), "span_id", c.trace().spanId()));
     }
     if (!c.kernelStack().isEmpty()) {
       f.addAll(List.of("kernel_stack", String.join(";", c.kernelStack())));

@@ -30,7 +30,8 @@ final class TimedOutView {
     } else {
       s.append("<table id=\"timed-out\">\n<thead><tr><th>Age (s)</th><th>Syscall</th>")
           .append("<th>Process</th><th>PID</th><th>Thread</th><th>TID</th><th>File</th>")
-          .append("<th>Kernel wait</th><th>Kernel stack</th><th>Java stack</th></tr></thead>\n")
+          .append("<th>Kernel wait</th><th>Trace</th><th>Kernel stack</th><th>Java stack</th>")
+          .append("</tr></thead>\n")
           .append("<tbody>\n");
       for (TimedOutCall c : calls) {
         s.append("<tr><td class=\"age\">").append(c.beganBefore() ? "&ge; " : "")
@@ -44,7 +45,10 @@ final class TimedOutView {
             .append(c.fd() == null ? "" : "fd " + c.fd() + ": <code>"
                 + escape(String.valueOf(c.file())) + "</code>")
             .append("</td><td><code>").append(c.wchan() == null ? "" : escape(c.wchan()))
-            .append("</code></td><td class=\"stack\"><code>")
+            .append("</code></td><td>").append(!c.trace().present() ? ""
+                : "<code>" + c.trace().traceId() + "</code><br>span <code>"
+                    + c.trace().spanId() + "</code>")
+            .append("</td><td class=\"stack\"><code>")
             .append(escape(String.join("\n", c.kernelStack())))
             .append("</code></td><td class=\"stack\"><code>")
             .append(escape(String.join("\n", c.javaStack()))).append("</code></td></tr>\n");
@@ -69,6 +73,10 @@ final class TimedOutView {
           .append(",\"fd\":").append(c.fd() == null ? "null" : c.fd().toString())
           .append(",\"file\":").append(c.file() == null ? "null" : quote(c.file()))
           .append(",\"wchan\":").append(c.wchan() == null ? "null" : quote(c.wchan()))
+          .append(",\"trace_id\":").append(c.trace().present() ? quote(c.trace().traceId())
+              : "null")
+          .append(",\"span_id\":").append(c.trace().present() ? quote(c.trace().spanId())
+              : "null")
           .append(",\"kernel_stack\":");
       array(s, c.kernelStack());
       s.append(",\"java_stack\":");

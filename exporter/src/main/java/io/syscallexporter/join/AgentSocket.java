@@ -229,7 +229,7 @@ public final class AgentSocket implements AutoCloseable {
         if (!peer.alive()) {
           return; // it exited while joining: its pid may be another's already
         }
-        send(Frames.WELCOME, Frames.WELCOME_ELSEWHERE);
+        send(Frames.WELCOME, Frames.WELCOME_READS);
         writer = Threads.factory("agent-" + peer.pid + "-out").newThread(this::writeLoop);
         writer.start();
         TokenBucket naming = new TokenBucket(NAMING_BURST, NAMING_PER_SECOND, System.nanoTime());
@@ -248,6 +248,7 @@ public final class AgentSocket implements AutoCloseable {
             case Frames.POOLS -> jvms.pools(member, pools(f.text()));
             case Frames.STACK -> answered(f.text());
             case Frames.ELSEWHERE -> jvms.servedElsewhere(member, f.text());
+            case Frames.CONTEXT -> jvms.traceContexts(member, f.text());
             default -> throw new Frames.MalformedException("unexpected frame type " + f.type());
           };
           if (!kept) {

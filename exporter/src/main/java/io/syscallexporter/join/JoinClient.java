@@ -8,6 +8,7 @@ import io.syscallexporter.metrics.JmxPublisher;
 import io.syscallexporter.metrics.LabelSet;
 import io.syscallexporter.metrics.SeriesText;
 import io.syscallexporter.metrics.Totals;
+import io.syscallexporter.trace.ThreadContextRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -17,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
@@ -99,13 +101,17 @@ public final class JoinClient {
           }
         } else {
           refusedFor = null;
+          List<String> reads = List.of(answer.text().split(" "));
+          if (reads.contains(Frames.WELCOME_CONTEXT)) {
+            allowTraceContexts(out);
+          }
           Log.info("syscall_exporter agent joined the host exporter", "socket", socket, "name",
               name, "rejoin", wasJoined);
           startJmx();
           wasJoined = true;
           backoff = 1000;
           // An exporter that cannot read ELSEWHERE keeps the series: they are then in both.
-          session(in, out, answer.text().contains(Frames.WELCOME_ELSEWHERE));
+          session(in, out, reads.contains(Frames.WELCOME_ELSEWHERE));
         }
       } catch (IOException | RuntimeException e) {
         if (wasJoined) {
@@ -116,6 +122,17 @@ public final class JoinClient {
       sleep(backoff);
       backoff = Math.min(MAX_BACKOFF_MILLIS, backoff * 2);
     }
+  }
+
+  /**
+   * A cookie of this join's for the exporter, which the kernel takes this JVM's threads'
+   * trace context registrations with; the tracer side finds it in the property. A new one each
+   * join: each thread registers again at its next span, with the exporter's new programs.
+   */
+  private static void allowTraceContexts(OutputStream out) throws IOException {
+    long cookie = ThreadContextRecord.newCookie();
+    Frames.write(out, Frames.CONTEXT, Long.toHexString(cookie));
+    System.setProperty(ThreadContextRecord.COOKIE_PROPERTY, Long.toHexString(cookie));
   }
 
   /** Joined: names out every second when they change; stack requests answered as they come. */

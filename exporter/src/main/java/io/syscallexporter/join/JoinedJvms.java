@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
+import java.util.regex.Pattern;
 
 /**
  * The JVMs that joined this host exporter through the agent socket, and how threads are named
@@ -49,6 +50,9 @@ public final class JoinedJvms implements ThreadNames {
    */
   static final long NAME_BYTES_PER_UID = 4L << 20;
   static final long NAME_BYTES = 24L << 20;
+  /** A CONTEXT frame's cookie: lowercase hex, as Long.toHexString writes it. */
+  private static final Pattern COOKIE = Pattern.compile("[0-9a-f]{1,16}");
+
   private final KernelSource kernel;
   private final JoinStats stats;
   private final ThreadPoolRules rules;
@@ -186,6 +190,7 @@ public final class JoinedJvms implements ThreadNames {
       budget(m, 0);
       if (!closing) {
         try {
+          kernel.forgetTraceContexts(m.pid);
           kernel.leave(m.pid);
         } catch (RuntimeException e) {
           Log.warn("cannot unmark a departed JVM's threads", "pid", m.pid,
@@ -319,6 +324,21 @@ public final class JoinedJvms implements ThreadNames {
           m.pid, "name", m.name);
     }
     return true;
+  }
+
+  /**
+   * The JVM gives the cookie its threads register their trace context records with (hex, 16
+   * digits at most, not 0): the kernel takes its threads' registrations from now on, and
+   * reads their records for their slow and stuck calls, never another process's. Anything else
+   * is malformed. False when the kernel has no room.
+   */
+  boolean traceContexts(Member m, String cookieHex) throws Frames.MalformedException {
+    long cookie = COOKIE.matcher(cookieHex).matches() ? Long.parseUnsignedLong(cookieHex, 16)
+        : 0;
+    if (cookie == 0) {
+      throw new Frames.MalformedException("CONTEXT is a cookie of 1 to 16 hex digits, not 0");
+    }
+    return kernel.allowTraceContexts(m.pid, cookie);
   }
 
   @Override

@@ -3,6 +3,8 @@ package io.syscallexporter.service;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
 import io.prometheus.metrics.model.snapshots.DataPointSnapshot;
+import io.prometheus.metrics.model.snapshots.Exemplar;
+import io.prometheus.metrics.model.snapshots.Exemplars;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
@@ -62,6 +64,29 @@ public final class PortableFamilies {
     return names;
   }
 
+  /** Trace exemplars, as parallel arrays; none when there are none. */
+  private static void exemplars(Map<String, Object> p, Exemplars exemplars) {
+    if (exemplars.size() == 0) {
+      return;
+    }
+    int n = exemplars.size();
+    double[] values = new double[n];
+    String[] traceIds = new String[n];
+    String[] spanIds = new String[n];
+    long[] timestamps = new long[n];
+    for (int i = 0; i < n; i++) {
+      Exemplar e = exemplars.get(i);
+      values[i] = e.getValue();
+      traceIds[i] = e.getLabels().get(Exemplar.TRACE_ID);
+      spanIds[i] = e.getLabels().get(Exemplar.SPAN_ID);
+      timestamps[i] = e.hasTimestamp() ? e.getTimestampMillis() : 0;
+    }
+    p.put("exemplarValues", values);
+    p.put("exemplarTraceIds", traceIds);
+    p.put("exemplarSpanIds", spanIds);
+    p.put("exemplarTimestamps", timestamps);
+  }
+
   private static Map<String, Object> labels(Labels labels) {
     String[] names = new String[labels.size()];
     String[] values = new String[labels.size()];
@@ -87,6 +112,7 @@ public final class PortableFamilies {
     p.put("bounds", bounds);
     p.put("counts", counts);
     p.put("sum", h.hasSum() ? h.getSum() : Double.NaN);
+    exemplars(p, h.getExemplars());
     if (h.hasNativeHistogramData()) {
       NativeHistogramBuckets positive = h.getNativeBucketsForPositiveValues();
       int[] indexes = new int[positive.size()];

@@ -33,40 +33,42 @@ public final class ThreadContextRecord {
   static final int VALID = 24;
   static final int TRACE_FLAGS = 25;
   static final int SIZE = 26;
-  /** A thread without a cookie yet looks for one again after this long. */
-  private static final long COOKIE_RETRY_NANOS = 1_000_000_000L;
 
   private static final ThreadLocal<ThreadContextRecord> RECORDS = new ThreadLocal<>();
   private static final MethodHandle IS_VIRTUAL = isVirtual();
-  private static volatile long cookie;
-  private static volatile long cookieLookedAt = System.nanoTime() - COOKIE_RETRY_NANOS;
+  private static volatile Cookie cookie = new Cookie(null, 0);
   private static volatile FileChannel devNull;
   /** A registration failed: /dev/null cannot be written here; no thread tries again. */
   private static volatile boolean unregistrable;
 
   private final ByteBuffer record =
       ByteBuffer.allocateDirect(SIZE).order(ByteOrder.nativeOrder());
+  /** The cookie the kernel was last told this record's address with; 0: none. */
+  private long registeredWith;
 
   private ThreadContextRecord() {}
 
   /**
-   * The calling thread's record, registered with the kernel at its first use; null when it
-   * cannot have one (a virtual thread, no agent in this JVM, or its registration failed).
+   * The calling thread's record, registered with the kernel at its first use (and again when
+   * the agent's cookie changes); null when it cannot have one (a virtual thread, no agent in
+   * this JVM).
    */
   public static ThreadContextRecord current() {
     ThreadContextRecord r = RECORDS.get();
-    if (r != null || unregistrable || isVirtualThread()) {
+    long c = cookie();
+    if (c == 0 || unregistrable || (r != null && r.registeredWith == c)) {
       return r;
     }
-    long c = cookie();
-    if (c == 0) {
-      return null;
+    if (r == null) {
+      if (isVirtualThread()) {
+        return null;
+      }
+      r = new ThreadContextRecord();
+      RECORDS.set(r);
     }
-    r = new ThreadContextRecord();
-    if (!r.register(c)) {
-      return null;
-    }
-    RECORDS.set(r);
+    // A new cookie: the agent joined again, or started again, with programs that do not
+    // know this record yet.
+    r.registeredWith = r.register(c) ? c : 0;
     return r;
   }
 
@@ -124,21 +126,23 @@ public final class ThreadContextRecord {
     return c;
   }
 
-  /** The cookie the agent published, looked for at most once a second until it is there. */
+  /**
+   * The cookie the agent published: it changes when the agent joins its host exporter again,
+   * and is gone when the agent stops. Looked up at each use (a hash lookup), parsed only when
+   * it is another string.
+   */
   private static long cookie() {
-    long c = cookie;
-    if (c != 0) {
-      return c;
+    String text = System.getProperty(COOKIE_PROPERTY);
+    Cookie c = cookie;
+    if (c.text != text) { // by reference: the very string of last time, or another
+      c = new Cookie(text, parseCookie(text));
+      cookie = c;
     }
-    long now = System.nanoTime();
-    if (now - cookieLookedAt < COOKIE_RETRY_NANOS) {
-      return 0;
-    }
-    cookieLookedAt = now;
-    c = parseCookie(System.getProperty(COOKIE_PROPERTY));
-    cookie = c;
-    return c;
+    return c.value;
   }
+
+  /** A cookie as published, and its value. */
+  private record Cookie(String text, long value) {}
 
   /**
    * A process's cookie: random, so no write a program makes for itself is taken for a

@@ -69,6 +69,16 @@ public final class FakeKernel implements KernelSource {
     contextCookies.remove(pid);
   }
 
+  /** Trace contexts of stuck calls, by "tid/start". */
+  public final Map<String, TraceContext> stuckContexts = new HashMap<>();
+  public int contextReads;
+
+  @Override
+  public TraceContext traceContext(int pid, int tid, long startNanos) {
+    contextReads++;
+    return stuckContexts.getOrDefault(tid + "/" + startNanos, TraceContext.NONE);
+  }
+
   /** Pool ids the exporter gave threads, by process and tid. */
   public final Map<Integer, Map<Integer, Integer>> named = new HashMap<>();
 

@@ -1,5 +1,6 @@
 package io.syscallexporter.collect;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.syscallexporter.config.ExporterConfig;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,7 +75,29 @@ class TimeoutScannerTest {
 
   private StuckCall stuck(int tid, int nr, long ageNanos, FdKind kind, long... stack) {
     return new StuckCall(tid, tid, 10, nr, now.get() - ageNanos, 5, kind, "db-wal", "db", 0, 0,
-        stack, false, -1);
+        stack, false, -1, false);
+  }
+
+  @Test
+  void aStuckCallCarriesTheTraceItsThreadPublishedReadOnce() throws Exception {
+    TimeoutScanner scanner = scanner(10);
+    StuckCall traced = new StuckCall(11, 11, 10, FSYNC, now.get() - 3 * SECOND, 5, FdKind.FILE,
+        "db-wal", "db", 0, 0, new long[0], false, -1, true);
+    kernel.stuckContexts.put("11/" + traced.startNanos(),
+        new TraceContext("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", true));
+    kernel.stuck.add(traced);
+    kernel.stuck.add(stuck(12, FSYNC, 3 * SECOND, FdKind.FILE)); // registered no record
+    scanner.scan();
+    scanner.scan();
+    assertThat(kernel.contextReads).as("once per call, only where there is a record")
+        .isEqualTo(1);
+    assertThat(scanner.timedOut()).extracting(c -> c.trace().traceId())
+        .containsExactlyInAnyOrder("4bf92f3577b34da6a3ce929d0e0e4736", "");
+    assertThat(log).filteredOn(l -> l.contains("tid=11 "))
+        .singleElement(as(InstanceOfAssertFactories.STRING))
+        .contains("trace_id=4bf92f3577b34da6a3ce929d0e0e4736 span_id=00f067aa0ba902b7");
+    assertThat(log).filteredOn(l -> l.contains("tid=12 ")).singleElement(as(
+        InstanceOfAssertFactories.STRING)).doesNotContain("trace_id");
   }
 
   @Test
@@ -146,7 +170,7 @@ class TimeoutScannerTest {
     TimeoutScanner scanner = scanner(10);
     // A futex wait (202) resumed after a stop, found asleep 7 s when the exporter started.
     kernel.stuck.add(new StuckCall(11, 11, 10, 219, now.get() - 7 * SECOND, 0, FdKind.NONE,
-        "locker", "db", 0, 0, new long[0], true, 202));
+        "locker", "db", 0, 0, new long[0], true, 202, false));
     scanner.scan();
     TimedOutCall c = scanner.timedOut().get(0);
     assertThat(c.beganBefore()).isTrue();

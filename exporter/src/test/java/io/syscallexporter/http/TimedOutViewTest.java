@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.TimedOutCall;
+import io.syscallexporter.collect.TraceContext;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -12,11 +13,12 @@ class TimedOutViewTest {
   private final TimedOutCall call = new TimedOutCall(new SeriesKey("db<1>", 0, 0), "read", 11, 10,
       "db<1>", "wal \"writer\"", 0, 5L, "/data/a&b", "request_wait_answer",
       List.of("request_wait_answer+0x55", "fuse_simple_request+0x1a4"),
-      List.of("com.example.Wal.sync(Wal.java:42)"), false, null);
+      List.of("com.example.Wal.sync(Wal.java:42)"), false, null,
+      new TraceContext("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", true));
   /** A futex wait resumed after a stop, which began before the exporter started. */
   private final TimedOutCall resumed = new TimedOutCall(new SeriesKey("db", 0, 219),
       "restart_syscall", 12, 10, "db", "locker", 2 * SECOND, null, null, null, List.of(),
-      List.of(), true, "futex");
+      List.of(), true, "futex", TraceContext.NONE);
 
   @Test
   void htmlEscapesWhatProcessesNameThemselves() {
@@ -24,7 +26,8 @@ class TimedOutViewTest {
     assertThat(html).contains("<td class=\"age\">12.0</td>", "db&lt;1&gt;",
         "wal &quot;writer&quot;", "fd 5: <code>/data/a&amp;b</code>", "request_wait_answer",
         "<code>request_wait_answer+0x55\nfuse_simple_request+0x1a4</code>",
-        "<code>com.example.Wal.sync(Wal.java:42)</code>")
+        "<code>com.example.Wal.sync(Wal.java:42)</code>",
+        "<code>4bf92f3577b34da6a3ce929d0e0e4736</code><br>span <code>00f067aa0ba902b7</code>")
         .doesNotContain("db<1>");
     assertThat(TimedOutView.html(List.of(), 0)).contains("No syscall is past its timeout.");
     assertThat(TimedOutView.html(List.of(resumed), 12 * SECOND)).contains(
@@ -38,11 +41,12 @@ class TimedOutViewTest {
         + "{\"syscall\":\"read\",\"resumes\":null,\"age_seconds\":12.0,"
         + "\"age_is_lower_bound\":false,\"pid\":10,\"process\":\"db<1>\",\"tid\":11,"
         + "\"thread\":\"wal \\\"writer\\\"\",\"fd\":5,\"file\":\"/data/a&b\","
-        + "\"wchan\":\"request_wait_answer\",\"kernel_stack\":[\"request_wait_answer+0x55\","
+        + "\"wchan\":\"request_wait_answer\",\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\","
+        + "\"span_id\":\"00f067aa0ba902b7\",\"kernel_stack\":[\"request_wait_answer+0x55\","
         + "\"fuse_simple_request+0x1a4\"],"
         + "\"java_stack\":[\"com.example.Wal.sync(Wal.java:42)\"]}]}\n");
     assertThat(TimedOutView.json(List.of(resumed), 12 * SECOND)).contains(
         "{\"syscall\":\"restart_syscall\",\"resumes\":\"futex\",\"age_seconds\":10.0,"
-            + "\"age_is_lower_bound\":true,");
+            + "\"age_is_lower_bound\":true,").contains("\"trace_id\":null,\"span_id\":null");
   }
 }

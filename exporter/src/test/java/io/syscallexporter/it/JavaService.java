@@ -118,15 +118,19 @@ final class JavaService implements AutoCloseable {
    * src/test/resources/traced/TracedService.java under the OpenTelemetry Java agent (spans
    * exported nowhere) and our agent, given to the OpenTelemetry agent as its extension too.
    */
-  static JavaService startTraced(String agentFlags) throws Exception {
+  static JavaService startTraced(String agentFlags, String... jvmOptions) throws Exception {
     String deps = System.getProperty("traced.deps", "target/traced-deps");
-    return launch(List.of(ProcessHandle.current().info().command().orElse("java"),
+    List<String> cmd = new ArrayList<>(List.of(
+        ProcessHandle.current().info().command().orElse("java"),
         "-javaagent:" + deps + "/opentelemetry-javaagent.jar",
         "-javaagent:" + ExporterProcess.JAR + "=" + agentFlags,
         "-Dotel.javaagent.extensions=" + ExporterProcess.JAR,
         "-Dotel.traces.exporter=none", "-Dotel.metrics.exporter=none",
-        "-Dotel.logs.exporter=none", "-cp", deps + "/*",
+        "-Dotel.logs.exporter=none"));
+    cmd.addAll(List.of(jvmOptions));
+    cmd.addAll(List.of("-cp", deps + "/*:" + DEPS,
         Path.of("src/test/resources/traced/TracedService.java").toAbsolutePath().toString()));
+    return launch(cmd);
   }
 
   private static JavaService launch(List<String> cmd) throws Exception {

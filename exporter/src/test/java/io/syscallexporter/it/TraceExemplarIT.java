@@ -1,6 +1,7 @@
 package io.syscallexporter.it;
 
 import static io.syscallexporter.it.Await.awaitTrue;
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -8,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -67,7 +69,7 @@ class TraceExemplarIT {
       // Outside any span: logged without ids, and the exemplar stays the traced call's.
       service.command("read " + fs.slowFile() + " untraced", "read done");
       awaitTrue("the second slow-call line", 30, () -> slowLines(service).size() == 2);
-      assertThat(slowLines(service).get(1)).contains("syscall=read", "thread=request-2")
+      assertThat(slowLines(service).get(1)).contains("syscall=read", "thread=request-1")
           .doesNotContain("trace_id");
       assertThat(service.get(port, "/metrics", OPENMETRICS)).containsPattern(
           "thread=\"request-\\*\",le=\"4.0\"} \\d+ # \\{span_id=\"" + span[1]
@@ -105,6 +107,104 @@ class TraceExemplarIT {
         assertThat(Json.map(read.get("seriesLabels"))).containsEntry("le", "4.0")
             .containsEntry("thread", "request-*");
       }
+    }
+  }
+
+  @Test
+  void aStuckCallShowsTheTraceOfTheRequestItServes() throws Exception {
+    HangFs fs = HangFs.mount(3600);
+    int port = ExporterProcess.freePort();
+    JavaService service = JavaService.startTraced("--web.listen-address=127.0.0.1:" + port
+        + ",--syscall.timeout=1s,--scan.interval=200ms");
+    try {
+      service.awaitAgent(port);
+      service.command("hang " + fs.slowFile(), null);
+      String[] span = ids(service.awaitLine("hang started", 30));
+      awaitTrue("the stuck read listed", 30, () -> service.get(port, "/api/v1/timed-out")
+          .contains("hang-1"));
+      Map<String, Object> call = Json.timedOutCall(service.get(port, "/api/v1/timed-out"),
+          "thread", "hang-1");
+      assertThat(call).containsEntry("syscall", "read").containsEntry("trace_id", span[0])
+          .containsEntry("span_id", span[1]);
+      assertThat(service.get(port, "/timed-out")).contains("<code>" + span[0] + "</code>");
+      awaitTrue("the timed-out line", 30, () -> service.stderr().lines().anyMatch(l ->
+          l.contains("msg=\"syscall timed out\"") && l.contains("thread=hang-1")));
+      assertThat(service.stderr().lines().filter(l -> l.contains("msg=\"syscall timed out\"")
+          && l.contains("thread=hang-1"))).singleElement(as(InstanceOfAssertFactories.STRING))
+          .contains("trace_id=" + span[0] + " span_id=" + span[1]);
+
+      // A stuck call outside any span shows none.
+      service.command("hang " + fs.slowFile() + " untraced", "hang started untraced");
+      awaitTrue("the untraced read listed", 30, () -> service.get(port, "/api/v1/timed-out")
+          .contains("hang-2"));
+      assertThat(Json.timedOutCall(service.get(port, "/api/v1/timed-out"), "thread",
+          "hang-2")).containsEntry("trace_id", null).containsEntry("span_id", null);
+    } finally {
+      fs.close(); // first: until the FUSE server goes, the stuck reads hold off SIGKILL
+      service.close();
+    }
+  }
+
+  /**
+   * A JVM joined to the host exporter: its slow call is linked on the host's log and /metrics;
+   * after the host exporter restarts and the JVM joins it again, the same request thread,
+   * registered with the programs before, is linked again (it registers anew).
+   */
+  @Test
+  void aJoinedJvmsSlowCallIsLinkedOnTheHostAcrossTheHostsRestart() throws Exception {
+    SharedDir shared = SharedDir.create("syscall-exporter-trace");
+    ExporterProcess host = ExporterProcess.start("--agent.socket=" + shared.socket(),
+        "--slow.threshold=1s");
+    try (HangFs fs = HangFs.mount(2);
+        JavaService service = JavaService.startTraced("--agent.socket=" + shared.socket()
+            + ",--agent.name=traced")) {
+      JoinIT.awaitJoined(host, 1);
+      for (int run = 1; run <= 2; run++) {
+        service.command("read " + fs.slowFile(), null);
+        String[] span = ids(service.awaitLine("read started", 30));
+        service.awaitLine("read done", 30);
+        ExporterProcess h = host;
+        awaitTrue("the host's slow-call line, run " + run, 30, () -> h.log().contains(
+            "trace_id=" + span[0] + " span_id=" + span[1]));
+        assertThat(h.log().lines().filter(l -> l.contains(span[0])))
+            .singleElement(as(InstanceOfAssertFactories.STRING))
+            .contains("msg=\"slow syscall\"", "syscall=read", "thread=request-1");
+        assertThat(h.get("/metrics", OPENMETRICS).body()).containsPattern(
+            "syscall_duration_seconds_bucket\\{process=\"traced\",syscall=\"read\","
+                + "thread=\"request-\\*\",le=\"4.0\"} \\d+ # \\{span_id=\"" + span[1]
+                + "\",trace_id=\"" + span[0] + "\"}");
+        if (run == 1) {
+          host.close();
+          host = ExporterProcess.start("--agent.socket=" + shared.socket(),
+              "--slow.threshold=1s");
+          JoinIT.awaitJoined(host, 1);
+          // The agent says it joined once it has given the exporter its new cookie.
+          awaitTrue("the agent rejoined", 30, () -> service.stderr().contains("rejoin=true"));
+        }
+      }
+    } finally {
+      host.close();
+      shared.delete();
+    }
+  }
+
+  /** The same exemplar on the service's own endpoint (client_java's), through the bridge. */
+  @Test
+  void aSlowCallsTraceIsAnExemplarOnTheServicesOwnEndpoint() throws Exception {
+    try (HangFs fs = HangFs.mount(2);
+        JavaService service = JavaService.startTraced(
+            "--agent.socket=,--web.listen-address=127.0.0.1:0,--slow.threshold=1s",
+            "-Dtraced.http-port=0")) {
+      int http = Integer.parseInt(service.said("http"));
+      service.command("read " + fs.slowFile(), null);
+      String[] span = ids(service.awaitLine("read started", 30));
+      service.awaitLine("read done", 30);
+      // The bridge's snapshot is refreshed every second while the endpoint is scraped.
+      Pattern exemplar = Pattern.compile("syscall_duration_seconds_bucket\\{process=\"java\","
+          + "syscall=\"read\",thread=\"request-\\*\",le=\"4.0\"} \\d+ # \\{span_id=\""
+          + span[1] + "\",trace_id=\"" + span[0] + "\"} 2\\.\\d+ \\d+\\.\\d+");
+      awaitTrue("the exemplar on the service's endpoint", 60,
+          () -> exemplar.matcher(service.get(http, "/metrics", OPENMETRICS)).find());
     }
   }
 }

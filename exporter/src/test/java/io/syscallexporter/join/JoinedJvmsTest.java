@@ -42,7 +42,7 @@ class JoinedJvmsTest {
 
   private static StuckCall stuck(int pid, String thread, String process) {
     return new StuckCall(pid + 1, 7, pid, 0, 0, 3, FdKind.FILE, thread, process, 0, 0,
-        new long[0], false, -1);
+        new long[0], false, -1, false);
   }
 
   private static SeriesKey byComm(String key, int pid, int nr) {
@@ -312,6 +312,19 @@ class JoinedJvmsTest {
     assertThat(here).containsEntry("web-*", 11L);
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> jvms.servedElsewhere(m, "yes"))
         .isInstanceOf(Frames.MalformedException.class);
+  }
+
+  @Test
+  void aJvmsCookieLetsOnlyItsOwnThreadsRegisterUntilItLeaves() throws Exception {
+    JoinedJvms.Member m = jvms.join(100, 1000, "echo", NO_STACKS, new StringBuilder());
+    assertThat(jvms.traceContexts(m, "5eed0000cafe")).isTrue();
+    assertThat(kernel.contextCookies).isEqualTo(Map.of(100, 0x5eed0000cafeL));
+    for (String bad : List.of("", "0", "not hex", "12345678123456781", "-1", "+1")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> jvms.traceContexts(m, bad))
+          .as(bad).isInstanceOf(Frames.MalformedException.class);
+    }
+    jvms.leave(m);
+    assertThat(kernel.contextCookies).isEmpty();
   }
 
   /** The real label budget and totals over the fake kernel, wired as the exporter wires them. */

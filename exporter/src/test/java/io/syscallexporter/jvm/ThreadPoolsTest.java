@@ -127,10 +127,10 @@ class ThreadPoolsTest {
           SeriesKey.BY_COMM)).thread()).isEqualTo("qtp*-*");
       // A stuck call lands in its histograms' label set: by its pool id once named.
       assertThat(threads.seriesKey(new StuckCall(12, 12, 10, 0, 0, 0, FdKind.NONE,
-          "io-worker-12", "java", 0, 0, new long[0], false, -1), false))
+          "io-worker-12", "java", 0, 0, new long[0], false, -1, false), false))
           .isEqualTo(new SeriesKey("io-worker-*", 0, 0, 0, SeriesKey.BY_COMM));
       assertThat(threads.seriesKey(new StuckCall(12, 12, 10, 0, 0, 0, FdKind.NONE,
-          "a-pool-with-a-l", "java", 0, ids.get(101), new long[0], false, -1), false))
+          "a-pool-with-a-l", "java", 0, ids.get(101), new long[0], false, -1, false), false))
           .isEqualTo(new SeriesKey("", 0, 0, 0, ids.get(101)));
       // A thread gone: unnamed in the kernel (its tid may come back as another thread).
       Files.delete(tasks.resolve("101/comm"));

@@ -6,12 +6,16 @@ import io.prometheus.client.CollectorRegistry;
 import io.prometheus.client.exporter.common.TextFormat;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshot;
 import io.syscallexporter.collect.FakeKernel;
+import io.syscallexporter.collect.SeriesKey;
+import io.syscallexporter.collect.SlowEvent;
 import io.syscallexporter.collect.ThreadNames;
+import io.syscallexporter.collect.TraceContext;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.metrics.HistogramTotals;
 import io.syscallexporter.metrics.LabelBudget;
@@ -30,13 +34,15 @@ import org.junit.jupiter.api.Test;
 class ServiceRegistriesTest {
   private final FakeKernel kernel = new FakeKernel();
   private final ServiceRegistries registries;
+  private final TraceExemplars exemplars;
 
   ServiceRegistriesTest() throws Exception {
     var config = Flags.parse();
     LabelBudget budget =
         new LabelBudget(SyscallTable.forArch("x86_64"), config, null, ThreadNames.HOST);
+    exemplars = new TraceExemplars(budget, config);
     SyscallLatencyCollector ours = new SyscallLatencyCollector(
-        new HistogramTotals(kernel, budget, config), config, new TraceExemplars(budget, config));
+        new HistogramTotals(kernel, budget, config), config, exemplars);
     registries = new ServiceRegistries(ours::collect);
   }
 
@@ -105,6 +111,30 @@ class ServiceRegistriesTest {
         "# TYPE syscall_slow_total counter",
         "syscall_slow_total{process=\"db\",syscall=\"read\",} 0.0");
     assertThat(registries.scraped()).isTrue();
+  }
+
+  @Test
+  void aSlowCallsTraceIsAnExemplarOnEitherClientsEndpoint() throws Exception {
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    kernel.histograms.add(FakeKernel.entry("db", 74, 300_000_000L, 3)); // 3 x 300 ms fsync
+    exemplars.accept(new SlowEvent(300_000_000L, 7, 7, 7, 74, "w", "db",
+        new SeriesKey("db", 0, 74), new TraceContext(trace, "00f067aa0ba902b7", true)));
+    String exemplar = "le=\"1.0\"} 3 # {span_id=\"00f067aa0ba902b7\",trace_id=\"" + trace
+        + "\"} 0.3 ";
+
+    PrometheusRegistry clientJava = new PrometheusRegistry();
+    assertThat(registries.join(clientJava)).isTrue();
+    registries.refresh();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    new OpenMetricsTextFormatWriter(false, false).write(out, clientJava.scrape());
+    assertThat(out.toString(StandardCharsets.UTF_8)).contains(exemplar);
+
+    CollectorRegistry simpleclient = new CollectorRegistry();
+    assertThat(registries.join(simpleclient)).isTrue();
+    StringWriter text = new StringWriter();
+    TextFormat.writeOpenMetrics100(text, simpleclient.metricFamilySamples());
+    assertThat(text.toString()).contains("le=\"1.0\"} 3.0 # {span_id=\"00f067aa0ba902b7\","
+        + "trace_id=\"" + trace + "\"} 0.3 ");
   }
 
   private static String text(PrometheusRegistry registry) throws Exception {

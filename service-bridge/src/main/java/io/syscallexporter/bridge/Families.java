@@ -15,7 +15,9 @@ import java.util.Map;
  *       {@code bounds} (double[], the classic upper bounds, +Inf last) with {@code counts}
  *       (long[], each bucket's own count, not cumulative), and where it has native buckets
  *       {@code schema} (Integer), {@code zeroThreshold} (Double), {@code zeroCount} (Long),
- *       {@code nativeIndexes} (int[]) and {@code nativeCounts} (long[]).
+ *       {@code nativeIndexes} (int[]) and {@code nativeCounts} (long[]), and where it has
+ *       trace exemplars {@code exemplarValues} (double[]), {@code exemplarTraceIds} and
+ *       {@code exemplarSpanIds} (String[]) and {@code exemplarTimestamps} (long[], ms).
  * </ul>
  */
 final class Families {

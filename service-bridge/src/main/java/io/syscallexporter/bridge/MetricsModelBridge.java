@@ -3,6 +3,8 @@ package io.syscallexporter.bridge;
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.snapshots.ClassicHistogramBuckets;
 import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.Exemplar;
+import io.prometheus.metrics.model.snapshots.Exemplars;
 import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.Labels;
@@ -94,7 +96,23 @@ public final class MetricsModelBridge implements MultiCollector {
           .nativeBucketsForPositiveValues(NativeHistogramBuckets.of(
               (int[]) p.get("nativeIndexes"), (long[]) p.get("nativeCounts")));
     }
+    if (p.get("exemplarValues") != null) {
+      b.exemplars(exemplars(p));
+    }
     return b.build();
+  }
+
+  private static Exemplars exemplars(Map<String, Object> p) {
+    double[] values = (double[]) p.get("exemplarValues");
+    String[] traceIds = (String[]) p.get("exemplarTraceIds");
+    String[] spanIds = (String[]) p.get("exemplarSpanIds");
+    long[] timestamps = (long[]) p.get("exemplarTimestamps");
+    List<Exemplar> list = new ArrayList<>();
+    for (int i = 0; i < values.length; i++) {
+      list.add(Exemplar.builder().value(values[i]).traceId(traceIds[i]).spanId(spanIds[i])
+          .timestampMillis(timestamps[i]).build());
+    }
+    return Exemplars.of(list);
   }
 
   private static Labels labels(Map<String, Object> p) {

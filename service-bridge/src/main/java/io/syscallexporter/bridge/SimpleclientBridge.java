@@ -1,6 +1,7 @@
 package io.syscallexporter.bridge;
 
 import io.prometheus.client.Collector;
+import io.prometheus.client.exemplars.Exemplar;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -90,10 +91,27 @@ public final class SimpleclientBridge extends Collector implements Collector.Des
       cumulative += counts[i];
       List<String> v = new ArrayList<>(values);
       v.add(Collector.doubleToGoString(bounds[i]));
-      samples.add(new MetricFamilySamples.Sample(name + "_bucket", withLe, v, cumulative));
+      samples.add(new MetricFamilySamples.Sample(name + "_bucket", withLe, v, cumulative,
+          exemplarIn(p, i == 0 ? Double.NEGATIVE_INFINITY : bounds[i - 1], bounds[i])));
     }
     samples.add(new MetricFamilySamples.Sample(name + "_count", names, values, cumulative));
     samples.add(new MetricFamilySamples.Sample(name + "_sum", names, values,
         (Double) p.get("sum")));
+  }
+
+  /** The trace exemplar whose value is in (lower, upper], as OpenMetrics places it; or null. */
+  private static Exemplar exemplarIn(Map<String, Object> p, double lower, double upper) {
+    double[] exemplarValues = (double[]) p.get("exemplarValues");
+    if (exemplarValues == null) {
+      return null;
+    }
+    for (int i = 0; i < exemplarValues.length; i++) {
+      if (exemplarValues[i] > lower && exemplarValues[i] <= upper) {
+        return new Exemplar(exemplarValues[i], ((long[]) p.get("exemplarTimestamps"))[i],
+            "trace_id", ((String[]) p.get("exemplarTraceIds"))[i],
+            "span_id", ((String[]) p.get("exemplarSpanIds"))[i]);
+      }
+    }
+    return null;
   }
 }

@@ -68,7 +68,7 @@ public class ScrapeAndScanBenchmark {
     for (int t = 0; t < 5_000; t++) {
       // Calls the kernel reports as stuck, scan after scan (described once, then known).
       kernel.stuck.add(new StuckCall(100_000 + t, 100_000 + t, 100_000, 257, now - t, 3, FdKind.NONE,
-          "worker", "server", 0, 0, new long[0], false, -1));
+          "worker", "server", 0, 0, new long[0], false, -1, false));
     }
     ExporterConfig config = Flags.parse();
     SyscallTable syscalls = SyscallTable.forArch("x86_64");
