@@ -243,10 +243,7 @@ class AgentIT {
       service.awaitAgent(port);
       service.command("hang " + fs.slowFile(), "hang started");
 
-      awaitTrue("the stuck read listed", 30, () -> service.get(port, "/api/v1/timed-out")
-          .contains("fuse-reader-1"));
-      Map<String, Object> call = Json.timedOutCall(service.get(port, "/api/v1/timed-out"),
-          "thread", "fuse-reader-1");
+      Map<String, Object> call = awaitWithJavaStack(service, port, "fuse-reader-1", 30);
       assertThat(call).containsEntry("syscall", "read")
           .containsEntry("file", fs.slowFile().toString());
       assertThat(Json.list(call.get("java_stack"))).anySatisfy(frame ->
@@ -308,6 +305,20 @@ class AgentIT {
     }
   }
 
+  /**
+   * A stuck call of {@code thread} as /api/v1/timed-out lists it once it has its Java stack:
+   * listed at once by its comm, the stack follows as soon as the JVM has said it.
+   */
+  static Map<String, Object> awaitWithJavaStack(JavaService service, int port, String thread,
+      int seconds) throws Exception {
+    awaitTrue("the stuck call of " + thread + " listed with its Java stack", seconds, () -> {
+      Map<String, Object> c = Json.timedOutCall(service.get(port, "/api/v1/timed-out"),
+          "thread", thread);
+      return c != null && !Json.list(c.get("java_stack")).isEmpty();
+    });
+    return Json.timedOutCall(service.get(port, "/api/v1/timed-out"), "thread", thread);
+  }
+
   @Test
   void attachFindsAThreadThatWasStuckBeforeIt() throws Exception {
     HangFs fs = HangFs.mount(3600);
@@ -320,10 +331,7 @@ class AgentIT {
           Long.toString(service.pid()), "--web.listen-address=127.0.0.1:" + port,
           "--syscall.timeout=1s", "--scan.interval=200ms");
       assertThat(attach.code()).as(attach.stderr()).isZero();
-      awaitTrue("the stuck read listed", 10, () -> service.get(port, "/api/v1/timed-out")
-          .contains("fuse-reader-1"));
-      Map<String, Object> call = Json.timedOutCall(service.get(port, "/api/v1/timed-out"),
-          "thread", "fuse-reader-1");
+      Map<String, Object> call = awaitWithJavaStack(service, port, "fuse-reader-1", 10);
       assertThat(call).containsEntry("syscall", "read")
           .containsEntry("file", fs.slowFile().toString())
           .containsEntry("age_is_lower_bound", true);
