@@ -444,15 +444,6 @@ static __always_inline struct inflight *seed(struct task_struct *task, struct in
 }
 
 /*
- * The slot of a thread's label set for one syscall, generation and stripe
- * (already in key): the hash path, taken when the thread's slot cache misses.
- * The rest of the key comes from the inputs sys_exit just compared (seen_*),
- * so what is cached is what those inputs name. A new label set takes a free
- * slot, zeroed before any other CPU can find it through hist. A function of
- * its own, not inlined: sys_exit keeps its registers for the path every call
- * takes. Returns non-zero (and counts the error) when no slot is left.
- */
-/*
  * The rest of a thread's hist_key (nr, gen, stripe and cgroup are the
  * caller's), from the inputs sys_exit just compared (seen_*): what is cached
  * is what those inputs name.
@@ -477,6 +468,15 @@ static __always_inline void key_of(struct task_struct *task, struct inflight *e,
 	}
 }
 
+/*
+ * The slot of a thread's label set for one syscall, generation and stripe
+ * (already in key): the hash path, taken when the thread's slot cache misses.
+ * The rest of the key comes from the inputs sys_exit just compared (seen_*),
+ * so what is cached is what those inputs name. A new label set takes a free
+ * slot, zeroed before any other CPU can find it through hist. A function of
+ * its own, not inlined: sys_exit keeps its registers for the path every call
+ * takes. Returns non-zero (and counts the error) when no slot is left.
+ */
 static __noinline int slot_of(struct task_struct *task, struct inflight *e, bool by_pool,
 			      struct hist_key *key, __u32 *slot)
 {
@@ -624,6 +624,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		bpf_map_delete_elem(&joined_jvms, &tgid);
 		e->mark = mark = MARK_PLAIN;
 		e->pool = pool = 0;
+		e->context = 0; /* an address in the memory the exec replaced */
 	}
 	bool by_pool = cfg.per_thread || mark == MARK_JOINED;
 	struct task_struct *named = by_pool ? task : task->group_leader;

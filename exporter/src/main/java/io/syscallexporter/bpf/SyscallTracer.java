@@ -1,9 +1,9 @@
 package io.syscallexporter.bpf;
 
+import io.syscallexporter.Threads;
 import io.syscallexporter.collect.HistogramEntry;
 import io.syscallexporter.collect.InflightScan;
 import io.syscallexporter.collect.KernelSource;
-import io.syscallexporter.Threads;
 import io.syscallexporter.collect.SlowEvent;
 import io.syscallexporter.collect.TraceContext;
 import io.syscallexporter.policy.SyscallPolicy;

@@ -26,11 +26,16 @@ public final class ContextPublishingStorage implements ContextStorage {
    */
   public static boolean install() {
     try {
-      ContextStorage.addWrapper(ContextPublishingStorage::new);
+      ContextStorage.addWrapper(ContextPublishingStorage::wrap);
       return true;
     } catch (RuntimeException | LinkageError e) {
       return false;
     }
+  }
+
+  /** {@code storage}, publishing each thread's current span. */
+  public static ContextStorage wrap(ContextStorage storage) {
+    return new ContextPublishingStorage(storage);
   }
 
   @Override

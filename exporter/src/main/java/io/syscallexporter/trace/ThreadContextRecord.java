@@ -6,6 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -42,9 +43,14 @@ public final class ThreadContextRecord {
   private static volatile boolean unregistrable;
 
   private final ByteBuffer record =
-      ByteBuffer.allocateDirect(SIZE).order(ByteOrder.nativeOrder());
+      ByteBuffer.allocateDirect(SIZE).order(ByteOrder.BIG_ENDIAN);
   /** The cookie the kernel was last told this record's address with; 0: none. */
   private long registeredWith;
+  /** What the record holds now, as last written: compared by reference, not by content. */
+  private String traceId;
+  private String spanId;
+  private byte flags;
+  private boolean valid;
 
   private ThreadContextRecord() {}
 
@@ -72,18 +78,41 @@ public final class ThreadContextRecord {
     return r;
   }
 
-  /** Publishes a span's ids (lowercase hex, as OpenTelemetry gives them) and trace flags. */
-  public void publish(CharSequence traceIdHex, CharSequence spanIdHex, byte traceFlags) {
+  /**
+   * Publishes a span's ids (lowercase hex, as OpenTelemetry gives them) and trace flags. A span
+   * made current again (a scope closed back to it, an async task resumed) hands the same id
+   * strings: those are not written again.
+   */
+  public void publish(String traceIdHex, String spanIdHex, byte traceFlags) {
+    if (valid && traceIdHex == traceId && spanIdHex == spanId && traceFlags == flags) {
+      return;
+    }
     record.put(VALID, (byte) 0);
-    putHex(TRACE_ID, traceIdHex, 16);
-    putHex(SPAN_ID, spanIdHex, 8);
+    if (traceIdHex != traceId) {
+      putHex(TRACE_ID, traceIdHex, 16);
+      traceId = traceIdHex;
+    }
+    if (spanIdHex != spanId) {
+      putHex(SPAN_ID, spanIdHex, 8);
+      spanId = spanIdHex;
+    }
     record.put(TRACE_FLAGS, traceFlags);
+    flags = traceFlags;
     record.put(VALID, (byte) 1);
+    valid = true;
   }
 
   /** No span is current on this thread. */
   public void clear() {
-    record.put(VALID, (byte) 0);
+    if (valid) {
+      record.put(VALID, (byte) 0);
+      valid = false;
+    }
+  }
+
+  /** The cookie this record was last registered with; 0: none (tests). */
+  long registeredWith() {
+    return registeredWith;
   }
 
   /** The record as the kernel would read it now (tests). */
@@ -91,9 +120,14 @@ public final class ThreadContextRecord {
     return record.asReadOnlyBuffer();
   }
 
-  private void putHex(int at, CharSequence hex, int bytes) {
-    for (int i = 0; i < bytes; i++) {
-      record.put(at + i, (byte) (digit(hex.charAt(2 * i)) << 4 | digit(hex.charAt(2 * i + 1))));
+  /** Hex digits to bytes, 8 at a time: big-endian, so the bytes are in the digits' order. */
+  private void putHex(int at, String hex, int bytes) {
+    for (int i = 0; i < bytes; i += 8) {
+      long v = 0;
+      for (int j = 2 * i; j < 2 * i + 16; j++) {
+        v = v << 4 | digit(hex.charAt(j));
+      }
+      record.putLong(at + i, v);
     }
   }
 
@@ -101,12 +135,23 @@ public final class ThreadContextRecord {
     return c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
   }
 
-  /** The pwrite64 that tells the kernel where this thread's record is. */
+  /**
+   * The pwrite64 that tells the kernel where this thread's record is; false when it was not
+   * made (tried again at the thread's next span).
+   */
   private boolean register(long c) {
+    // A file channel is closed, for every thread, by a write from an interrupted thread.
+    if (Thread.currentThread().isInterrupted()) {
+      return false;
+    }
+    FileChannel channel = null;
     try {
-      FileChannel channel = devNull();
+      channel = devNull();
       channel.write(record.duplicate().position(0).limit(SIZE), c);
       return true;
+    } catch (ClosedChannelException e) {
+      reopenDevNull(channel); // interrupted meanwhile: this or another thread
+      return false;
     } catch (IOException | RuntimeException e) {
       unregistrable = true;
       return false;
@@ -124,6 +169,15 @@ public final class ThreadContextRecord {
       }
     }
     return c;
+  }
+
+  /** Forgets a channel an interrupt closed; the next registration opens another. */
+  private static void reopenDevNull(FileChannel closed) {
+    synchronized (ThreadContextRecord.class) {
+      if (devNull == closed) {
+        devNull = null;
+      }
+    }
   }
 
   /**

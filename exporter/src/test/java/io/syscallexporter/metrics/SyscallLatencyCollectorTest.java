@@ -3,7 +3,9 @@ package io.syscallexporter.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.prometheus.metrics.expositionformats.OpenMetricsTextFormatWriter;
+import io.prometheus.metrics.expositionformats.PrometheusProtobufWriter;
 import io.prometheus.metrics.expositionformats.PrometheusTextFormatWriter;
+import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_36_2.Metrics;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
 import io.prometheus.metrics.model.snapshots.HistogramSnapshot.HistogramDataPointSnapshot;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
@@ -14,6 +16,7 @@ import io.syscallexporter.collect.TraceContext;
 import io.syscallexporter.collect.ThreadNames;
 import io.syscallexporter.config.Flags;
 import io.syscallexporter.syscalls.SyscallTable;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
@@ -96,5 +99,16 @@ class SyscallLatencyCollectorTest {
         + latest + "\"} 0.29 \\d+\\.\\d+");
     assertThat(text).doesNotContain(first).doesNotContain("1111111111");
     assertThat(text.lines().filter(l -> l.contains(" # {"))).hasSize(1);
+
+    // The protobuf format (native histograms) carries it on the same classic bucket.
+    ByteArrayOutputStream proto = new ByteArrayOutputStream();
+    new PrometheusProtobufWriter().write(proto, collector.collect());
+    Metrics.MetricFamily family = Metrics.MetricFamily.parseDelimitedFrom(
+        new ByteArrayInputStream(proto.toByteArray()));
+    Metrics.Bucket bucket = family.getMetric(0).getHistogram().getBucketList().stream()
+        .filter(b -> b.getUpperBound() == 1.0).findFirst().orElseThrow();
+    assertThat(bucket.getExemplar().getLabelList())
+        .extracting(l -> l.getName() + "=" + l.getValue()).contains("trace_id=" + latest, "span_id=00f067aa0ba902b7");
+    assertThat(bucket.getExemplar().getValue()).isEqualTo(0.29);
   }
 }

@@ -32,6 +32,25 @@ class ThreadContextRecordTest {
   }
 
   @Test
+  void aSpanMadeCurrentAgainIsWhatTheRecordHolds() throws Exception {
+    ThreadContextRecord r = record();
+    String outerTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String outerSpan = "00f067aa0ba902b7";
+    r.publish(outerTrace, outerSpan, (byte) 1);
+    r.publish("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", (byte) 0); // inner
+    r.clear();
+    r.publish(outerTrace, outerSpan, (byte) 1); // the inner scope closed: the outer again
+    ByteBuffer b = r.bytes();
+    byte[] trace = new byte[16];
+    byte[] span = new byte[8];
+    b.get(ThreadContextRecord.TRACE_ID, trace).get(ThreadContextRecord.SPAN_ID, span);
+    assertThat(HexFormat.of().formatHex(trace)).isEqualTo(outerTrace);
+    assertThat(HexFormat.of().formatHex(span)).isEqualTo(outerSpan);
+    assertThat(b.get(ThreadContextRecord.VALID)).isEqualTo((byte) 1);
+    assertThat(b.get(ThreadContextRecord.TRACE_FLAGS)).isEqualTo((byte) 1);
+  }
+
+  @Test
   void cookiesAreOffsetsAPwriteTakes() {
     for (int i = 0; i < 1000; i++) {
       long c = ThreadContextRecord.newCookie();
@@ -43,8 +62,54 @@ class ThreadContextRecordTest {
   }
 
   @Test
-  void noRecordWithoutACookie() {
+  void anInterruptedThreadRegistersLaterAndLeavesOthersAbleTo() throws Exception {
+    long cookie = ThreadContextRecord.newCookie();
+    System.setProperty(ThreadContextRecord.COOKIE_PROPERTY, Long.toHexString(cookie));
+    try {
+      ThreadContextRecord[] interrupted = new ThreadContextRecord[2];
+      Thread t = new Thread(() -> {
+        Thread.currentThread().interrupt();
+        interrupted[0] = ThreadContextRecord.current();
+        Thread.interrupted();
+        interrupted[1] = ThreadContextRecord.current(); // its next span
+      });
+      t.start();
+      t.join();
+      assertThat(interrupted[0]).isSameAs(interrupted[1]);
+      assertThat(interrupted[1].registeredWith()).isEqualTo(cookie);
+      ThreadContextRecord[] other = new ThreadContextRecord[1];
+      Thread u = new Thread(() -> other[0] = ThreadContextRecord.current());
+      u.start();
+      u.join();
+      assertThat(other[0].registeredWith()).isEqualTo(cookie);
+    } finally {
+      System.clearProperty(ThreadContextRecord.COOKIE_PROPERTY);
+    }
+  }
+
+  @Test
+  void aNewCookieRegistersTheThreadAgain() {
+    long first = ThreadContextRecord.newCookie();
+    long second = ThreadContextRecord.newCookie();
+    try {
+      System.setProperty(ThreadContextRecord.COOKIE_PROPERTY, Long.toHexString(first));
+      ThreadContextRecord r = ThreadContextRecord.current();
+      assertThat(r.registeredWith()).isEqualTo(first);
+      System.setProperty(ThreadContextRecord.COOKIE_PROPERTY, Long.toHexString(second));
+      assertThat(ThreadContextRecord.current()).isSameAs(r);
+      assertThat(r.registeredWith()).isEqualTo(second);
+    } finally {
+      System.clearProperty(ThreadContextRecord.COOKIE_PROPERTY);
+    }
+  }
+
+  @Test
+  void noRecordWithoutACookie() throws Exception {
     System.clearProperty(ThreadContextRecord.COOKIE_PROPERTY);
-    assertThat(ThreadContextRecord.current()).isNull();
+    ThreadContextRecord[] r = {record()};
+    Thread t = new Thread(() -> r[0] = ThreadContextRecord.current()); // a thread of its own
+    t.start();
+    t.join();
+    assertThat(r[0]).isNull();
   }
 }
