@@ -4,6 +4,8 @@ import static io.syscallexporter.it.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -15,12 +17,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Slow syscalls linked to the request that made them: a service run by the real OpenTelemetry
- * Java agent (2.10.0, from Maven Central), with our jar as its extension and as our agent,
- * makes 2 s reads from a FUSE file inside spans of its own and outside any. The slow-call log
- * and the exemplars of /metrics (OpenMetrics) carry the trace and span ids the service printed
- * for the span, and a real Prometheus with exemplar storage returns them; calls outside a span
- * carry none.
+ * Slow and stuck syscalls linked to the request that made them: a service run by the real
+ * OpenTelemetry Java agent (2.10.0, from Maven Central), with our jar as its extension and as
+ * our agent, makes 2 s reads from a FUSE file, and reads that never return, inside spans of its
+ * own and outside any. The slow-call log, the exemplars of /metrics (OpenMetrics), the service's
+ * own endpoint, the on-call view and the timed-out log carry the trace and span ids the service
+ * printed for the span, as the host exporter does for a joined JVM (across the host's
+ * restart), and a real Prometheus with exemplar storage returns them to the JVM dashboard's
+ * query; calls outside a span carry none.
  */
 class TraceExemplarIT {
   static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -78,7 +82,7 @@ class TraceExemplarIT {
   }
 
   @Test
-  void aPrometheusWithExemplarStorageReturnsTheTrace() throws Exception {
+  void aPrometheusWithExemplarStorageReturnsTheTraceToTheDashboardsQuery() throws Exception {
     int port = ExporterProcess.freePort();
     try (HangFs fs = HangFs.mount(2);
         JavaService service = JavaService.startTraced("--web.listen-address=127.0.0.1:" + port
@@ -90,10 +94,18 @@ class TraceExemplarIT {
         service.command("read " + fs.slowFile(), null);
         String[] span = ids(service.awaitLine("read started", 30));
         service.awaitLine("read done", 30);
+        // What Grafana asks for the JVM dashboard's p99 panel, whose query asks for exemplars.
+        String expr = Dashboards.queries(Path.of("../grafana-dashboards/jvm.json")).stream()
+            .filter(t -> t.panel().equals("Latency p99 by thread pool")).findFirst()
+            .orElseThrow().expr().replace("$__rate_interval", "1m");
+        for (String variable : List.of("$job", "$instance", "$process", "$thread", "$syscall")) {
+          expr = expr.replace(variable, ".*");
+        }
+        String query = URLEncoder.encode(expr, StandardCharsets.UTF_8);
         String[] found = new String[1];
         awaitTrue("the exemplar in Prometheus", 60, () -> {
-          found[0] = prom.get("/api/v1/query_exemplars?query=syscall_duration_seconds_bucket"
-              + "&start=" + from + "&end=" + (System.currentTimeMillis() / 1000 + 60));
+          found[0] = prom.get("/api/v1/query_exemplars?query=" + query + "&start=" + from
+              + "&end=" + (System.currentTimeMillis() / 1000 + 60));
           return found[0].contains(span[0]);
         });
         List<Object> series = Json.list(Json.map(Json.parse(found[0])).get("data"));
