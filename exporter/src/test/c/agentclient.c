@@ -16,12 +16,23 @@
  *   agentclient SOCKET spy NAME SECONDS          join, print each METRICS frame it is sent
  *   agentclient SOCKET elsewhere NAME SECONDS    join, say its series are served elsewhere
  *                                                (ELSEWHERE "1"), then read for SECONDS
+ *   agentclient SOCKET context NAME COOKIE FILE SECONDS
+ *                                                join, give COOKIE (hex) in a CONTEXT frame,
+ *                                                register a trace context record with it,
+ *                                                read a byte of FILE, then read for SECONDS
+ *   agentclient SOCKET forge COOKIE FILE [NAME]  register a record with another's COOKIE
+ *                                                (joined as NAME first, if given), read a
+ *                                                byte of FILE
  *
+ * The record registered holds trace id deadbeef... and span id feedface..., sampled; a
+ * registration is a pwrite64 of it to /dev/null at the cookie as offset, as the agent's.
+ * Both print "read done PID" after the read.
  * Each joining process prints "joined PID" or "refused PID: WHY" on stdout.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,7 +44,10 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { HELLO = 1, POOLS = 2, WELCOME = 5, REFUSED = 6, METRICS = 7, THREADS = 8, ELSEWHERE = 9 };
+enum {
+	HELLO = 1, POOLS = 2, WELCOME = 5, REFUSED = 6, METRICS = 7, THREADS = 8, ELSEWHERE = 9,
+	CONTEXT = 10,
+};
 /* The exporter's limits (Frames.java): the largest frame, its lines, a name. */
 #define MAX_FRAME (64 * 1024)
 #define NAME_LEN 200
@@ -225,6 +239,28 @@ static void flood_names(int index, double seconds)
 	exit(0);
 }
 
+/* Registers a trace context record (struct trace_context) with COOKIE, then reads FILE. */
+static void register_and_read(const char *cookie_hex, const char *file)
+{
+	static unsigned char record[26];
+	char byte;
+	int null = open("/dev/null", O_WRONLY), fd;
+
+	for (int i = 0; i < 16; i++)
+		record[i] = (const unsigned char[]){ 0xde, 0xad, 0xbe, 0xef }[i % 4];
+	for (int i = 0; i < 8; i++)
+		record[16 + i] = (const unsigned char[]){ 0xfe, 0xed, 0xfa, 0xce }[i % 4];
+	record[24] = 1; /* valid */
+	record[25] = 1; /* sampled */
+	if (null < 0 || pwrite(null, record, sizeof(record), (off_t)strtoull(cookie_hex, NULL, 16)) < 0)
+		die("pwrite");
+	fd = open(file, O_RDONLY);
+	if (fd < 0 || read(fd, &byte, 1) < 0)
+		die("read");
+	printf("read done %d\n", getpid());
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
@@ -316,6 +352,20 @@ int main(int argc, char **argv)
 		if (send_frame(fd, ELSEWHERE, "1", 1))
 			die("send");
 		drain_for(fd, atof(argv[4]));
+	} else if (!strcmp(mode, "context") && argc == 7) {
+		int fd = connect_socket();
+
+		if (join(fd, argv[3]))
+			return 1;
+		if (send_frame(fd, CONTEXT, argv[4], strlen(argv[4])))
+			die("send");
+		usleep(200 * 1000); /* the exporter has read it */
+		register_and_read(argv[4], argv[5]);
+		drain_for(fd, atof(argv[6]));
+	} else if (!strcmp(mode, "forge") && (argc == 5 || argc == 6)) {
+		if (argc == 6 && join(connect_socket(), argv[5]))
+			return 1;
+		register_and_read(argv[3], argv[4]);
 	} else if (!strcmp(mode, "mute") && argc == 5) {
 		int fd = connect_socket();
 		int small = 4096;

@@ -132,7 +132,10 @@ public final class Exporter implements AutoCloseable {
   /** JVMs join through it; without it (a path taken, no permission) the rest runs on. */
   private void openAgentSocket() {
     try {
-      joined.onMembershipChange(totals::endPoolIds);
+      joined.onMembershipChange(pid -> {
+        totals.endPoolIds(pid);
+        exemplars.forgetJvm(pid);
+      });
       agentSocket = AgentSocket.open(config.agentSocket(), joined, joinStats);
       Log.info("agent socket open", "path", config.agentSocket());
     } catch (IOException | RuntimeException e) {
@@ -150,7 +153,8 @@ public final class Exporter implements AutoCloseable {
     long drains = totals.drains();
     if (drains != publishedDrain) {
       publishedDrain = drains;
-      joined.publish(pid -> JmxPublisher.Source.ofJoinedJvm(pid, totals, scanner, budget));
+      joined.publish(pid -> JmxPublisher.Source.ofJoinedJvm(pid, totals, scanner, budget,
+          exemplars));
     }
   }
 

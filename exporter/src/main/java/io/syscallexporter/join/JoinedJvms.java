@@ -112,6 +112,8 @@ public final class JoinedJvms implements ThreadNames {
     volatile Map<String, String> poolByKey = Map.of();
     /** Its series are on its service's own endpoint: this exporter leaves them out. */
     volatile boolean elsewhere;
+    /** It gave a trace context cookie: it reads the exemplars of its series too. */
+    volatile boolean tracesContexts;
     /** What its names take of the heap, as counted against the budgets. */
     long nameBytes;
 
@@ -302,7 +304,9 @@ public final class JoinedJvms implements ThreadNames {
     for (Member m : members.values()) {
       JmxPublisher.Source own = seriesOf.apply(m.pid);
       // Queued: never blocks.
-      m.link.metrics(SeriesText.encode(own.totals(), own.timedOut(), m.name));
+      // Exemplars only to an agent that reads them: one that gave a trace context cookie.
+      m.link.metrics(SeriesText.encode(own.totals(), own.timedOut(),
+          m.tracesContexts ? own.exemplars() : null, m.name));
     }
   }
 
@@ -338,6 +342,7 @@ public final class JoinedJvms implements ThreadNames {
     if (cookie == 0) {
       throw new Frames.MalformedException("CONTEXT is a cookie of 1 to 16 hex digits, not 0");
     }
+    m.tracesContexts = true;
     return kernel.allowTraceContexts(m.pid, cookie);
   }
 

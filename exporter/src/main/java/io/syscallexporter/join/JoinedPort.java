@@ -2,6 +2,7 @@ package io.syscallexporter.join;
 
 import io.prometheus.metrics.model.registry.MultiCollector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Exemplars;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.syscallexporter.config.ExporterConfig;
 import io.syscallexporter.config.UsageException;
@@ -42,7 +43,8 @@ public final class JoinedPort {
   public static PrometheusRegistry registry(Supplier<JmxPublisher.Source> series) {
     PrometheusRegistry registry = new PrometheusRegistry();
     registry.register(new SyscallLatencyCollector(
-        action -> series.get().totals().forEach(action), "the host exporter's slow threshold"));
+        action -> series.get().totals().forEach(action), "the host exporter's slow threshold",
+        labels -> series.get().exemplars().getOrDefault(labels, Exemplars.EMPTY)));
     registry.register(new MultiCollector() {
       @Override
       public MetricSnapshots collect() {

@@ -9,6 +9,7 @@ import com.codahale.metrics.jmx.JmxReporter;
 import com.codahale.metrics.jmx.ObjectNameFactory;
 import com.google.inject.Inject;
 import com.google.inject.Singleton;
+import io.prometheus.metrics.model.snapshots.Exemplars;
 import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.TimeoutScanner;
 import java.util.HashMap;
@@ -53,6 +54,11 @@ public final class JmxPublisher implements AutoCloseable {
     /** Calls timed out now, by label set. */
     Map<LabelSet, Double> timedOut();
 
+    /** Trace exemplars, by label set: a joined JVM's own (JMX has no use for them). */
+    default Map<LabelSet, Exemplars> exemplars() {
+      return Map.of();
+    }
+
     /**
      * The exporter's own totals and in-flight scan; {@code series}: the running totals
      * ({@link HistogramTotals#forEach}, a kernel read) or those of the last drain.
@@ -75,12 +81,18 @@ public final class JmxPublisher implements AutoCloseable {
     }
 
     /**
-     * What a host exporter sends joined JVM {@code pid}: its own series as of the last drain
-     * and its own calls timed out now, never those of another process of the same name.
+     * What a host exporter sends joined JVM {@code pid}: its own series as of the last drain,
+     * its own calls timed out now and its own calls' traces, never those of another process of
+     * the same name.
      */
     static Source ofJoinedJvm(int pid, HistogramTotals totals, TimeoutScanner scanner,
-        LabelBudget budget) {
+        LabelBudget budget, TraceExemplars exemplars) {
       return new Source() {
+        @Override
+        public Map<LabelSet, Exemplars> exemplars() {
+          return exemplars.ofJvm(pid);
+        }
+
         @Override
         public Map<LabelSet, Totals> totals() {
           Map<LabelSet, Totals> own = new HashMap<>();

@@ -9,6 +9,7 @@ import io.syscallexporter.collect.TraceContext;
 import io.syscallexporter.config.ExporterConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,13 @@ public final class TraceExemplars implements Consumer<SlowEvent> {
   private final LongSupplier wallMillis;
   private final int limit;
   private final Map<LabelSet, Exemplar[]> latest;
+  /**
+   * The same, apart for each joined JVM: what is sent to a JVM is its own calls' traces, not
+   * those of another JVM under its name.
+   */
+  private final Map<JvmSeries, Exemplar[]> byJvm;
+
+  private record JvmSeries(int pid, LabelSet labels) {}
 
   @Inject
   public TraceExemplars(LabelBudget budget, ExporterConfig config) {
@@ -42,10 +50,15 @@ public final class TraceExemplars implements Consumer<SlowEvent> {
     this.limit = limit;
     this.monotonicNanos = monotonicNanos;
     this.wallMillis = wallMillis;
-    this.latest = new LinkedHashMap<>(16, 0.75f, false) {
+    this.latest = leastRecentlyUpdatedOut(limit);
+    this.byJvm = leastRecentlyUpdatedOut(limit);
+  }
+
+  private static <K> Map<K, Exemplar[]> leastRecentlyUpdatedOut(int limit) {
+    return new LinkedHashMap<>(16, 0.75f, false) {
       @Override
-      protected boolean removeEldestEntry(Map.Entry<LabelSet, Exemplar[]> eldest) {
-        return size() > TraceExemplars.this.limit;
+      protected boolean removeEldestEntry(Map.Entry<K, Exemplar[]> eldest) {
+        return size() > limit;
       }
     };
   }
@@ -61,26 +74,49 @@ public final class TraceExemplars implements Consumer<SlowEvent> {
     double seconds = e.latencyNanos() / 1e9;
     Exemplar exemplar = Exemplar.builder().value(seconds).traceId(context.traceId())
         .spanId(context.spanId()).timestampMillis(wallMillis.getAsLong()).build();
-    synchronized (latest) {
-      // Removed and put back: the map's order is that of the latest update.
-      Exemplar[] byBucket = latest.remove(labels);
-      if (byBucket == null) {
-        byBucket = new Exemplar[SyscallLatencyCollector.CLASSIC_BOUNDS.length];
+    int bucket = SyscallLatencyCollector.classicBucketOf(seconds);
+    synchronized (this) {
+      put(latest, labels, bucket, exemplar);
+      if (budget.ofJoinedJvm(e.key())) {
+        put(byJvm, new JvmSeries(e.key().pid(), labels), bucket, exemplar);
       }
-      byBucket[SyscallLatencyCollector.classicBucketOf(seconds)] = exemplar;
-      latest.put(labels, byBucket);
     }
   }
 
+  private static <K> void put(Map<K, Exemplar[]> map, K key, int bucket, Exemplar exemplar) {
+    // Removed and put back: the map's order is that of the latest update.
+    Exemplar[] byBucket = map.remove(key);
+    if (byBucket == null) {
+      byBucket = new Exemplar[SyscallLatencyCollector.CLASSIC_BOUNDS.length];
+    }
+    byBucket[bucket] = exemplar;
+    map.put(key, byBucket);
+  }
+
   /** A series' exemplars, at most one per classic bucket. */
-  public Exemplars of(LabelSet labels) {
-    Exemplar[] byBucket;
-    synchronized (latest) {
-      byBucket = latest.get(labels);
-      if (byBucket == null) {
-        return Exemplars.EMPTY;
+  public synchronized Exemplars of(LabelSet labels) {
+    return exemplars(latest.get(labels));
+  }
+
+  /** The exemplars of joined JVM {@code pid}'s own calls, by label set. */
+  public synchronized Map<LabelSet, Exemplars> ofJvm(int pid) {
+    Map<LabelSet, Exemplars> own = new HashMap<>();
+    byJvm.forEach((k, byBucket) -> {
+      if (k.pid() == pid) {
+        own.put(k.labels(), exemplars(byBucket));
       }
-      byBucket = byBucket.clone();
+    });
+    return own;
+  }
+
+  /** A JVM joined or left: what its pid had is not the next process's of that pid. */
+  public synchronized void forgetJvm(int pid) {
+    byJvm.keySet().removeIf(k -> k.pid() == pid);
+  }
+
+  private static Exemplars exemplars(Exemplar[] byBucket) {
+    if (byBucket == null) {
+      return Exemplars.EMPTY;
     }
     List<Exemplar> list = new ArrayList<>();
     Arrays.stream(byBucket).filter(Objects::nonNull).forEach(list::add);
@@ -88,9 +124,7 @@ public final class TraceExemplars implements Consumer<SlowEvent> {
   }
 
   /** Series with exemplars held now. */
-  public int held() {
-    synchronized (latest) {
-      return latest.size();
-    }
+  public synchronized int held() {
+    return latest.size();
   }
 }

@@ -4,11 +4,14 @@ import static io.syscallexporter.it.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.assertj.core.api.InstanceOfAssertFactories;
@@ -207,16 +210,95 @@ class TraceExemplarIT {
         JavaService service = JavaService.startTraced(
             "--agent.socket=,--web.listen-address=127.0.0.1:0,--slow.threshold=1s",
             "-Dtraced.http-port=0")) {
-      int http = Integer.parseInt(service.said("http"));
-      service.command("read " + fs.slowFile(), null);
-      String[] span = ids(service.awaitLine("read started", 30));
-      service.awaitLine("read done", 30);
-      // The bridge's snapshot is refreshed every second while the endpoint is scraped.
-      Pattern exemplar = Pattern.compile("syscall_duration_seconds_bucket\\{process=\"java\","
-          + "syscall=\"read\",thread=\"request-\\*\",le=\"4.0\"} \\d+ # \\{span_id=\""
-          + span[1] + "\",trace_id=\"" + span[0] + "\"} 2\\.\\d+ \\d+\\.\\d+");
-      awaitTrue("the exemplar on the service's endpoint", 60,
-          () -> exemplar.matcher(service.get(http, "/metrics", OPENMETRICS)).find());
+      awaitTracedReadOnTheServicesEndpoint(service, fs, "java");
     }
+  }
+
+  /** A traced 2 s read, then its exemplar on the service's own client_java endpoint. */
+  static void awaitTracedReadOnTheServicesEndpoint(JavaService service, HangFs fs,
+      String process) throws Exception {
+    int http = Integer.parseInt(service.said("http"));
+    service.command("read " + fs.slowFile(), null);
+    String[] span = ids(service.awaitLine("read started", 30));
+    service.awaitLine("read done", 30);
+    // The bridge's snapshot is refreshed every second while the endpoint is scraped.
+    Pattern exemplar = Pattern.compile("syscall_duration_seconds_bucket\\{process=\"" + process
+        + "\",syscall=\"read\",thread=\"request-\\*\",le=\"4.0\"} \\d+ # \\{span_id=\""
+        + span[1] + "\",trace_id=\"" + span[0] + "\"} 2\\.\\d+ \\d+\\.\\d+");
+    awaitTrue("the exemplar on the service's endpoint", 60,
+        () -> exemplar.matcher(service.get(http, "/metrics", OPENMETRICS)).find());
+  }
+
+  /**
+   * Joined, the same exemplar on the service's own endpoint: the host exporter sends the JVM
+   * its own calls' traces with its series.
+   */
+  @Test
+  void aJoinedJvmsTraceIsAnExemplarOnTheServicesOwnEndpoint() throws Exception {
+    SharedDir shared = SharedDir.create("syscall-exporter-trace-endpoint");
+    ExporterProcess host = ExporterProcess.start("--agent.socket=" + shared.socket(),
+        "--slow.threshold=1s", "--drain.interval=1s");
+    try (HangFs fs = HangFs.mount(2);
+        JavaService service = JavaService.startTraced("--agent.socket=" + shared.socket()
+            + ",--agent.name=traced", "-Dtraced.http-port=0")) {
+      JoinIT.awaitJoined(host, 1);
+      awaitTrue("the agent joined", 30, () -> service.stderr().contains("joined the host"));
+      awaitTracedReadOnTheServicesEndpoint(service, fs, "traced");
+    } finally {
+      host.close();
+      shared.delete();
+    }
+  }
+
+  /**
+   * The agent socket's CONTEXT frame as an attacker would use it (src/test/c/agentclient.c): a
+   * client that joined and gave its cookie has its own slow read linked to the record it
+   * registered; a process that learned that cookie, not joined or joined under a name of its
+   * own, registers nothing with it: its slow read carries no trace ids.
+   */
+  @Test
+  void aCookieRegistersOnlyTheProcessThatGaveIt() throws Exception {
+    SharedDir shared = SharedDir.create("syscall-exporter-forge");
+    Path client = TestBinaries.compile("agentclient");
+    String cookie = "5eed0000cafe";
+    ExporterProcess host = ExporterProcess.start("--agent.socket=" + shared.socket(),
+        "--slow.threshold=1s");
+    Process joined = null;
+    try (HangFs fs = HangFs.mount(2)) {
+      String slow = fs.slowFile().toString();
+      joined = new ProcessBuilder(client.toString(), shared.socket().toString(), "context",
+          "mallory", cookie, slow, "60").redirectErrorStream(true).start();
+      BufferedReader out = new BufferedReader(new InputStreamReader(joined.getInputStream(),
+          StandardCharsets.UTF_8));
+      assertThat(out.readLine()).startsWith("joined ");
+      String own = out.readLine();
+      assertThat(own).startsWith("read done ");
+      String notJoined = AgentSocketAttackIT.run(List.of(client.toString(),
+          shared.socket().toString(), "forge", cookie, slow), 60);
+      String joinedAsAnother = AgentSocketAttackIT.run(List.of(client.toString(),
+          shared.socket().toString(), "forge", cookie, slow, "eve"), 60);
+
+      String trace = "deadbeef".repeat(4);
+      awaitTrue("the slow reads logged", 30, () -> slowReadOf(host, own) != null
+          && slowReadOf(host, notJoined) != null && slowReadOf(host, joinedAsAnother) != null);
+      assertThat(slowReadOf(host, own)).contains("trace_id=" + trace,
+          "span_id=" + "feedface".repeat(2));
+      assertThat(slowReadOf(host, notJoined)).doesNotContain("trace_id");
+      assertThat(slowReadOf(host, joinedAsAnother)).doesNotContain("trace_id");
+    } finally {
+      if (joined != null) {
+        joined.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      host.close();
+      shared.delete();
+    }
+  }
+
+  /** The host's slow-call line of the read of the client that said {@code readDone}. */
+  static String slowReadOf(ExporterProcess host, String readDone) throws Exception {
+    Matcher m = Pattern.compile("read done (\\d+)").matcher(readDone);
+    assertThat(m.find()).as(readDone).isTrue();
+    return host.log().lines().filter(l -> l.contains("msg=\"slow syscall\" syscall=read ")
+        && l.contains(" pid=" + m.group(1) + " ")).findFirst().orElse(null);
   }
 }

@@ -327,6 +327,32 @@ class JoinedJvmsTest {
     assertThat(kernel.contextCookies).isEmpty();
   }
 
+  @Test
+  void eachJvmIsSentTheTracesOfItsOwnCallsOnly() throws Exception {
+    var config = io.syscallexporter.config.Flags.parse();
+    var budget = new io.syscallexporter.metrics.LabelBudget(
+        io.syscallexporter.syscalls.SyscallTable.forArch("x86_64"), config, null, jvms);
+    var exemplars = new io.syscallexporter.metrics.TraceExemplars(budget, config);
+    JoinedJvms.Member a = jvms.join(100, 1000, "gamma", NO_STACKS, new StringBuilder());
+    JoinedJvms.Member b = jvms.join(200, 1000, "gamma", NO_STACKS, new StringBuilder());
+    jvms.named(a, Map.of(7, "web-1"));
+    jvms.named(b, Map.of(7, "web-2"));
+    int idA = kernel.named.get(100).get(7);
+    exemplars.accept(new io.syscallexporter.collect.SlowEvent(2_000_000_000L, 107, 7, 100, 0,
+        "web-1", "java", new SeriesKey("", 100, 0, 0, idA),
+        new io.syscallexporter.collect.TraceContext("4bf92f3577b34da6a3ce929d0e0e4736",
+            "00f067aa0ba902b7", true)));
+    // Both JVMs' pools are one series (web-*): A's trace is on it, and sent to A only.
+    assertThat(exemplars.ofJvm(100)).hasSize(1);
+    assertThat(exemplars.ofJvm(100).values().iterator().next().get(0).getLabels()
+        .get("trace_id")).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+    assertThat(exemplars.ofJvm(200)).isEmpty();
+    exemplars.forgetJvm(100); // it left: its pid may be the next process's
+    assertThat(exemplars.ofJvm(100)).isEmpty();
+    jvms.leave(a);
+    jvms.leave(b);
+  }
+
   /** The real label budget and totals over the fake kernel, wired as the exporter wires them. */
   private io.syscallexporter.metrics.HistogramTotals wiredTotals() throws Exception {
     var config = io.syscallexporter.config.Flags.parse();

@@ -2,6 +2,8 @@ package io.syscallexporter.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.prometheus.metrics.model.snapshots.Exemplar;
+import io.prometheus.metrics.model.snapshots.Exemplars;
 import io.syscallexporter.collect.FakeKernel;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -18,7 +20,11 @@ class SeriesTextTest {
         new LabelSet("read", "nginx", null, null, null), other,
         new LabelSet("read", "billing", null, null, "io-worker-*"), other);
 
-    String text = SeriesText.encode(totals, Map.of(pool, 2.0), "checkout");
+    Exemplars traced = Exemplars.of(Exemplar.builder().value(2.5)
+        .traceId("4bf92f3577b34da6a3ce929d0e0e4736").spanId("00f067aa0ba902b7")
+        .timestampMillis(1_796_000_000_123L).build());
+    String text = SeriesText.encode(totals, Map.of(pool, 2.0), Map.of(pool, traced),
+        "checkout");
     assertThat(text.lines()).hasSize(1);
     JmxPublisher.Source back = SeriesText.decode(text, "checkout");
     assertThat(back.totals()).containsOnlyKeys(pool);
@@ -29,6 +35,18 @@ class SeriesTextTest {
       assertThat(t.bucket(k)).isEqualTo(reads.bucket(k));
     }
     assertThat(back.timedOut()).containsEntry(pool, 2.0);
+    Exemplar e = back.exemplars().get(pool).get(0);
+    assertThat(e.getValue()).isEqualTo(2.5);
+    assertThat(e.getLabels().get(Exemplar.TRACE_ID)).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+    assertThat(e.getLabels().get(Exemplar.SPAN_ID)).isEqualTo("00f067aa0ba902b7");
+    assertThat(e.getTimestampMillis()).isEqualTo(1_796_000_000_123L);
+  }
+
+  @Test
+  void anOlderExportersLinesWithoutExemplarsStillRead() {
+    JmxPublisher.Source s = SeriesText.decode("read\tio-*\t5\t1\t0\t10:2\n", "p");
+    assertThat(s.totals()).hasSize(1);
+    assertThat(s.exemplars()).isEmpty();
   }
 
   @Test
