@@ -21,8 +21,10 @@ import java.util.function.LongSupplier;
  * The exemplars of {@code syscall_duration_seconds}: for each series and classic bucket, the
  * latest slow call made inside a sampled trace, with its trace and span ids and when it was
  * seen. The kernel reads a thread's trace context on the slow path only, so buckets below the
- * slow threshold have none. Held for as many series as {@code --labels.limit}, the least
- * recently updated dropped first.
+ * slow threshold have none (at the default 1 s, at most 5 per series). Held for as many series
+ * as {@code --labels.limit}, the least recently updated dropped first, and as many again of
+ * joined JVMs' own: about 300 bytes an exemplar, ~8 MiB for each at the default limit and
+ * threshold in the worst case (every series with traced slow calls in each bucket above it).
  */
 @Singleton
 public final class TraceExemplars implements Consumer<SlowEvent> {
