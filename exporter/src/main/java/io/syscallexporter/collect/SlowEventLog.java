@@ -46,9 +46,7 @@ public final class SlowEventLog implements Consumer<SlowEvent> {
         "pid", Integer.toUnsignedString(e.pid()),
         "process", e.process(),
         "thread", threads.nameOf(e.pid(), e.nsTid(), e.thread())));
-    if (e.context().present()) {
-      fields.addAll(List.of("trace_id", e.context().traceId(), "span_id", e.context().spanId()));
-    }
+    fields.addAll(e.context().logFields());
     return Log.line("warn", "slow syscall", fields.toArray());
   }
 

@@ -184,9 +184,7 @@ public final class TimeoutScanner {
     if (c.wchan() != null) {
       f.addAll(List.of("wchan", c.wchan()));
     }
-    if (c.trace().present()) {
-      f.addAll(List.of("trace_id", c.trace().traceId(), "span_id", c.trace().spanId()));
-    }
+    f.addAll(c.trace().logFields());
     if (!c.kernelStack().isEmpty()) {
       f.addAll(List.of("kernel_stack", String.join(";", c.kernelStack())));
     }
