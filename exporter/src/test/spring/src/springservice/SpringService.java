@@ -7,10 +7,15 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.web.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
 
 /**
  * A Spring Boot service with the actuator's /actuator/prometheus, for ServiceEndpointIT: the
@@ -18,9 +23,14 @@ import org.springframework.context.ConfigurableApplicationContext;
  *   io N CALLS FILE   N threads io-worker-1..N, each making CALLS read(2)s of FILE
  *   hang FILE         thread fuse-reader-1 reads FILE, which may never return
  *   exit              closes the application
+ * and serves GET /read?path=FILE, a request that reads 1 byte of FILE (TraceExemplarIT: under
+ * the OpenTelemetry agent, inside its server span), logging "read started" first.
  */
 @SpringBootApplication
+@RestController
 public class SpringService {
+  private static final Logger LOG = LoggerFactory.getLogger(SpringService.class);
+
   public static void main(String[] args) throws Exception {
     ConfigurableApplicationContext context = SpringApplication.run(SpringService.class, args);
     int port = ((WebServerApplicationContext) context).getWebServer().getPort();
@@ -43,6 +53,13 @@ public class SpringService {
     }
     context.close();
     System.out.println("bye");
+  }
+
+  @GetMapping("/read")
+  public String read(@RequestParam("path") String path) {
+    LOG.info("read started");
+    readFile(path, 1);
+    return "read done\n";
   }
 
   static void io(int n, int calls, String path) throws InterruptedException {

@@ -36,6 +36,7 @@ import javax.management.remote.JMXServiceURL;
 final class JavaService implements AutoCloseable {
   static final Path SOURCE = Path.of("src/test/resources/service/IoService.java").toAbsolutePath();
   static final String DEPS = System.getProperty("service.deps", "target/service-deps") + "/*";
+  static final String TRACED_DEPS = System.getProperty("traced.deps", "target/traced-deps");
 
   private final Process process;
   private final Writer stdin;
@@ -104,8 +105,15 @@ final class JavaService implements AutoCloseable {
    * {@code args}; it says "service ready" when it serves.
    */
   static JavaService startJar(Path jar, String agentFlags, List<String> args) throws Exception {
+    return startJar(jar, List.of(), agentFlags, args);
+  }
+
+  /** With options for the service's JVM, before the agent's. */
+  static JavaService startJar(Path jar, List<String> jvmOptions, String agentFlags,
+      List<String> args) throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.addAll(jvmOptions);
     if (agentFlags != null) {
       cmd.add("-javaagent:" + ExporterProcess.JAR + "=" + agentFlags);
     }
@@ -115,20 +123,27 @@ final class JavaService implements AutoCloseable {
   }
 
   /**
-   * src/test/resources/traced/TracedService.java under the OpenTelemetry Java agent (spans
-   * exported nowhere) and our agent, given to the OpenTelemetry agent as its extension too.
+   * The real OpenTelemetry Java agent (spans exported nowhere), given our jar as its extension:
+   * the options before ours.
    */
-  static JavaService startTraced(String agentFlags, String... jvmOptions) throws Exception {
-    String deps = System.getProperty("traced.deps", "target/traced-deps");
-    List<String> cmd = new ArrayList<>(List.of(
-        ProcessHandle.current().info().command().orElse("java"),
-        "-javaagent:" + deps + "/opentelemetry-javaagent.jar",
-        "-javaagent:" + ExporterProcess.JAR + "=" + agentFlags,
+  static List<String> openTelemetryAgent() {
+    return List.of("-javaagent:" + TRACED_DEPS + "/opentelemetry-javaagent.jar",
         "-Dotel.javaagent.extensions=" + ExporterProcess.JAR,
         "-Dotel.traces.exporter=none", "-Dotel.metrics.exporter=none",
-        "-Dotel.logs.exporter=none"));
+        "-Dotel.logs.exporter=none");
+  }
+
+  /**
+   * src/test/resources/traced/TracedService.java under the {@link #openTelemetryAgent()} and
+   * our agent.
+   */
+  static JavaService startTraced(String agentFlags, String... jvmOptions) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(
+        ProcessHandle.current().info().command().orElse("java")));
+    cmd.addAll(openTelemetryAgent());
+    cmd.add("-javaagent:" + ExporterProcess.JAR + "=" + agentFlags);
     cmd.addAll(List.of(jvmOptions));
-    cmd.addAll(List.of("-cp", deps + "/*:" + DEPS,
+    cmd.addAll(List.of("-cp", TRACED_DEPS + "/*:" + DEPS,
         Path.of("src/test/resources/traced/TracedService.java").toAbsolutePath().toString()));
     return launch(cmd);
   }

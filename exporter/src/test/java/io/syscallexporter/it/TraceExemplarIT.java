@@ -6,11 +6,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
+import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -18,6 +27,8 @@ import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Slow and stuck syscalls linked to the request that made them: a service run by the real
@@ -27,10 +38,12 @@ import org.junit.jupiter.api.io.TempDir;
  * own endpoint, the on-call view and the timed-out log carry the trace and span ids the service
  * printed for the span, as the host exporter does for a joined JVM (across the host's
  * restart), and a real Prometheus with exemplar storage returns them to the JVM dashboard's
- * query; calls outside a span carry none.
+ * query; calls outside a span carry none. In real Spring Boot services, a request's server span,
+ * the OpenTelemetry agent's own, is linked the same way on the actuator.
  */
 class TraceExemplarIT {
   static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+  static final HttpClient HTTP = HttpClient.newHttpClient();
   static final Pattern IDS = Pattern.compile("trace_id=([0-9a-f]{32}) span_id=([0-9a-f]{16})");
 
   @TempDir
@@ -227,6 +240,59 @@ class TraceExemplarIT {
         + span[1] + "\",trace_id=\"" + span[0] + "\"} 2\\.\\d+ \\d+\\.\\d+");
     awaitTrue("the exemplar on the service's endpoint", 60,
         () -> exemplar.matcher(service.get(http, "/metrics", OPENMETRICS)).find());
+  }
+
+  /**
+   * A real Spring Boot service: a request traced by the OpenTelemetry agent's own server span
+   * (continuing the caller's trace, as its W3C traceparent says) whose handler makes a slow
+   * read. The slow-call line and the actuator's exemplar carry the span's ids, as the service's
+   * log printed them (the agent puts them in Logback's MDC).
+   */
+  @ParameterizedTest(name = "Spring Boot {0}")
+  @ValueSource(ints = {3, 2})
+  void aSpringBootRequestIsLinkedToTheAgentsServerSpan(int boot) throws Exception {
+    int port = ExporterProcess.freePort();
+    String caller = "00-" + hex(16) + "-" + hex(8) + "-01";
+    List<String> args = new ArrayList<>(ServiceEndpointIT.actuator());
+    args.add("--logging.pattern.console=%m trace_id=%X{trace_id} span_id=%X{span_id}%n");
+    try (HangFs fs = HangFs.mount(2);
+        JavaService service = JavaService.startJar(ServiceEndpointIT.springBoot(boot),
+            JavaService.openTelemetryAgent(), "--agent.socket=,--web.listen-address=127.0.0.1:"
+                + port + ",--slow.threshold=1s", args)) {
+      service.awaitAgent(port);
+      String http = "http://127.0.0.1:" + service.said("port");
+      CompletableFuture<HttpResponse<String>> request = HTTP.sendAsync(HttpRequest.newBuilder(
+          URI.create(http + "/read?path=" + fs.slowFile())).header("traceparent", caller)
+          .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
+      String[] span = ids(service.awaitLine("read started", 30));
+      assertThat(span[0]).as("the caller's trace").isEqualTo(caller.substring(3, 35));
+      assertThat(request.get(30, TimeUnit.SECONDS).body()).isEqualTo("read done\n");
+
+      awaitTrue("the slow-call line", 30, () -> slowLines(service).size() == 1);
+      assertThat(slowLines(service).get(0)).contains("syscall=read",
+          "trace_id=" + span[0] + " span_id=" + span[1]);
+      // The actuator's snapshot is refreshed every second while it is scraped.
+      awaitTrue("the exemplar on the actuator", 60, () -> get(http + "/actuator/prometheus",
+          OPENMETRICS).lines().anyMatch(l -> l.startsWith("syscall_duration_seconds_bucket{")
+              && l.contains("syscall=\"read\"") && l.contains("le=\"4.0\"")
+              && l.contains("trace_id=\"" + span[0] + "\"")
+              && l.contains("span_id=\"" + span[1] + "\"")));
+    }
+  }
+
+  /** {@code bytes} random bytes in lowercase hex, as W3C trace ids are written. */
+  static String hex(int bytes) {
+    byte[] b = new byte[bytes];
+    new SecureRandom().nextBytes(b);
+    return HexFormat.of().formatHex(b);
+  }
+
+  static String get(String url, String accept) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+        .header("Accept", accept).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.statusCode()).as(url).isEqualTo(200);
+    return r.body();
   }
 
   /**
