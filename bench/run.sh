@@ -60,7 +60,14 @@ start_tracer() { # config
 }
 stop_tracer() {
   [[ -n "$tracer_pid" ]] || return 0
-  kill -TERM "$tracer_pid"; wait "$tracer_pid" 2>/dev/null || true; tracer_pid=""
+  kill -TERM "$tracer_pid" 2>/dev/null || true
+  # bpftrace has been seen to sleep on through a TERM: then INT, then KILL (its probes go with
+  # its file descriptors), 10 s apart, so that one stuck tracer does not hang the run.
+  for sig in INT KILL; do
+    for _ in $(seq 100); do kill -0 "$tracer_pid" 2>/dev/null || break 2; sleep 0.1; done
+    echo "$tracer_pid did not stop: SIG$sig" >&2; kill -"$sig" "$tracer_pid" 2>/dev/null || true
+  done
+  wait "$tracer_pid" 2>/dev/null || true; tracer_pid=""
 }
 # The JVM the agent benchmarks run: compiled once, so no JVM compiles it while others measure.
 javac -d "$out" bench/YieldLoop.java
