@@ -1,5 +1,8 @@
 package io.syscallexporter.it;
 
+import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_36_2.Metrics;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,6 +12,9 @@ import java.util.regex.Pattern;
 
 /** A parsed Prometheus text exposition, enough to look up samples by name and labels. */
 final class MetricsText {
+  static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+  static final String PROTOBUF = "application/vnd.google.protobuf;"
+      + "proto=io.prometheus.client.MetricFamily;encoding=delimited";
   private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(.*)\\})? (\\S+)$");
   private static final Pattern LABEL = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"");
 
@@ -69,5 +75,28 @@ final class MetricsText {
 
   List<Sample> samples(String name) {
     return samples.stream().filter(s -> s.name().equals(name)).toList();
+  }
+
+  /**
+   * From a protobuf answer ({@link #PROTOBUF}), the histogram of {@code family} whose labels
+   * include all of {@code labels} ("name=value"); fails when there is none.
+   */
+  static Metrics.Histogram protobufHistogram(InputStream in, String family, String... labels)
+      throws IOException {
+    try (in) {
+      Metrics.MetricFamily f;
+      while ((f = Metrics.MetricFamily.parseDelimitedFrom(in)) != null) {
+        if (!f.getName().equals(family)) {
+          continue;
+        }
+        for (Metrics.Metric m : f.getMetricList()) {
+          if (m.getLabelList().stream().map(l -> l.getName() + "=" + l.getValue()).toList()
+              .containsAll(List.of(labels))) {
+            return m.getHistogram();
+          }
+        }
+      }
+    }
+    throw new AssertionError("no " + family + " " + List.of(labels) + " in the protobuf answer");
   }
 }

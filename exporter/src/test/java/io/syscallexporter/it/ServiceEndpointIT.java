@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.CsvSource;
  * from a real Prometheus scraping the actuator.
  */
 class ServiceEndpointIT {
-  static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+  static final String OPENMETRICS = MetricsText.OPENMETRICS;
   static final HttpClient HTTP = HttpClient.newHttpClient();
 
   static SharedDir shared;
@@ -190,24 +190,10 @@ class ServiceEndpointIT {
   private static void assertNativeBucketsCountReads(String url, String process)
       throws Exception {
     HttpResponse<InputStream> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-        .header("Accept", "application/vnd.google.protobuf;"
-            + "proto=io.prometheus.client.MetricFamily;encoding=delimited")
-        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
-    Metrics.Histogram found = null;
-    try (InputStream in = r.body()) {
-      Metrics.MetricFamily f;
-      while ((f = Metrics.MetricFamily.parseDelimitedFrom(in)) != null) {
-        for (Metrics.Metric m : f.getMetricList()) {
-          List<String> labels = m.getLabelList().stream()
-              .map(l -> l.getName() + "=" + l.getValue()).toList();
-          if (f.getName().equals("syscall_duration_seconds") && labels.containsAll(List.of(
-              "process=" + process, "syscall=read", "thread=io-worker-*"))) {
-            found = m.getHistogram();
-          }
-        }
-      }
-    }
-    assertThat(found).as("the reads' histogram in the protobuf answer").isNotNull();
+        .header("Accept", MetricsText.PROTOBUF).timeout(Duration.ofSeconds(30)).build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    Metrics.Histogram found = MetricsText.protobufHistogram(r.body(),
+        "syscall_duration_seconds", "process=" + process, "syscall=read", "thread=io-worker-*");
     assertThat(found.getSampleCount()).isEqualTo(4000);
     long inBuckets = found.getZeroCount();
     for (long[] bucket : SyscallLatencyIT.nativeBuckets(found)) {

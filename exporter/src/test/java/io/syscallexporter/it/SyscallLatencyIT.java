@@ -231,23 +231,8 @@ class SyscallLatencyIT {
 
   static Metrics.Histogram protobufHistogram(String family, String syscall, String process)
       throws Exception {
-    try (InputStream in = exporter.getBytes("/metrics", "application/vnd.google.protobuf;"
-        + "proto=io.prometheus.client.MetricFamily;encoding=delimited")) {
-      Metrics.MetricFamily f;
-      while ((f = Metrics.MetricFamily.parseDelimitedFrom(in)) != null) {
-        if (!f.getName().equals(family)) {
-          continue;
-        }
-        for (Metrics.Metric metric : f.getMetricList()) {
-          List<String> labels = metric.getLabelList().stream()
-              .map(l -> l.getName() + "=" + l.getValue()).toList();
-          if (labels.contains("syscall=" + syscall) && labels.contains("process=" + process)) {
-            return metric.getHistogram();
-          }
-        }
-      }
-    }
-    throw new AssertionError("no " + family + " for " + syscall + "/" + process);
+    return MetricsText.protobufHistogram(exporter.getBytes("/metrics", MetricsText.PROTOBUF),
+        family, "syscall=" + syscall, "process=" + process);
   }
 
   /** Non-empty native buckets as (index, count) pairs, decoded from spans and deltas. */

@@ -3,8 +3,11 @@ package io.syscallexporter.it;
 import static io.syscallexporter.it.Await.awaitTrue;
 import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import io.prometheus.metrics.expositionformats.generated.com_google_protobuf_4_36_2.Metrics;
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -34,15 +37,15 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Slow and stuck syscalls linked to the request that made them: a service run by the real
  * OpenTelemetry Java agent (2.10.0, from Maven Central), with our jar as its extension and as
  * our agent, makes 2 s reads from a FUSE file, and reads that never return, inside spans of its
- * own and outside any. The slow-call log, the exemplars of /metrics (OpenMetrics), the service's
- * own endpoint, the on-call view and the timed-out log carry the trace and span ids the service
- * printed for the span, as the host exporter does for a joined JVM (across the host's
- * restart), and a real Prometheus with exemplar storage returns them to the JVM dashboard's
- * query; calls outside a span carry none. In real Spring Boot services, a request's server span,
- * the OpenTelemetry agent's own, is linked the same way on the actuator.
+ * own and outside any. The slow-call log, the exemplars of /metrics (OpenMetrics and protobuf),
+ * the service's own endpoint, the on-call view and the timed-out log carry the trace and span
+ * ids the service printed for the span, as the host exporter does for a joined JVM (across the
+ * host's restart), and a real Prometheus with exemplar storage returns them to the JVM
+ * dashboard's query; calls outside a span carry none. In real Spring Boot services, a request's
+ * server span, the OpenTelemetry agent's own, is linked the same way on the actuator.
  */
 class TraceExemplarIT {
-  static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+  static final String OPENMETRICS = MetricsText.OPENMETRICS;
   static final HttpClient HTTP = HttpClient.newHttpClient();
   static final Pattern IDS = Pattern.compile("trace_id=([0-9a-f]{32}) span_id=([0-9a-f]{16})");
 
@@ -85,6 +88,13 @@ class TraceExemplarIT {
           + "syscall=\"read\",thread=\"request-\\*\",le=\"4.0\"} \\d+ # \\{span_id=\"" + span[1]
           + "\",trace_id=\"" + span[0] + "\"} 2\\.\\d+ \\d+\\.\\d+");
       assertThat(metrics.lines().filter(l -> l.contains(" # {"))).hasSize(1);
+      // The protobuf format: the same exemplar on the classic bucket.
+      Metrics.Exemplar exemplar = protobufExemplar(port, 4.0, "syscall=read", "thread=request-*");
+      assertThat(exemplar.getLabelList().stream().map(l -> l.getName() + "=" + l.getValue()))
+          .containsExactlyInAnyOrder("trace_id=" + span[0], "span_id=" + span[1]);
+      assertThat(exemplar.getValue()).isBetween(2.0, 3.0);
+      assertThat(exemplar.getTimestamp().getSeconds())
+          .isCloseTo(System.currentTimeMillis() / 1000, within(60L));
 
       // Outside any span: logged without ids, and the exemplar stays the traced call's.
       service.command("read " + fs.slowFile() + " untraced", "read done");
@@ -278,6 +288,18 @@ class TraceExemplarIT {
               && l.contains("trace_id=\"" + span[0] + "\"")
               && l.contains("span_id=\"" + span[1] + "\"")));
     }
+  }
+
+  /** The exemplar of bucket {@code le} of the histogram with {@code labels}, in the protobuf. */
+  static Metrics.Exemplar protobufExemplar(int port, double le, String... labels)
+      throws Exception {
+    HttpResponse<InputStream> r = HTTP.send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + port + "/metrics")).header("Accept", MetricsText.PROTOBUF)
+        .timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofInputStream());
+    return MetricsText.protobufHistogram(r.body(), "syscall_duration_seconds", labels)
+        .getBucketList().stream().filter(b -> b.getUpperBound() == le && b.hasExemplar())
+        .findFirst().orElseThrow(() -> new AssertionError("no exemplar at le=" + le))
+        .getExemplar();
   }
 
   /** {@code bytes} random bytes in lowercase hex, as W3C trace ids are written. */
