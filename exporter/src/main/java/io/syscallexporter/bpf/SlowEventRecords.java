@@ -3,12 +3,9 @@ package io.syscallexporter.bpf;
 import io.syscallexporter.collect.SlowEvent;
 import io.syscallexporter.collect.TraceContext;
 import java.nio.ByteBuffer;
-import java.util.HexFormat;
 
 /** Decodes what sys_exit sends through the ring buffer: a struct slow_event per slow call. */
 final class SlowEventRecords {
-  private static final HexFormat HEX = HexFormat.of();
-
   private SlowEventRecords() {}
 
   static SlowEvent decode(ByteBuffer e) {
@@ -33,19 +30,6 @@ final class SlowEventRecords {
     byte[] span = new byte[Layouts.SPAN_ID_LEN];
     b.get(at + Layouts.TraceContext.TRACE_ID, trace);
     b.get(at + Layouts.TraceContext.SPAN_ID, span);
-    if (allZero(trace) || allZero(span)) {
-      return TraceContext.NONE;
-    }
-    return new TraceContext(HEX.formatHex(trace), HEX.formatHex(span),
-        (b.get(at + Layouts.TraceContext.TRACE_FLAGS) & 1) != 0);
-  }
-
-  private static boolean allZero(byte[] id) {
-    for (byte x : id) {
-      if (x != 0) {
-        return false;
-      }
-    }
-    return true;
+    return TraceContext.of(trace, span, b.get(at + Layouts.TraceContext.TRACE_FLAGS));
   }
 }

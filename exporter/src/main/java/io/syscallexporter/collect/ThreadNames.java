@@ -43,8 +43,15 @@ public interface ThreadNames {
   /** The process and thread labels of a series; thread null: no thread label. */
   record Labels(String process, String thread) {}
 
-  /** A thread's name and Java stack (innermost first; empty when unknown or not Java). */
-  record StuckThread(String name, List<String> javaStack) {}
+  /**
+   * A thread's name and Java stack (innermost first; empty when unknown or not Java), and the
+   * trace context its JVM read from the thread's record (NONE when it did not).
+   */
+  record StuckThread(String name, List<String> javaStack, TraceContext trace) {
+    public StuckThread(String name, List<String> javaStack) {
+      this(name, javaStack, TraceContext.NONE);
+    }
+  }
 
   /**
    * The key the kernel gives the histograms of a stuck call's thread, so that the call lands in
@@ -63,8 +70,9 @@ public interface ThreadNames {
 
   /**
    * The thread of a stuck call, which is rare: worth a fresh look at the JVM's threads. It may
-   * come later (from a joined JVM), but always comes, within a deadline: never null, the comm
-   * when nothing better is known.
+   * come later (from a joined JVM), but always comes, within a deadline: the comm when nothing
+   * better is known; null while no JVM is joined for {@code pid}, which may still join (the
+   * host exporter has just started, and its JVMs join again): asked again at the next scan.
    */
   CompletableFuture<StuckThread> stuckThread(int pid, int tid, String comm);
 

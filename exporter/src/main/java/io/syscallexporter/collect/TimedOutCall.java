@@ -23,9 +23,14 @@ public record TimedOutCall(SeriesKey series, String syscall, int tid, int pid, S
     return (nowNanos - startNanos) / 1e9;
   }
 
-  /** The same call with its thread's name and Java stack as its JVM told them. */
+  /**
+   * The same call with its thread's name and Java stack as its JVM told them, and its trace
+   * context where the kernel had none (the thread registered its record with programs that
+   * have gone since).
+   */
   public TimedOutCall withThread(ThreadNames.StuckThread t) {
     return new TimedOutCall(series, syscall, tid, pid, process, t.name(), startNanos, fd, file,
-        wchan, kernelStack, t.javaStack(), beganBefore, resumes, trace);
+        wchan, kernelStack, t.javaStack(), beganBefore, resumes,
+        trace.present() ? trace : t.trace());
   }
 }

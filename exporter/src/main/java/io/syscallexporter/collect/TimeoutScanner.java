@@ -35,6 +35,10 @@ public final class TimeoutScanner {
     TimedOutCall call;
     long lastSeenNanos;
     boolean logged;
+    /** It returned: no answer changes it any more. */
+    boolean gone;
+    /** No JVM knew its process yet: asked again at the next scan. */
+    boolean askAgain;
 
     Seen(TimedOutCall call, long now) {
       this.call = call;
@@ -93,31 +97,35 @@ public final class TimeoutScanner {
     long now = monotonicNanos.getAsLong();
     Map<CallId, Seen> next = new HashMap<>();
     List<StuckCall> fresh = new ArrayList<>();
+    List<Runnable> askThreads = new ArrayList<>();
     for (StuckCall c : scan.stuck()) {
       CallId id = new CallId(c.tid(), c.startNanos());
       Seen known = seen.get(id);
       if (known != null) {
         known.lastSeenNanos = now;
         next.put(id, known);
+        if (known.askAgain) {
+          known.askAgain = false;
+          askThreads.add(() -> ask(known, c));
+        }
       } else {
         fresh.add(c);
       }
     }
     Map<Long, String> names = symbols.symbolize(fresh.stream()
         .flatMap(c -> Arrays.stream(c.kernelStack()).boxed()).toList());
-    List<Runnable> askThreads = new ArrayList<>();
     for (StuckCall c : fresh) {
       Seen s = new Seen(describe(c, names), now);
       next.put(new CallId(c.tid(), c.startNanos()), s);
       totals.merge(s.call.series(), 1L, Long::sum);
       // A JVM's thread is named, and its Java stack taken, by the JVM: logged once they come
       // (or their deadline passes), never waited for here.
-      askThreads.add(() -> threads.stuckThread(c.pid(), c.nsTid(), c.thread())
-          .thenAccept(t -> described(s, t)));
+      askThreads.add(() -> ask(s, c));
     }
     seen.forEach((id, s) -> {
       if (!next.containsKey(id)) {
         // It returned (or its thread died) since the last scan.
+        s.gone = true;
         logTimedOut(s, now);
         log.accept(Log.line("info", "timed-out syscall returned", s.call.beganBefore()
             // Its start is unknown: it lasted at least as long as the last scan saw it.
@@ -133,14 +141,26 @@ public final class TimeoutScanner {
     scans++;
   }
 
-  /** A stuck call's thread, as its JVM named it: shown from now on, and logged. */
+  private void ask(Seen s, StuckCall c) {
+    threads.stuckThread(c.pid(), c.nsTid(), c.thread()).thenAccept(t -> described(s, t));
+  }
+
+  /**
+   * A stuck call's thread, as its JVM named it: shown from now on, and logged (once: a call
+   * whose JVM joins only later, as after this exporter's restart, was logged as the kernel named
+   * it, and is shown as its JVM names it from then on).
+   */
   private synchronized void described(Seen s, ThreadNames.StuckThread thread) {
-    if (s.logged) {
+    if (s.gone) {
       return; // it returned before its JVM answered, and was logged as it was
     }
-    s.call = s.call.withThread(thread);
+    if (thread == null) {
+      s.askAgain = true;
+    } else {
+      s.call = s.call.withThread(thread);
+      publish();
+    }
     logTimedOut(s, monotonicNanos.getAsLong());
-    publish();
   }
 
   private void logTimedOut(Seen s, long now) {

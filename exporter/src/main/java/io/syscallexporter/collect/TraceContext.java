@@ -1,5 +1,6 @@
 package io.syscallexporter.collect;
 
+import java.util.HexFormat;
 import java.util.List;
 
 /**
@@ -9,6 +10,27 @@ import java.util.List;
  */
 public record TraceContext(String traceId, String spanId, boolean sampled) {
   public static final TraceContext NONE = new TraceContext("", "", false);
+  private static final HexFormat HEX = HexFormat.of();
+
+  /**
+   * From a record's ids and trace flags (bit 0: sampled); NONE when either id is all zeros,
+   * which W3C trace context calls invalid.
+   */
+  public static TraceContext of(byte[] traceId, byte[] spanId, byte flags) {
+    if (allZero(traceId) || allZero(spanId)) {
+      return NONE;
+    }
+    return new TraceContext(HEX.formatHex(traceId), HEX.formatHex(spanId), (flags & 1) != 0);
+  }
+
+  private static boolean allZero(byte[] id) {
+    for (byte x : id) {
+      if (x != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   public boolean present() {
     return !traceId.isEmpty();

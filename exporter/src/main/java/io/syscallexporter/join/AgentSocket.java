@@ -4,6 +4,7 @@ import io.syscallexporter.Log;
 import io.syscallexporter.Threads;
 import io.syscallexporter.bpf.PidNamespace;
 import io.syscallexporter.collect.ThreadNames.StuckThread;
+import io.syscallexporter.collect.TraceContext;
 import io.syscallexporter.config.AgentNames;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -17,11 +18,14 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import jnr.ffi.LastError;
 import jnr.ffi.LibraryLoader;
 import jnr.ffi.Memory;
@@ -57,6 +61,10 @@ public final class AgentSocket implements AutoCloseable {
   /** STACK frames: as many as may be asked at once, then a few a second (stuck calls are few). */
   static final int ANSWERS_PER_SECOND = 16;
 
+  /** A STACK frame's first line: "tid", or "tid trace_id span_id flags". */
+  private static final Pattern STACK_FIRST_LINE =
+      Pattern.compile("(\\d{1,10})(?: ([0-9a-f]{32}) ([0-9a-f]{16}) ([0-9a-f]{2}))?");
+  private static final HexFormat HEX = HexFormat.of();
   private static final UnixSockets LIBC = LibraryLoader.create(UnixSockets.class).load("c");
   private static final Runtime RUNTIME = Runtime.getRuntime(LIBC);
 
@@ -372,32 +380,55 @@ public final class AgentSocket implements AutoCloseable {
       }
     }
 
-    /** A STACK frame: the tid, the thread's Java name, then its frames, a line each. */
+    /** A STACK frame, answering this JVM's stack request for its thread. */
     private boolean answered(String text) throws Frames.MalformedException {
-      String[] lines = text.split("\n", -1);
-      if (lines.length < 2 || lines.length > Frames.MAX_STACK_FRAMES + 2) {
-        throw new Frames.MalformedException("a stack of " + lines.length + " lines");
-      }
-      int tid;
-      try {
-        tid = Integer.parseInt(lines[0]);
-      } catch (NumberFormatException e) {
-        throw new Frames.MalformedException("a stack without a thread id");
-      }
-      List<String> frames = new ArrayList<>(List.of(lines).subList(2, lines.length));
-      frames.removeIf(String::isEmpty);
-      if (!Frames.showable(lines[1]) || !frames.stream().allMatch(Frames::showable)) {
-        throw new Frames.MalformedException("a stack with a control or formatting character");
-      }
+      StackAnswer answer = stackAnswer(text);
       CompletableFuture<StuckThread> p;
       synchronized (pending) {
-        p = pending.get(tid);
+        p = pending.get(answer.tid());
       }
       if (p != null) {
-        p.complete(new StuckThread(lines[1], frames));
+        p.complete(answer.thread());
       }
       return true;
     }
+  }
+
+  /** A STACK frame's tid and what it says of that thread. */
+  record StackAnswer(int tid, StuckThread thread) {}
+
+  /**
+   * A STACK frame: a first line of the tid, and for an exporter that reads CONTEXT the trace
+   * context the JVM read from the thread's record, if it has one ("tid trace_id span_id flags",
+   * lowercase hex); then the thread's Java name, then its frames, a line each.
+   */
+  static StackAnswer stackAnswer(String text) throws Frames.MalformedException {
+    String[] lines = text.split("\n", -1);
+    if (lines.length < 2 || lines.length > Frames.MAX_STACK_FRAMES + 2) {
+      throw new Frames.MalformedException("a stack of " + lines.length + " lines");
+    }
+    Matcher first = STACK_FIRST_LINE.matcher(lines[0]);
+    if (!first.matches()) {
+      throw new Frames.MalformedException("a stack without a thread id");
+    }
+    int tid;
+    try {
+      tid = Integer.parseInt(first.group(1));
+    } catch (NumberFormatException e) {
+      throw new Frames.MalformedException("a stack without a thread id");
+    }
+    TraceContext trace = first.group(2) == null ? TraceContext.NONE : TraceContext.of(
+        HEX.parseHex(first.group(2)), HEX.parseHex(first.group(3)),
+        (byte) Integer.parseInt(first.group(4), 16));
+    if (first.group(2) != null && !trace.present()) {
+      throw new Frames.MalformedException("a stack with all-zero trace ids");
+    }
+    List<String> frames = new ArrayList<>(List.of(lines).subList(2, lines.length));
+    frames.removeIf(String::isEmpty);
+    if (!Frames.showable(lines[1]) || !frames.stream().allMatch(Frames::showable)) {
+      throw new Frames.MalformedException("a stack with a control or formatting character");
+    }
+    return new StackAnswer(tid, new StuckThread(lines[1], frames, trace));
   }
 
   /** A POOLS frame: lines of "key TAB pool". */

@@ -37,7 +37,7 @@ public final class Frames {
   public static final byte CONTEXT = 10;
   /** In a WELCOME: the exporter reads {@link #ELSEWHERE}. */
   public static final String WELCOME_ELSEWHERE = "elsewhere";
-  /** In a WELCOME: the exporter reads {@link #CONTEXT}. */
+  /** In a WELCOME: the exporter reads {@link #CONTEXT}, and trace ids in a {@link #STACK}. */
   public static final String WELCOME_CONTEXT = "context";
   /** What this exporter's WELCOME says it reads. */
   public static final String WELCOME_READS = WELCOME_ELSEWHERE + " " + WELCOME_CONTEXT;

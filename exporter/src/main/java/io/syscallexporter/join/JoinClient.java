@@ -111,7 +111,8 @@ public final class JoinClient {
           wasJoined = true;
           backoff = 1000;
           // An exporter that cannot read ELSEWHERE keeps the series: they are then in both.
-          session(in, out, reads.contains(Frames.WELCOME_ELSEWHERE));
+          session(in, out, reads.contains(Frames.WELCOME_ELSEWHERE),
+              reads.contains(Frames.WELCOME_CONTEXT));
         }
       } catch (IOException | RuntimeException e) {
         if (wasJoined) {
@@ -136,8 +137,8 @@ public final class JoinClient {
   }
 
   /** Joined: names out every second when they change; stack requests answered as they come. */
-  private void session(InputStream in, OutputStream out, boolean readsElsewhere)
-      throws IOException {
+  private void session(InputStream in, OutputStream out, boolean readsElsewhere,
+      boolean readsContexts) throws IOException {
     Thread answers = Threads.factory("join-answers").newThread(() -> {
       try {
         while (true) {
@@ -149,8 +150,12 @@ public final class JoinClient {
             String[] parts = f.text().split(" ", 2);
             StuckThread t = threads.stuckThread(0, Integer.parseInt(parts[0]),
                 parts.length > 1 ? parts[1] : "").join(); // this JVM's own: done at once
-            StringBuilder s = new StringBuilder(parts[0]).append('\n')
-                .append(Frames.shown(t.name()));
+            StringBuilder s = new StringBuilder(parts[0]);
+            if (readsContexts && t.trace().present()) {
+              s.append(' ').append(t.trace().traceId()).append(' ').append(t.trace().spanId())
+                  .append(t.trace().sampled() ? " 01" : " 00");
+            }
+            s.append('\n').append(Frames.shown(t.name()));
             t.javaStack().forEach(frame -> s.append('\n').append(Frames.shown(frame)));
             synchronized (out) {
               Frames.write(out, Frames.STACK, s.toString());

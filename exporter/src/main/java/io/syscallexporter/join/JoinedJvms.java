@@ -402,14 +402,17 @@ public final class JoinedJvms implements ThreadNames {
     return comm; // slow calls come by the thousand: no round trip to the JVM for each
   }
 
-  /** Asked of its JVM, never waited for: a JVM that does not answer holds up no scan. */
+  /**
+   * Asked of its JVM, never waited for: a JVM that does not answer holds up no scan. Null for a
+   * process not joined: it may be a JVM that has yet to join (again).
+   */
   @Override
   public CompletableFuture<StuckThread> stuckThread(int pid, int tid, String comm) {
-    StuckThread byComm = new StuckThread(comm, List.of());
     Member m = members.get(pid);
     if (m == null) {
-      return CompletableFuture.completedFuture(byComm);
+      return CompletableFuture.completedFuture(null);
     }
+    StuckThread byComm = new StuckThread(comm, List.of());
     return m.link.stack(tid, comm)
         .completeOnTimeout(null, STACK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
         .handle((t, e) -> t != null ? t : byComm);

@@ -5,6 +5,7 @@ import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.StuckCall;
 import io.syscallexporter.collect.ThreadNames;
+import io.syscallexporter.trace.ThreadContextRecord;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.DirectoryStream;
@@ -291,7 +292,7 @@ public final class JavaThreads implements ThreadNames {
     }
     return CompletableFuture.completedFuture(new StuckThread(t.getName(),
         Arrays.stream(t.getStackTrace()).limit(STACK_FRAMES)
-            .map(StackTraceElement::toString).toList()));
+            .map(StackTraceElement::toString).toList(), ThreadContextRecord.contextOf(t)));
   }
 
   /** The live thread on kernel thread {@code tid}; {@code mayDump}: a new dump if unknown. */

@@ -1,9 +1,11 @@
 package io.syscallexporter.trace;
 
+import io.syscallexporter.collect.TraceContext;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ClosedChannelException;
@@ -71,6 +73,7 @@ public final class ThreadContextRecord {
       }
       r = new ThreadContextRecord();
       RECORDS.set(r);
+      r.share();
     }
     // A new cookie: the agent joined again, or started again, with programs that do not
     // know this record yet.
@@ -108,6 +111,46 @@ public final class ThreadContextRecord {
       record.put(VALID, (byte) 0);
       valid = false;
     }
+  }
+
+  /** Lets the agent read this thread's record ({@link ThreadContextRecords}). */
+  private void share() {
+    try {
+      if (ThreadContextRecords.Shared.REMEMBER != null) {
+        ThreadContextRecords.Shared.REMEMBER.invokeExact(Thread.currentThread(),
+            record.asReadOnlyBuffer());
+      }
+    } catch (Throwable e) {
+      // the agent reads no record of this thread: only the kernel's way links it
+    }
+  }
+
+  /**
+   * The trace context {@code thread} published last, read by another thread (the agent, for a
+   * thread stuck in a call, which writes nothing meanwhile); NONE when it has none.
+   * Lowercase hex ids, as the kernel's reads give them.
+   */
+  public static TraceContext contextOf(Thread thread) {
+    ByteBuffer b;
+    try {
+      b = ThreadContextRecords.Shared.RECORD_OF == null ? null
+          : (ByteBuffer) ThreadContextRecords.Shared.RECORD_OF.invokeExact(thread);
+    } catch (Throwable e) {
+      return TraceContext.NONE;
+    }
+    if (b == null) {
+      return TraceContext.NONE;
+    }
+    VarHandle.acquireFence(); // what the thread wrote before its call is seen whole
+    if (b.get(VALID) != 1) {
+      return TraceContext.NONE;
+    }
+    byte[] trace = new byte[SPAN_ID - TRACE_ID];
+    byte[] span = new byte[VALID - SPAN_ID];
+    b.get(TRACE_ID, trace).get(SPAN_ID, span);
+    byte flags = b.get(TRACE_FLAGS);
+    // Written meanwhile: not whole.
+    return b.get(VALID) == 1 ? TraceContext.of(trace, span, flags) : TraceContext.NONE;
   }
 
   /** The cookie this record was last registered with; 0: none (tests). */

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +51,12 @@ class TimeoutScannerTest {
 
   /** Threads named as on a host, but a stuck thread as its JVM answers, when it does. */
   private static ThreadNames answeredBy(CompletableFuture<ThreadNames.StuckThread> answer) {
+    return answeredBy(() -> answer);
+  }
+
+  /** The same, with a new answer each time a stuck thread is asked for. */
+  private static ThreadNames answeredBy(
+      Supplier<CompletableFuture<ThreadNames.StuckThread>> answers) {
     return new ThreadNames() {
       @Override
       public SeriesKey seriesKey(StuckCall c, boolean perPid) {
@@ -68,7 +75,7 @@ class TimeoutScannerTest {
 
       @Override
       public CompletableFuture<StuckThread> stuckThread(int pid, int tid, String comm) {
-        return answer;
+        return answers.get();
       }
     };
   }
@@ -206,6 +213,59 @@ class TimeoutScannerTest {
     assertThat(log).hasSize(1);
     assertThat(log.get(0)).contains("thread=db-wal-writer-1",
         "java_stack=com.example.Wal.sync(Wal.java:42)");
+  }
+
+  /**
+   * A call whose thread registered with programs gone since (the host exporter restarted):
+   * the kernel has no trace for it, its JVM has; where the kernel has one, it stands.
+   */
+  @Test
+  void theJvmsTraceStandsInOnlyWhereTheKernelHasNone() throws Exception {
+    TraceContext fromJvm =
+        new TraceContext("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", true);
+    TimeoutScanner scanner = scanner(10, answeredBy(CompletableFuture.completedFuture(
+        new ThreadNames.StuckThread("db-wal-writer-1", List.of(), fromJvm))));
+    StuckCall registered = new StuckCall(11, 11, 10, FSYNC, now.get() - 3 * SECOND, 5,
+        FdKind.FILE, "db-wal", "db", 0, 0, new long[0], false, -1, true);
+    kernel.stuckContexts.put("11/" + registered.startNanos(),
+        new TraceContext("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", true));
+    kernel.stuck.add(registered);
+    kernel.stuck.add(stuck(12, FSYNC, 3 * SECOND, FdKind.FILE)); // no record the kernel knows
+    scanner.scan();
+    assertThat(scanner.timedOut()).extracting(c -> c.tid() + " " + c.trace().spanId())
+        .containsExactlyInAnyOrder("11 00f067aa0ba902b7", "12 b7ad6b7169203331");
+    assertThat(log).filteredOn(l -> l.contains("tid=12 ")).singleElement(as(
+        InstanceOfAssertFactories.STRING)).contains(
+            "trace_id=0af7651916cd43dd8448eb211c80319c span_id=b7ad6b7169203331");
+  }
+
+  /**
+   * After this exporter restarts, a call stuck before it is seen before its JVM joins again:
+   * logged at once as the kernel names it, asked again at each scan until a JVM answers, then
+   * shown as the JVM names it.
+   */
+  @Test
+  void aJvmThatJoinsAfterTheCallWasSeenStillDescribesIt() throws Exception {
+    List<CompletableFuture<ThreadNames.StuckThread>> answers = new ArrayList<>(List.of(
+        CompletableFuture.completedFuture(null), CompletableFuture.completedFuture(null),
+        CompletableFuture.completedFuture(new ThreadNames.StuckThread("db-wal-writer-1",
+            List.of("com.example.Wal.sync(Wal.java:42)")))));
+    int[] asked = {0};
+    TimeoutScanner scanner = scanner(10,
+        answeredBy(() -> answers.get(Math.min(asked[0]++, answers.size() - 1))));
+    kernel.stuck.add(stuck(11, OPENAT, 3 * SECOND, FdKind.NONE));
+    scanner.scan();
+    assertThat(log).singleElement(as(InstanceOfAssertFactories.STRING))
+        .contains("msg=\"syscall timed out\"", "thread=db-wal ");
+    scanner.scan();
+    assertThat(scanner.timedOut().get(0).thread()).isEqualTo("db-wal");
+    scanner.scan(); // it has joined
+    assertThat(asked[0]).isEqualTo(3);
+    assertThat(scanner.timedOut().get(0).thread()).isEqualTo("db-wal-writer-1");
+    assertThat(scanner.timedOut().get(0).javaStack()).hasSize(1);
+    scanner.scan();
+    assertThat(asked[0]).as("not asked once answered").isEqualTo(3);
+    assertThat(log).hasSize(1);
   }
 
   @Test

@@ -226,6 +226,51 @@ class TraceExemplarIT {
     }
   }
 
+  /**
+   * A read stuck since before the host exporter restarted: its thread registered its record
+   * with the programs that went, and makes no span while it waits, so the new programs do not
+   * know the record; its JVM reads it itself once it has joined again, and the new host lists
+   * the call with the span's ids all the same (and its Java name).
+   */
+  @Test
+  void aCallStuckAcrossTheHostsRestartKeepsItsTrace() throws Exception {
+    SharedDir shared = SharedDir.create("syscall-exporter-trace-stuck");
+    String[] hostFlags = {"--agent.socket=" + shared.socket(), "--syscall.timeout=1s",
+        "--scan.interval=200ms"};
+    ExporterProcess host = ExporterProcess.start(hostFlags);
+    HangFs fs = HangFs.mount(3600);
+    JavaService service = null;
+    try {
+      service = JavaService.startTraced("--agent.socket=" + shared.socket()
+          + ",--agent.name=traced");
+      JoinIT.awaitJoined(host, 1);
+      service.command("hang " + fs.slowFile(), null);
+      String[] span = ids(service.awaitLine("hang started", 30));
+      for (int run = 1; run <= 2; run++) {
+        ExporterProcess h = host;
+        awaitTrue("the stuck read listed with its span, run " + run, 30, () -> h.get(
+            "/api/v1/timed-out", "*/*").body().contains(span[1]));
+        Map<String, Object> call = Json.timedOutCall(h.get("/api/v1/timed-out", "*/*").body(),
+            "thread", "hang-1");
+        assertThat(call).containsEntry("trace_id", span[0]).containsEntry("span_id", span[1]);
+        assertThat(Json.list(call.get("java_stack"))).as("described by its JVM").isNotEmpty();
+        if (run == 1) {
+          host.close();
+          host = ExporterProcess.start(hostFlags);
+          JoinIT.awaitJoined(host, 1);
+        }
+      }
+      assertThat(host.get("/timed-out", "*/*").body()).contains("<code>" + span[0] + "</code>");
+    } finally {
+      fs.close(); // first: until the FUSE server goes, the stuck read holds off SIGKILL
+      if (service != null) {
+        service.close();
+      }
+      host.close();
+      shared.delete();
+    }
+  }
+
   /** The same exemplar on the service's own endpoint (client_java's), through the bridge. */
   @Test
   void aSlowCallsTraceIsAnExemplarOnTheServicesOwnEndpoint() throws Exception {

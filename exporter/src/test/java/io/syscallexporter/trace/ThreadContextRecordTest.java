@@ -2,9 +2,11 @@ package io.syscallexporter.trace;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.syscallexporter.collect.TraceContext;
 import java.lang.reflect.Constructor;
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 class ThreadContextRecordTest {
@@ -111,5 +113,47 @@ class ThreadContextRecordTest {
     t.start();
     t.join();
     assertThat(r[0]).isNull();
+  }
+
+  /**
+   * The agent's own read of another thread's record, for a call the kernel cannot link (its
+   * thread registered with programs that have gone): what the thread published, or none.
+   */
+  @Test
+  void theAgentReadsAStuckThreadsRecordItself() throws Exception {
+    System.setProperty(ThreadContextRecord.COOKIE_PROPERTY,
+        Long.toHexString(ThreadContextRecord.newCookie()));
+    CountDownLatch published = new CountDownLatch(1);
+    CountDownLatch cleared = new CountDownLatch(1);
+    CountDownLatch read = new CountDownLatch(1);
+    Thread t = new Thread(() -> {
+      ThreadContextRecord r = ThreadContextRecord.current();
+      r.publish("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", (byte) 1);
+      published.countDown();
+      await(read);
+      r.clear();
+      cleared.countDown();
+    });
+    try {
+      assertThat(ThreadContextRecord.contextOf(t)).isEqualTo(TraceContext.NONE); // none yet
+      t.start();
+      published.await();
+      assertThat(ThreadContextRecord.contextOf(t)).isEqualTo(new TraceContext(
+          "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", true));
+      read.countDown();
+      cleared.await();
+      assertThat(ThreadContextRecord.contextOf(t)).isEqualTo(TraceContext.NONE);
+      t.join();
+    } finally {
+      System.clearProperty(ThreadContextRecord.COOKIE_PROPERTY);
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
