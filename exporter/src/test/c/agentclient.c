@@ -23,6 +23,14 @@
  *   agentclient SOCKET forge COOKIE FILE [NAME]  register a record with another's COOKIE
  *                                                (joined as NAME first, if given), read a
  *                                                byte of FILE
+ *   agentclient SOCKET stuck NAME FILE IDS SECONDS [OTHER_TID]
+ *                                                join; a thread "rd-NAME" reads FILE (stuck
+ *                                                on a hung one) and prints "reader TID"; each
+ *                                                STACK_REQUEST is answered with IDS ("trace
+ *                                                span flags", as a JVM sends its record's;
+ *                                                "" for none) after the tid, first for
+ *                                                OTHER_TID, unasked, if given; prints "closed"
+ *                                                if the exporter closes the connection
  *
  * The record registered holds trace id deadbeef... and span id feedface..., sampled; a
  * registration is a pwrite64 of it to /dev/null at the cookie as offset, as the agent's.
@@ -38,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -45,7 +54,7 @@
 #include <unistd.h>
 
 enum {
-	HELLO = 1, POOLS = 2, WELCOME = 5, REFUSED = 6, METRICS = 7, THREADS = 8, ELSEWHERE = 9,
+	HELLO = 1, POOLS = 2, STACK_REQUEST = 3, STACK = 4, WELCOME = 5, REFUSED = 6, METRICS = 7, THREADS = 8, ELSEWHERE = 9,
 	CONTEXT = 10,
 };
 /* The exporter's limits (Frames.java): the largest frame, its lines, a name. */
@@ -182,33 +191,44 @@ static size_t names_frame(char *buf, int lines, int numeric_first, long seed)
 	return at;
 }
 
+/*
+ * Reads the next frame before END into PAYLOAD (CAP bytes; NUL-terminated): its type; 0 at
+ * END; -1 when the connection is closed or the frame is larger than CAP.
+ */
+static int next_frame(int fd, char *payload, size_t cap, double end)
+{
+	unsigned char head[5];
+	struct timeval poll = { .tv_sec = 0, .tv_usec = 200000 }, whole = { .tv_sec = 5 };
+
+	while (now() < end) {
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &poll, sizeof(poll));
+		if (read_all(fd, head, 5)) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				continue; /* nothing yet (a frame begun is read whole below) */
+			return -1;
+		}
+		uint32_t len = ntohl(*(uint32_t *)head) - 1;
+
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &whole, sizeof(whole));
+		if (len >= cap || read_all(fd, payload, len))
+			return -1;
+		payload[len] = 0;
+		return head[4];
+	}
+	return 0;
+}
+
 /* Prints the payload of each METRICS frame that comes within SECONDS, as "metrics LINE". */
 static void spy(int fd, double seconds)
 {
 	static char payload[1 << 20];
-	unsigned char head[5];
 	double end = now() + seconds;
+	int type;
 
-	struct timeval tv = { .tv_sec = 0, .tv_usec = 200000 };
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	while (now() < end) {
-		if (read_all(fd, head, 5)) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				continue; /* nothing yet (a frame begun is read whole below) */
-			return;
-		}
-		uint32_t len = ntohl(*(uint32_t *)head) - 1;
-
-		tv.tv_sec = 5;
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		if (len >= sizeof(payload) || read_all(fd, payload, len))
-			return;
-		tv.tv_sec = 0;
-		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		if (head[4] != METRICS)
+	while ((type = next_frame(fd, payload, sizeof(payload), end)) > 0) {
+		if (type != METRICS)
 			continue;
-		payload[len] = 0;
-		printf("metrics frame %u bytes\n", len);
+		printf("metrics frame %zu bytes\n", strlen(payload));
 		for (char *line = strtok(payload, "\n"); line; line = strtok(NULL, "\n"))
 			printf("metrics %s\n", line);
 		fflush(stdout);
@@ -259,6 +279,50 @@ static void register_and_read(const char *cookie_hex, const char *file)
 		die("read");
 	printf("read done %d\n", getpid());
 	fflush(stdout);
+}
+
+static const char *stuck_file;
+
+static void *read_stuck(void *unused)
+{
+	char byte;
+	int fd = open(stuck_file, O_RDONLY);
+
+	printf("reader %ld\n", (long)gettid());
+	fflush(stdout);
+	if (fd < 0 || read(fd, &byte, 1) < 0)
+		die("read");
+	return unused;
+}
+
+/* Answers each STACK_REQUEST ("tid comm") with IDS after the tid, first for OTHER_TID. */
+static void answer_stacks(int fd, const char *ids, const char *other_tid, double seconds)
+{
+	static char payload[1 << 20];
+	char answer[600];
+	const char *sep = *ids ? " " : "";
+	double end = now() + seconds;
+	int type;
+
+	while ((type = next_frame(fd, payload, sizeof(payload), end)) > 0) {
+		if (type != STACK_REQUEST)
+			continue;
+		char *rest = NULL, *tid = strtok_r(payload, " ", &rest);
+		int n;
+
+		if (other_tid) {
+			n = snprintf(answer, sizeof(answer), "%s%s%s\nforged", other_tid, sep, ids);
+			send_frame(fd, STACK, answer, n);
+		}
+		n = snprintf(answer, sizeof(answer), "%s%s%s\n%s", tid, sep, ids, rest ? rest : "");
+		if (send_frame(fd, STACK, answer, n) == 0)
+			printf("answered %s\n", tid);
+		fflush(stdout);
+	}
+	if (type < 0) {
+		printf("closed\n");
+		fflush(stdout);
+	}
 }
 
 int main(int argc, char **argv)
@@ -366,6 +430,20 @@ int main(int argc, char **argv)
 		if (argc == 6 && join(connect_socket(), argv[5]))
 			return 1;
 		register_and_read(argv[3], argv[4]);
+	} else if (!strcmp(mode, "stuck") && (argc == 7 || argc == 8)) {
+		int fd = connect_socket();
+		char comm[16];
+		pthread_t reader;
+
+		if (join(fd, argv[3]))
+			return 1;
+		stuck_file = argv[4];
+		snprintf(comm, sizeof(comm), "rd-%s", argv[3]);
+		if (pthread_create(&reader, NULL, read_stuck, NULL))
+			die("pthread_create");
+		pthread_setname_np(reader, comm);
+		answer_stacks(fd, argv[5], argc == 8 ? argv[7] : NULL, atof(argv[6]));
+		_exit(0); /* the reader stays stuck: no join */
 	} else if (!strcmp(mode, "mute") && argc == 5) {
 		int fd = connect_socket();
 		int small = 4096;

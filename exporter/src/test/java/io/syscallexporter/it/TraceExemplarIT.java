@@ -248,12 +248,16 @@ class TraceExemplarIT {
       String[] span = ids(service.awaitLine("hang started", 30));
       for (int run = 1; run <= 2; run++) {
         ExporterProcess h = host;
-        awaitTrue("the stuck read listed with its span, run " + run, 30, () -> h.get(
-            "/api/v1/timed-out", "*/*").body().contains(span[1]));
-        Map<String, Object> call = Json.timedOutCall(h.get("/api/v1/timed-out", "*/*").body(),
-            "thread", "hang-1");
-        assertThat(call).containsEntry("trace_id", span[0]).containsEntry("span_id", span[1]);
-        assertThat(Json.list(call.get("java_stack"))).as("described by its JVM").isNotEmpty();
+        // The kernel's ids may come first; the Java stack when the JVM answers.
+        awaitTrue("the stuck read listed with its span and its Java stack, run " + run, 30,
+            () -> {
+              Map<String, Object> c = Json.timedOutCall(h.get("/api/v1/timed-out", "*/*")
+                  .body(), "thread", "hang-1");
+              return c != null && span[1].equals(c.get("span_id"))
+                  && !Json.list(c.get("java_stack")).isEmpty();
+            });
+        assertThat(Json.timedOutCall(h.get("/api/v1/timed-out", "*/*").body(), "thread",
+            "hang-1")).containsEntry("trace_id", span[0]).containsEntry("span_id", span[1]);
         if (run == 1) {
           host.close();
           host = ExporterProcess.start(hostFlags);
@@ -425,6 +429,68 @@ class TraceExemplarIT {
       host.close();
       shared.delete();
     }
+  }
+
+  /**
+   * The trace ids a joined JVM sends with a stuck thread's stack, as an attacker would send
+   * them (src/test/c/agentclient.c, three clients each with a read stuck on a hung file): taken
+   * for the thread the exporter asked about, never for another process's thread (a STACK for
+   * the victim's thread, unasked, changes nothing), and ids that are not lowercase hex close
+   * the connection and link nothing.
+   */
+  @Test
+  void aStacksTraceIdsAreTakenOnlyForTheThreadAsked() throws Exception {
+    SharedDir shared = SharedDir.create("syscall-exporter-stack-trace");
+    Path client = TestBinaries.compile("agentclient");
+    ExporterProcess host = ExporterProcess.start("--agent.socket=" + shared.socket(),
+        "--syscall.timeout=1s", "--scan.interval=200ms");
+    HangFs fs = HangFs.mount(3600);
+    List<Process> clients = new ArrayList<>();
+    try {
+      String trace = "deadbeef".repeat(4);
+      String span = "feedface".repeat(2);
+      String ids = trace + " " + span + " 01";
+      String victimTid = stuckClient(clients, client, shared, fs, "victim", "");
+      stuckClient(clients, client, shared, fs, "honest", ids, victimTid);
+      stuckClient(clients, client, shared, fs, "malformed", ids.toUpperCase());
+      awaitTrue("the three stuck reads described", 30, () -> {
+        String json = host.get("/api/v1/timed-out", "*/*").body();
+        return json.contains(trace) && json.contains("rd-victim")
+            && json.contains("rd-malformed") && host.log().contains("malformed input");
+      });
+      String json = host.get("/api/v1/timed-out", "*/*").body();
+      assertThat(Json.timedOutCall(json, "thread", "rd-honest"))
+          .containsEntry("trace_id", trace).containsEntry("span_id", span);
+      assertThat(Json.timedOutCall(json, "thread", "rd-victim"))
+          .containsEntry("trace_id", null);
+      assertThat(Json.timedOutCall(json, "thread", "rd-malformed"))
+          .containsEntry("trace_id", null);
+      assertThat(host.scrape().value("syscall_exporter_agent_errors_total", "reason",
+          "malformed")).isEqualTo(1);
+    } finally {
+      fs.close(); // first: until the FUSE server goes, the stuck reads hold off SIGKILL
+      for (Process p : clients) {
+        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+      }
+      host.close();
+      shared.delete();
+    }
+  }
+
+  /** An agentclient joined as {@code name} whose reader is stuck; its reader's tid. */
+  private static String stuckClient(List<Process> clients, Path client, SharedDir shared,
+      HangFs fs, String name, String ids, String... otherTid) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(client.toString(), shared.socket().toString(),
+        "stuck", name, fs.slowFile().toString(), ids, "120"));
+    cmd.addAll(List.of(otherTid));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    clients.add(p);
+    BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+        StandardCharsets.UTF_8));
+    assertThat(out.readLine()).startsWith("joined ");
+    String reader = out.readLine();
+    assertThat(reader).startsWith("reader ");
+    return reader.substring("reader ".length());
   }
 
   /** The host's slow-call line of the read of the client that said {@code readDone}. */
