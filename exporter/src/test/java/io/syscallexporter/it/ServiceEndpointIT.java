@@ -220,7 +220,7 @@ class ServiceEndpointIT {
         "read", "thread", "io-worker-*")).as("the reads on the host").isNull();
   }
 
-  private static String get(String url, String accept) throws Exception {
+  static String get(String url, String accept) throws Exception {
     HttpRequest.Builder r = HttpRequest.newBuilder(URI.create(url))
         .timeout(Duration.ofSeconds(30));
     if (accept != null) {

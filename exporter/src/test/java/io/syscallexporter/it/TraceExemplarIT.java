@@ -331,10 +331,10 @@ class TraceExemplarIT {
       assertThat(slowLines(service).get(0)).contains("syscall=read",
           "trace_id=" + span[0] + " span_id=" + span[1]);
       // The actuator's snapshot is refreshed every second while it is scraped.
-      awaitTrue("the exemplar on the actuator", 60, () -> get(http + "/actuator/prometheus",
-          OPENMETRICS).lines().anyMatch(l -> l.startsWith("syscall_duration_seconds_bucket{")
-              && l.contains("syscall=\"read\"") && l.contains("le=\"4.0\"")
-              && l.contains("trace_id=\"" + span[0] + "\"")
+      awaitTrue("the exemplar on the actuator", 60, () -> ServiceEndpointIT.get(http
+          + "/actuator/prometheus", OPENMETRICS).lines().anyMatch(l -> l.startsWith(
+              "syscall_duration_seconds_bucket{") && l.contains("syscall=\"read\"")
+              && l.contains("le=\"4.0\"") && l.contains("trace_id=\"" + span[0] + "\"")
               && l.contains("span_id=\"" + span[1] + "\"")));
     }
   }
@@ -356,14 +356,6 @@ class TraceExemplarIT {
     byte[] b = new byte[bytes];
     new SecureRandom().nextBytes(b);
     return HexFormat.of().formatHex(b);
-  }
-
-  static String get(String url, String accept) throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-        .header("Accept", accept).timeout(Duration.ofSeconds(30)).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(r.statusCode()).as(url).isEqualTo(200);
-    return r.body();
   }
 
   /**
