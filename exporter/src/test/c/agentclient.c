@@ -41,12 +41,12 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <pthread.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -54,8 +54,8 @@
 #include <unistd.h>
 
 enum {
-	HELLO = 1, POOLS = 2, STACK_REQUEST = 3, STACK = 4, WELCOME = 5, REFUSED = 6, METRICS = 7, THREADS = 8, ELSEWHERE = 9,
-	CONTEXT = 10,
+	HELLO = 1, POOLS = 2, STACK_REQUEST = 3, STACK = 4, WELCOME = 5, REFUSED = 6, METRICS = 7,
+	THREADS = 8, ELSEWHERE = 9, CONTEXT = 10,
 };
 /* The exporter's limits (Frames.java): the largest frame, its lines, a name. */
 #define MAX_FRAME (64 * 1024)
