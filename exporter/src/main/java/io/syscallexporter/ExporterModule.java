@@ -1,6 +1,8 @@
 package io.syscallexporter;
 
 import com.google.inject.AbstractModule;
+import com.google.inject.Guice;
+import com.google.inject.Injector;
 import com.google.inject.Provides;
 import com.google.inject.Singleton;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
@@ -44,6 +46,31 @@ public final class ExporterModule extends AbstractModule {
     this.web = web;
     this.mode = mode;
     this.poolRules = poolRules;
+  }
+
+  /** Guice's flag that keeps it from generating classes; read once, as Guice starts. */
+  static final String GUICE_BYTECODE = "guice_bytecode_gen_option";
+
+  /**
+   * The injector of this module, with Guice's class generation off: the exporter needs neither
+   * its method interception nor its faster constructors, and generating classes makes Guice
+   * call {@code sun.misc.Unsafe}, which Java 24+ warns about on stderr (a service's, in agent
+   * mode). The flag is a system property that every copy of Guice in the JVM reads once, as it
+   * starts: set only while ours does (the service's main waits meanwhile), and only if the
+   * service set none.
+   */
+  public Injector injector() {
+    boolean ours = System.getProperty(GUICE_BYTECODE) == null;
+    if (ours) {
+      System.setProperty(GUICE_BYTECODE, "DISABLED");
+    }
+    try {
+      return Guice.createInjector(this);
+    } finally {
+      if (ours) {
+        System.clearProperty(GUICE_BYTECODE);
+      }
+    }
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.syscallexporter;
 
-import com.google.inject.Guice;
 import com.google.inject.ProvisionException;
 import io.syscallexporter.bpf.BpfException;
 import io.syscallexporter.config.ExporterConfig;
@@ -52,7 +51,7 @@ public final class Main {
 
     Exporter exporter;
     try {
-      exporter = Guice.createInjector(module).getInstance(Exporter.class);
+      exporter = module.injector().getInstance(Exporter.class);
     } catch (ProvisionException e) {
       Throwable cause = rootCause(e);
       Log.error(cause instanceof BpfException ? cause.getMessage() : "cannot start: " + cause);
