@@ -509,8 +509,10 @@ static __noinline int slot_of(struct task_struct *task, struct inflight *e, bool
 
 /*
  * A pwrite64 whose offset is its process's cookie registers the thread's trace
- * context record: the address written from. Only pwrite64 calls get here, and
- * only those of an agent's JVM or a joined one look the cookie up.
+ * context record: the address written from; with CARRIER_REGISTRATION set, a
+ * carrier's record, which also says the virtual thread mounted. Only pwrite64
+ * calls get here, and only those of an agent's JVM or a joined one look the
+ * cookie up.
  */
 static __noinline void note_context(struct task_struct *task, struct inflight *e,
 				    struct pt_regs *regs)
@@ -520,8 +522,43 @@ static __noinline void note_context(struct task_struct *task, struct inflight *e
 	if (e->mark != MARK_JOINED && !cfg.target_tgid)
 		return;
 	__u64 *cookie = bpf_map_lookup_elem(&context_cookies, &tgid);
-	if (cookie && *cookie == PT_REGS_PARM4_SYSCALL(regs))
+	if (!cookie)
+		return;
+	__u64 offset = PT_REGS_PARM4_SYSCALL(regs);
+	if (offset == *cookie) {
 		e->context = PT_REGS_PARM2_SYSCALL(regs);
+		e->mounted = 0;
+	} else if (offset == (*cookie | CARRIER_REGISTRATION)) {
+		e->context = PT_REGS_PARM2_SYSCALL(regs);
+		e->mounted = MOUNTED_CARRIER;
+	}
+}
+
+/*
+ * The pool of the virtual thread mounted on a carrier now, from the carrier's
+ * record: one byte, which only the carrier itself writes, and it is here, in a
+ * syscall. A carrier's calls only: no other thread pays for it. A fault (never
+ * seen: the carrier wrote the page at the mount) is counted, and the call put
+ * under an unknown virtual thread, never another's.
+ */
+static __noinline __u32 mounted_pool(struct inflight *e)
+{
+	const void *at = (const void *)(e->context + CARRIER_MOUNTED);
+	__u8 index;
+
+	if (bpf_probe_read_user(&index, sizeof(index), at)) {
+		count_error(ERR_CONTEXT_FAULT);
+		return POOL_VIRTUAL;
+	}
+	return index ? POOL_VIRTUAL | index : 0;
+}
+
+/* The pool a thread's call counts under: a carrier's mounted virtual thread's, else its own. */
+static __always_inline __u32 pool_of_call(struct inflight *e)
+{
+	__u32 mounted = e->mounted & MOUNTED_POOL;
+
+	return mounted ? mounted : e->pool;
 }
 
 /*
@@ -564,6 +601,8 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 		e->mark = is_joined(task) ? MARK_JOINED : MARK_PLAIN;
 	if (id == cfg.pwrite_nr)
 		note_context(task, e, regs);
+	if (e->mounted)
+		e->mounted = MOUNTED_CARRIER | mounted_pool(e);
 	/* The scan reads start_ns first: write it last. */
 	e->nr = id;
 	e->arg0 = PT_REGS_PARM1_SYSCALL(regs);
@@ -615,7 +654,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	 * with. Plain loads through the BTF-typed task, not bpf_probe_read_kernel:
 	 * the verifier makes them fault-safe, and they save a helper call.
 	 */
-	__u32 mark = e->mark, pool = e->pool; /* once: the iterators may write them meanwhile */
+	__u32 mark = e->mark, pool = pool_of_call(e); /* once: the iterators may write them */
 
 	/* A joined JVM that has exec'd another program is that JVM no more; user space sees it. */
 	if (mark == MARK_JOINED && ret == 0 && (nr == cfg.execve_nr || nr == cfg.execveat_nr)) {
@@ -625,6 +664,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		e->mark = mark = MARK_PLAIN;
 		e->pool = pool = 0;
 		e->context = 0; /* an address in the memory the exec replaced */
+		e->mounted = 0;
 	}
 	bool by_pool = cfg.per_thread || mark == MARK_JOINED;
 	struct task_struct *named = by_pool ? task : task->group_leader;
@@ -763,7 +803,9 @@ int mark_jvm(struct bpf_iter__task *ctx)
 						  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (e) {
 		e->mark = q->mark;
-		e->pool = 0; /* ids are a join's: a JVM that joins again is named again */
+		/* Ids are a join's: a JVM that joins again is named, its carriers registered, anew. */
+		e->pool = 0;
+		e->mounted = 0;
 	}
 	return 0;
 }
@@ -893,7 +935,8 @@ int scan_inflight(struct bpf_iter__task *ctx)
 	__builtin_memcpy(c->thread, task->comm, sizeof(c->thread));
 	__builtin_memcpy(c->process, task->group_leader->comm, sizeof(c->process));
 	c->ns_tid = tid_in_own_namespace(task);
-	c->pool = e->pool;
+	/* A seeded call's sys_enter was never seen: what mounted says is another call's. */
+	c->pool = seeded ? e->pool : pool_of_call(e);
 	c->flags = (seeded ? CALL_BEGAN_BEFORE : 0) | (e->context ? CALL_HAS_CONTEXT : 0);
 	c->resumes = nr == cfg.restart_nr ? e->resumes : 0;
 	/* The same id bpf_get_current_cgroup_id gives sys_exit: the task's cgroup v2 directory. */

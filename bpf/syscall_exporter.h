@@ -59,7 +59,7 @@ enum exporter_error {
 	ERR_INFLIGHT_UPDATE = 0, /* no task storage for a thread: its calls went unmeasured */
 	ERR_HIST_UPDATE = 1,     /* hist map full: a label set went uncounted */
 	ERR_EVENT_LOST = 2,      /* ring buffer full: a slow event was dropped */
-	ERR_CONTEXT_FAULT = 3,   /* a thread's trace context record could not be read */
+	ERR_CONTEXT_FAULT = 3,   /* a thread's trace context or carrier record could not be read */
 	ERR_COUNT = 4,
 };
 
@@ -111,7 +111,30 @@ enum thread_pool {
 	POOL_NONE = 0,
 	POOL_BY_COMM = 1,
 	POOL_FIRST_ID = 2,
+	/*
+	 * A call a carrier thread made while a virtual thread was mounted on it:
+	 * POOL_VIRTUAL | the pool index its JVM gave the virtual thread (1 to
+	 * 255), read from the carrier's record; index 0: the record could not be
+	 * read. Ids user space assigns stay below.
+	 */
+	POOL_VIRTUAL = 0x8000,
 };
+
+/*
+ * A carrier thread's record: the trace context record (struct trace_context)
+ * of the virtual thread mounted on it, then that virtual thread's pool index
+ * (0: none mounted, the carrier's own code runs). The JVM writes it on the
+ * carrier thread at each mount and unmount, so while the carrier is inside a
+ * syscall it holds the virtual thread that made the call. A carrier registers
+ * it like a trace context record, with the cookie's CARRIER_REGISTRATION bit
+ * set in the offset.
+ */
+#define CARRIER_MOUNTED 26
+#define CARRIER_REGISTRATION (1ULL << 62)
+
+/* In inflight.mounted: the thread is a carrier; the low 16 bits are its call's pool. */
+#define MOUNTED_CARRIER (1U << 31)
+#define MOUNTED_POOL 0xffff
 
 /*
  * Where a thread's calls of one syscall were last counted: the hist_values
@@ -136,7 +159,13 @@ struct inflight {
 	unsigned int pool;      /* 0: not named (yet); else the id name_threads set */
 	unsigned int seen_mark; /* mark and pool when the slot cache was filled */
 	unsigned int seen_pool;
-	unsigned int pad;
+	/*
+	 * A carrier of virtual threads (MOUNTED_CARRIER, from its registration):
+	 * the pool of the virtual thread mounted when its call in flight began
+	 * (MOUNTED_POOL bits; 0: none), read by sys_enter from its record. In the
+	 * first cache line, as every sys_enter tests it. 0 for every other thread.
+	 */
+	unsigned int mounted;
 	/*
 	 * The inputs of the thread's hist_key when the slot cache was filled: the
 	 * comm its series is named from (its process's, or its own by pool) and its

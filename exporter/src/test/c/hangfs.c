@@ -2,9 +2,9 @@
 /*
  * A FUSE file system with one file, /slow, whose every read hangs for a given
  * number of seconds: a real hung read for the tests, like a dying disk or a
- * dead NFS server.
+ * dead NFS server. "NNNms" instead: milliseconds, for reads that are only slow.
  *
- *   hangfs SECONDS MOUNTPOINT      (stays in the foreground until unmounted)
+ *   hangfs SECONDS|MILLISms MOUNTPOINT      (stays in the foreground until unmounted)
  */
 #define FUSE_USE_VERSION 31
 #include <fuse.h>
@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 static const char content[] = "finally\n";
-static unsigned int hang_seconds;
+static unsigned long hang_micros;
 
 static int hang_getattr(const char *path, struct stat *st, struct fuse_file_info *fi)
 {
@@ -56,7 +56,9 @@ static int hang_read(const char *path, char *buf, size_t size, off_t off,
 {
 	size_t len = sizeof(content) - 1;
 
-	sleep(hang_seconds);
+	/* usleep takes at most a second's worth: whole seconds first. */
+	sleep(hang_micros / 1000000);
+	usleep(hang_micros % 1000000);
 	if ((size_t)off >= len)
 		return 0;
 	if (off + size > len)
@@ -76,7 +78,10 @@ int main(int argc, char **argv)
 {
 	if (argc != 3)
 		return 2;
-	hang_seconds = atoi(argv[1]);
+	char *unit;
+	unsigned long n = strtoul(argv[1], &unit, 10);
+
+	hang_micros = strcmp(unit, "ms") ? n * 1000000 : n * 1000;
 	char *args[] = { argv[0], "-f", argv[2], NULL };
 	return fuse_main(3, args, &ops, NULL);
 }

@@ -1,6 +1,5 @@
 package io.syscallexporter;
 
-import com.google.inject.Guice;
 import com.google.inject.Injector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.syscallexporter.bpf.BpfException;
@@ -15,6 +14,7 @@ import io.syscallexporter.join.JoinClient;
 import io.syscallexporter.join.JoinedPort;
 import io.syscallexporter.jvm.JavaThreads;
 import io.syscallexporter.jvm.ThreadPoolRules;
+import io.syscallexporter.jvm.VirtualThreadHooks;
 import io.syscallexporter.metrics.SyscallLatencyCollector;
 import io.syscallexporter.metrics.TimedOutCollector;
 import io.syscallexporter.service.ServiceRegistries;
@@ -66,6 +66,7 @@ public final class AgentMode {
       }
       System.setProperty(RUNNING, "starting");
     }
+    hookVirtualThreads(instrumentation);
     Path socket = config.agentSocket();
     if (socket != null && JoinClient.exporterAt(socket)) {
       join(config, socket, instrumentation);
@@ -85,6 +86,21 @@ public final class AgentMode {
     starter.start();
     if (atLaunch) {
       awaitAttached(attached, config.agentStartTimeout());
+    }
+  }
+
+  /**
+   * Has each carrier thread say which virtual thread is mounted on it, so that a virtual
+   * thread's calls count under its own pool (Java 21+); one warning where that cannot be.
+   */
+  private static void hookVirtualThreads(Instrumentation instrumentation) {
+    if (Runtime.version().feature() < 21) {
+      return; // no virtual threads
+    }
+    String whyNot = VirtualThreadHooks.install(instrumentation);
+    if (whyNot != null) {
+      Log.warn("syscall_exporter agent: virtual threads' calls count under their carrier"
+          + " threads", "err", whyNot);
     }
   }
 
@@ -165,8 +181,9 @@ public final class AgentMode {
     Exporter exporter = null;
     Thread detach = null;
     try {
-      Injector injector = Guice.createInjector(ExporterModule.load(config, Mode.AGENT));
+      Injector injector = ExporterModule.load(config, Mode.AGENT).injector();
       exporter = injector.getInstance(Exporter.class);
+      exporter.allowTraceContexts();
       attached.countDown(); // the programs measure this JVM: its main may go on
       detach = new Thread(exporter::close, "sysexp-detach");
       Runtime.getRuntime().addShutdownHook(detach);

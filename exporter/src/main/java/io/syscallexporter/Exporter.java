@@ -86,9 +86,6 @@ public final class Exporter implements AutoCloseable {
           String.join(",", Capabilities.dropAllButNeeded()), "no_new_privs", true);
     }
     kernel.onSlowEvent(slowLog.andThen(exemplars));
-    if (mode == Mode.AGENT) {
-      allowTraceContexts();
-    }
     long interval = config.scanInterval().toNanos();
     // The first scan at once: calls stuck since before we started are found by it.
     scanThread.scheduleAtFixedRate(() -> safely("in-flight scan failed", scanner::scan),
@@ -119,13 +116,15 @@ public final class Exporter implements AutoCloseable {
   }
 
   /**
-   * Lets this JVM's threads register their trace context records with the kernel, and leaves
-   * the cookie that registers one where the tracer side finds it (TraceContextExtension).
+   * Agent mode: lets this JVM's threads register their trace context records, and its carrier
+   * threads theirs, with the kernel, and leaves the cookie that registers one where the tracer
+   * side (TraceContextExtension) and the carriers find it. Before the service's main goes on,
+   * so that its first virtual threads are counted by pool.
    */
-  private void allowTraceContexts() {
+  public void allowTraceContexts() {
     long cookie = ThreadContextRecord.newCookie();
     if (kernel.allowTraceContexts(0, cookie)) {
-      System.setProperty(ThreadContextRecord.COOKIE_PROPERTY, Long.toHexString(cookie));
+      ThreadContextRecord.publishCookie(cookie);
     }
   }
 
@@ -186,7 +185,7 @@ public final class Exporter implements AutoCloseable {
     }
     closed = true;
     if (mode == Mode.AGENT) {
-      System.clearProperty(ThreadContextRecord.COOKIE_PROPERTY);
+      ThreadContextRecord.publishCookie(0);
     }
     web.close();
     if (agentThread != null) {

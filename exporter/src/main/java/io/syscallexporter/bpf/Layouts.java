@@ -44,6 +44,12 @@ public final class Layouts {
   public static final int POOL_NONE = SeriesKey.NOT_BY_POOL;
   public static final int POOL_BY_COMM = SeriesKey.BY_COMM;
   public static final int POOL_FIRST_ID = SeriesKey.FIRST_POOL_ID;
+  public static final int POOL_VIRTUAL = SeriesKey.VIRTUAL;
+  /** In a carrier's record: the mounted virtual thread's pool index, one byte. */
+  public static final int CARRIER_MOUNTED = 26;
+  /** Set in a registration's cookie: the record is a carrier's. */
+  public static final long CARRIER_REGISTRATION = 1L << 62;
+  public static final int MOUNTED_CARRIER = 1 << 31;
   public static final int MAX_NAMED_THREADS = 16384;
   public static final int HIST_STRIPES = 2;
 
@@ -89,6 +95,7 @@ public final class Layouts {
     public static final int ARG0 = 16;
     public static final int REPORTED_NS = 24;
     public static final int POOL = 32;
+    public static final int MOUNTED = 44;
     public static final int CONTEXT = 288;
     public static final int SIZE = 296; // with the slot cache and more only the programs read
 

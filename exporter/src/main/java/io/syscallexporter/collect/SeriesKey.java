@@ -14,6 +14,13 @@ public record SeriesKey(String process, int pid, int nr, long cgroup, int pool) 
   public static final int BY_COMM = 1;
   /** The first pool id user space gives; ids below are the kernel's. */
   public static final int FIRST_POOL_ID = 2;
+  /**
+   * A call a carrier thread made for the virtual thread mounted on it: this bit, and the pool
+   * index the JVM gave the virtual thread's pool (index 0: the kernel could not read which).
+   */
+  public static final int VIRTUAL = 0x8000;
+  /** Virtual thread pool indexes a JVM may give: one byte in the carrier's record. */
+  public static final int MAX_VIRTUAL_POOLS = 255;
 
   /** A process's key. */
   public SeriesKey(String process, int pid, int nr, long cgroup) {
@@ -28,6 +35,16 @@ public record SeriesKey(String process, int pid, int nr, long cgroup, int pool) 
   /** Whether this is a thread pool's key, not a process's. */
   public boolean byPool() {
     return pool != NOT_BY_POOL;
+  }
+
+  /** Whether this key is a virtual thread pool's ({@link #virtualIndex}). */
+  public boolean virtual() {
+    return (pool & VIRTUAL) != 0;
+  }
+
+  /** A virtual thread pool's index in its JVM (0: unknown); meaningful if {@link #virtual}. */
+  public int virtualIndex() {
+    return pool & ~VIRTUAL;
   }
 
   /** Whether this is a thread pool's key of process {@code pid} (a JVM's, by pool). */

@@ -38,14 +38,23 @@ public final class SlowEventLog implements Consumer<SlowEvent> {
     out.accept(() -> line(e));
   }
 
+  /**
+   * A virtual thread's call names its pool (which of its threads is not known when the call
+   * returns: the kernel sees its carrier) and the carrier.
+   */
   private String line(SlowEvent e) {
+    String thread = threads.nameOf(e.pid(), e.nsTid(), e.thread());
+    boolean virtual = e.key().virtual();
     List<Object> fields = new ArrayList<>(List.of(
         "syscall", syscalls.name(e.nr()),
         "latency_seconds", String.format(Locale.ROOT, "%.6f", e.latencyNanos() / 1e9),
         "tid", Integer.toUnsignedString(e.tid()),
         "pid", Integer.toUnsignedString(e.pid()),
         "process", e.process(),
-        "thread", threads.nameOf(e.pid(), e.nsTid(), e.thread())));
+        "thread", virtual ? threads.labelsOf(e.key()).thread() : thread));
+    if (virtual) {
+      fields.addAll(List.of("carrier", thread));
+    }
     fields.addAll(e.context().logFields());
     return Log.line("warn", "slow syscall", fields.toArray());
   }

@@ -20,7 +20,7 @@ public interface ThreadNames {
     }
 
     @Override
-    public Labels labelsOf(SeriesKey key) {
+    public Labels labelsOf(SeriesKey key, long seenNanos) {
       return new Labels(key.process(), null);
     }
 
@@ -45,9 +45,15 @@ public interface ThreadNames {
 
   /**
    * A thread's name and Java stack (innermost first; empty when unknown or not Java), and the
-   * trace context its JVM read from the thread's record (NONE when it did not).
+   * trace context its JVM read from the thread's record (NONE when it did not). For a call a
+   * carrier thread made for a virtual thread: the virtual thread's name, stack and trace, and
+   * the carrier's name ({@code carrier}; null for every other thread).
    */
-  record StuckThread(String name, List<String> javaStack, TraceContext trace) {
+  record StuckThread(String name, List<String> javaStack, TraceContext trace, String carrier) {
+    public StuckThread(String name, List<String> javaStack, TraceContext trace) {
+      this(name, javaStack, trace, null);
+    }
+
     public StuckThread(String name, List<String> javaStack) {
       this(name, javaStack, TraceContext.NONE);
     }
@@ -59,8 +65,24 @@ public interface ThreadNames {
    */
   SeriesKey seriesKey(StuckCall c, boolean perPid);
 
-  /** The labels of a kernel series key. */
-  Labels labelsOf(SeriesKey key);
+  /**
+   * The labels of a kernel series key; null while they are not known yet: a key of a thread
+   * whose pool its JVM has yet to say (its first moments), or of a virtual thread pool whose
+   * name has yet to come. The caller holds such a key's counts back and asks again later;
+   * {@code seenNanos} is when it first read counts of the key from the kernel (System.nanoTime's
+   * clock), after the calls: what its JVM says after that covers them. An implementation gives
+   * its best labels once a key has waited as long as it may, never a label its JVM has not
+   * confirmed before that. {@link #BEST_NOW}: no waiting.
+   */
+  Labels labelsOf(SeriesKey key, long seenNanos);
+
+  /** As {@code seenNanos}: the best labels known now, never null. */
+  long BEST_NOW = Long.MIN_VALUE;
+
+  /** The labels of a kernel series key, the best known now: never null. */
+  default Labels labelsOf(SeriesKey key) {
+    return labelsOf(key, BEST_NOW);
+  }
 
   /**
    * The name to show for a thread that made a slow call: its full Java name when that is cheap

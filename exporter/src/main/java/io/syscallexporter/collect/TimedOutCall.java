@@ -12,12 +12,13 @@ import java.util.List;
  * elsewhere it is empty. {@code beganBefore}: the call began before the programs could see it
  * begin, and its age is a lower bound (the time its thread has been asleep). {@code resumes}:
  * for a {@code restart_syscall}, the call it resumes after a stop, or null. {@code trace}: the
- * trace context its thread made it in (the request it serves), or NONE.
+ * trace context its thread made it in (the request it serves), or NONE. {@code carrier}: the
+ * carrier thread's name when {@code thread} is the virtual thread mounted on it; else null.
  */
 public record TimedOutCall(SeriesKey series, String syscall, int tid, int pid, String process,
     String thread, long startNanos, Long fd, String file, String wchan,
     List<String> kernelStack, List<String> javaStack, boolean beganBefore, String resumes,
-    TraceContext trace) {
+    TraceContext trace, String carrier) {
 
   public double ageSeconds(long nowNanos) {
     return (nowNanos - startNanos) / 1e9;
@@ -31,6 +32,6 @@ public record TimedOutCall(SeriesKey series, String syscall, int tid, int pid, S
   public TimedOutCall withThread(ThreadNames.StuckThread t) {
     return new TimedOutCall(series, syscall, tid, pid, process, t.name(), startNanos, fd, file,
         wchan, kernelStack, t.javaStack(), beganBefore, resumes,
-        trace.present() ? trace : t.trace());
+        trace.present() ? trace : t.trace(), t.carrier());
   }
 }

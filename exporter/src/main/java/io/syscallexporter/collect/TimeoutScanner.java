@@ -187,7 +187,7 @@ public final class TimeoutScanner {
         proc.wchan(c.pid(), c.tid()).orElse(null), stack, List.of(), c.beganBefore(),
         c.resumes() < 0 ? null : syscalls.name(c.resumes()),
         c.hasContext() ? kernel.traceContext(c.pid(), c.tid(), c.startNanos())
-            : TraceContext.NONE);
+            : TraceContext.NONE, null);
   }
 
   private static Object[] fields(TimedOutCall c, String ageKey, long now) {
@@ -198,6 +198,9 @@ public final class TimeoutScanner {
     f.addAll(List.of(ageKey, String.format(Locale.ROOT, "%.3f", c.ageSeconds(now)),
         "tid", Integer.toUnsignedString(c.tid()), "pid", Integer.toUnsignedString(c.pid()),
         "process", c.process(), "thread", c.thread()));
+    if (c.carrier() != null) {
+      f.addAll(List.of("carrier", c.carrier()));
+    }
     if (c.fd() != null) {
       f.addAll(List.of("fd", c.fd(), "file", String.valueOf(c.file())));
     }

@@ -40,7 +40,8 @@ final class TimedOutView {
                 : " (resumes <code>" + escape(c.resumes()) + "</code>)")
             .append("</td><td>").append(escape(c.process()))
             .append("</td><td>").append(Integer.toUnsignedString(c.pid())).append("</td><td>")
-            .append(escape(c.thread())).append("</td><td>")
+            .append(escape(c.thread())).append(c.carrier() == null ? ""
+                : " (virtual, on " + escape(c.carrier()) + ")").append("</td><td>")
             .append(Integer.toUnsignedString(c.tid())).append("</td><td>")
             .append(c.fd() == null ? "" : "fd " + c.fd() + ": <code>"
                 + escape(String.valueOf(c.file())) + "</code>")
@@ -70,6 +71,7 @@ final class TimedOutView {
           .append(",\"process\":").append(quote(c.process()))
           .append(",\"tid\":").append(Integer.toUnsignedString(c.tid()))
           .append(",\"thread\":").append(quote(c.thread()))
+          .append(",\"carrier\":").append(c.carrier() == null ? "null" : quote(c.carrier()))
           .append(",\"fd\":").append(c.fd() == null ? "null" : c.fd().toString())
           .append(",\"file\":").append(c.file() == null ? "null" : quote(c.file()))
           .append(",\"wchan\":").append(c.wchan() == null ? "null" : quote(c.wchan()))

@@ -3,6 +3,7 @@ package io.syscallexporter.join;
 import io.syscallexporter.Log;
 import io.syscallexporter.Threads;
 import io.syscallexporter.bpf.PidNamespace;
+import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.collect.ThreadNames.StuckThread;
 import io.syscallexporter.collect.TraceContext;
 import io.syscallexporter.config.AgentNames;
@@ -17,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -55,7 +57,10 @@ public final class AgentSocket implements AutoCloseable {
       5_000_000_000L);
   /** Stack requests waiting to be written to one JVM; past this, a stuck thread is its comm. */
   static final int MAX_QUEUED_STACKS = 256;
-  /** THREADS and POOLS frames a JVM may send (the agent sends one of each a second at most). */
+  /**
+   * THREADS, POOLS and VIRTUAL_POOLS frames a JVM may send (the agent sends one of each a second
+   * at most), ELSEWHERE and CONTEXT too.
+   */
   static final int NAMING_BURST = 8;
   static final int NAMING_PER_SECOND = 4;
   /** STACK frames: as many as may be asked at once, then a few a second (stuck calls are few). */
@@ -257,6 +262,7 @@ public final class AgentSocket implements AutoCloseable {
             case Frames.STACK -> answered(f.text());
             case Frames.ELSEWHERE -> jvms.servedElsewhere(member, f.text());
             case Frames.CONTEXT -> jvms.traceContexts(member, f.text());
+            case Frames.VIRTUAL_POOLS -> jvms.virtualPools(member, virtualPools(f.text()));
             default -> throw new Frames.MalformedException("unexpected frame type " + f.type());
           };
           if (!kept) {
@@ -400,7 +406,8 @@ public final class AgentSocket implements AutoCloseable {
   /**
    * A STACK frame: a first line of the tid, and for an exporter that reads CONTEXT the trace
    * context the JVM read from the thread's record, if it has one ("tid trace_id span_id flags",
-   * lowercase hex); then the thread's Java name, then its frames, a line each.
+   * lowercase hex); then the thread's Java name (for an exporter that reads VIRTUAL_POOLS, a
+   * virtual thread's name, a tab, and its carrier's), then its frames, a line each.
    */
   static StackAnswer stackAnswer(String text) throws Frames.MalformedException {
     String[] lines = text.split("\n", -1);
@@ -425,10 +432,13 @@ public final class AgentSocket implements AutoCloseable {
     }
     List<String> frames = new ArrayList<>(List.of(lines).subList(2, lines.length));
     frames.removeIf(String::isEmpty);
-    if (!Frames.showable(lines[1]) || !frames.stream().allMatch(Frames::showable)) {
+    String[] names = lines[1].split("\t", -1);
+    if (names.length > 2 || !Arrays.stream(names).allMatch(Frames::showable)
+        || !frames.stream().allMatch(Frames::showable)) {
       throw new Frames.MalformedException("a stack with a control or formatting character");
     }
-    return new StackAnswer(tid, new StuckThread(lines[1], frames, trace));
+    return new StackAnswer(tid, new StuckThread(names[0], frames, trace,
+        names.length > 1 ? names[1] : null));
   }
 
   /** A POOLS frame: lines of "key TAB pool". */
@@ -440,20 +450,34 @@ public final class AgentSocket implements AutoCloseable {
     return Map.copyOf(out);
   }
 
+  /** A VIRTUAL_POOLS frame: lines of "index TAB pool", index 1 to 255. */
+  static Map<Integer, String> virtualPools(String text) throws Frames.MalformedException {
+    return numbered(tabbed(text, 3, SeriesKey.MAX_VIRTUAL_POOLS, "index TAB pool"),
+        SeriesKey.MAX_VIRTUAL_POOLS, "a virtual pool's index is 1 to "
+            + SeriesKey.MAX_VIRTUAL_POOLS);
+  }
+
   /** A THREADS frame: lines of "tid TAB name". */
   static Map<Integer, String> threads(String text) throws Frames.MalformedException {
+    return numbered(tabbed(text, 10, Frames.MAX_THREADS, "tid TAB name"), Integer.MAX_VALUE,
+        "a thread line starts with its tid");
+  }
+
+  /** Lines whose first part is a number from 1 to {@code max}, by that number. */
+  private static Map<Integer, String> numbered(List<String[]> lines, int max, String rule)
+      throws Frames.MalformedException {
     Map<Integer, String> out = new HashMap<>();
-    for (String[] line : tabbed(text, 10, Frames.MAX_THREADS, "tid TAB name")) {
-      int tid;
+    for (String[] line : lines) {
+      int n;
       try {
-        tid = Integer.parseInt(line[0]);
+        n = Integer.parseInt(line[0]);
       } catch (NumberFormatException e) {
-        tid = 0;
+        n = 0;
       }
-      if (tid <= 0) {
-        throw new Frames.MalformedException("a thread line starts with its tid");
+      if (n < 1 || n > max) {
+        throw new Frames.MalformedException(rule);
       }
-      out.put(tid, line[1]);
+      out.put(n, line[1]);
     }
     return Map.copyOf(out);
   }

@@ -16,9 +16,10 @@ import java.nio.charset.StandardCharsets;
  * pool": the pool a comm key stands for, for threads not named yet), {@link #STACK} (an
  * answer), {@link #ELSEWHERE} (its series are on the service's own endpoint now: the exporter
  * leaves them out of its own), {@link #CONTEXT} (the cookie its threads register their trace
- * context records with). Exporter to agent: {@link #WELCOME} (the frames it reads beyond the
- * first ones, {@link #WELCOME_ELSEWHERE} and {@link #WELCOME_CONTEXT}: an older exporter says
- * none) or
+ * context records with), {@link #VIRTUAL_POOLS} (lines "index TAB pool": the pool each index
+ * its carriers' records give a mounted virtual thread stands for). Exporter to agent: {@link
+ * #WELCOME} (the frames it reads beyond the first ones, {@link #WELCOME_ELSEWHERE}, {@link
+ * #WELCOME_CONTEXT} and {@link #WELCOME_VIRTUAL}: an older exporter says fewer) or
  * {@link #REFUSED}
  * (why), {@link #STACK_REQUEST} (a thread id and its comm), {@link #METRICS} (the JVM's own
  * series, for its JMX: {@code SeriesText}). A frame that breaks a rule is
@@ -35,12 +36,19 @@ public final class Frames {
   public static final byte THREADS = 8;
   public static final byte ELSEWHERE = 9;
   public static final byte CONTEXT = 10;
+  public static final byte VIRTUAL_POOLS = 11;
   /** In a WELCOME: the exporter reads {@link #ELSEWHERE}. */
   public static final String WELCOME_ELSEWHERE = "elsewhere";
   /** In a WELCOME: the exporter reads {@link #CONTEXT}, and trace ids in a {@link #STACK}. */
   public static final String WELCOME_CONTEXT = "context";
+  /**
+   * In a WELCOME: the exporter reads {@link #VIRTUAL_POOLS}, and a virtual thread's carrier
+   * after its name in a {@link #STACK}.
+   */
+  public static final String WELCOME_VIRTUAL = "virtual";
   /** What this exporter's WELCOME says it reads. */
-  public static final String WELCOME_READS = WELCOME_ELSEWHERE + " " + WELCOME_CONTEXT;
+  public static final String WELCOME_READS = WELCOME_ELSEWHERE + " " + WELCOME_CONTEXT + " "
+      + WELCOME_VIRTUAL;
   /** Enough for a thousand thread names or a 64-frame stack; anything bigger is an attack. */
   public static final int MAX_FRAME = 64 * 1024;
   /** From the exporter, which the agent trusts: a JVM's series, thousands of label sets. */
@@ -103,7 +111,7 @@ public final class Frames {
       throw new MalformedException("frame of " + length + " bytes (1 to " + maxFrame + ")");
     }
     byte type = data.readByte();
-    if (type < HELLO || type > CONTEXT) {
+    if (type < HELLO || type > VIRTUAL_POOLS) {
       throw new MalformedException("unknown frame type " + type);
     }
     byte[] payload = new byte[length - 1];

@@ -31,7 +31,9 @@ import java.util.function.BooleanSupplier;
  * rejoins by itself, backing off up to 30 s; the service never notices.
  */
 public final class JoinClient {
-  /** How often the threads are looked at, and their names sent when they changed. */
+  /**
+   * How often the threads are looked at: their pools sent, and their names when they changed.
+   */
   static final long THREADS_EVERY_MILLIS = 1000;
   /** Names are sent at least this often: the exporter takes silence for a dead peer. */
   static final long HEARTBEAT_MILLIS = 10_000;
@@ -111,8 +113,7 @@ public final class JoinClient {
           wasJoined = true;
           backoff = 1000;
           // An exporter that cannot read ELSEWHERE keeps the series: they are then in both.
-          session(in, out, reads.contains(Frames.WELCOME_ELSEWHERE),
-              reads.contains(Frames.WELCOME_CONTEXT));
+          session(in, out, reads);
         }
       } catch (IOException | RuntimeException e) {
         if (wasJoined) {
@@ -133,12 +134,19 @@ public final class JoinClient {
   private static void allowTraceContexts(OutputStream out) throws IOException {
     long cookie = ThreadContextRecord.newCookie();
     Frames.write(out, Frames.CONTEXT, Long.toHexString(cookie));
-    System.setProperty(ThreadContextRecord.COOKIE_PROPERTY, Long.toHexString(cookie));
+    ThreadContextRecord.publishCookie(cookie);
   }
 
-  /** Joined: names out every second when they change; stack requests answered as they come. */
-  private void session(InputStream in, OutputStream out, boolean readsElsewhere,
-      boolean readsContexts) throws IOException {
+  /**
+   * Joined: names out every second when they change; stack requests answered as they come.
+   * {@code reads}: what the exporter's WELCOME says it reads.
+   */
+  private void session(InputStream in, OutputStream out, List<String> reads)
+      throws IOException {
+    boolean readsElsewhere = reads.contains(Frames.WELCOME_ELSEWHERE);
+    boolean readsContexts = reads.contains(Frames.WELCOME_CONTEXT);
+    // An older exporter would count a virtual thread's calls by an index it cannot name.
+    boolean readsVirtual = reads.contains(Frames.WELCOME_VIRTUAL);
     Thread answers = Threads.factory("join-answers").newThread(() -> {
       try {
         while (true) {
@@ -156,6 +164,9 @@ public final class JoinClient {
                   .append(t.trace().sampled() ? " 01" : " 00");
             }
             s.append('\n').append(Frames.shown(t.name()));
+            if (readsVirtual && t.carrier() != null) {
+              s.append('\t').append(Frames.shown(t.carrier()));
+            }
             t.javaStack().forEach(frame -> s.append('\n').append(Frames.shown(frame)));
             synchronized (out) {
               Frames.write(out, Frames.STACK, s.toString());
@@ -169,7 +180,7 @@ public final class JoinClient {
     answers.start();
     try {
       String sentNames = null;
-      String sentPools = null;
+      String sentVirtual = null;
       boolean saidElsewhere = false;
       long lastSent = 0;
       while (answers.isAlive()) {
@@ -178,16 +189,20 @@ public final class JoinClient {
         // Pools first: a thread's first seconds are labelled by them, until it is named.
         String pools = linesText(naming.poolsByKey());
         String names = linesText(naming.namesByTid());
+        String virtual = readsVirtual ? linesText(threads.virtualPools()) : "";
         long now = System.currentTimeMillis();
         boolean heartbeat = now - lastSent >= HEARTBEAT_MILLIS;
         synchronized (out) {
-          if (heartbeat || !pools.equals(sentPools)) {
-            Frames.write(out, Frames.POOLS, pools);
-            sentPools = pools;
-          }
+          // Every second, changed or not: the exporter holds the counts of a key it does not
+          // know until this JVM has said, after those calls, which live threads have it.
+          Frames.write(out, Frames.POOLS, pools);
           if (heartbeat || !names.equals(sentNames)) {
             Frames.write(out, Frames.THREADS, names);
             sentNames = names;
+          }
+          if (readsVirtual && !virtual.equals(sentVirtual)) {
+            Frames.write(out, Frames.VIRTUAL_POOLS, virtual);
+            sentVirtual = virtual;
           }
           boolean served = readsElsewhere && elsewhere.getAsBoolean();
           if (served != saidElsewhere) {

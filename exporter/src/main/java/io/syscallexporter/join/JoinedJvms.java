@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 
 /**
@@ -50,12 +51,24 @@ public final class JoinedJvms implements ThreadNames {
    */
   static final long NAME_BYTES_PER_UID = 4L << 20;
   static final long NAME_BYTES = 24L << 20;
+  /**
+   * How long a key's labels may wait for its JVM to say them: past the agent's heartbeat, by
+   * which it says its pools whether they changed or not.
+   */
+  static final long NAMES_WAIT_NANOS = 12_000_000_000L;
+  static final long NEVER = Long.MIN_VALUE;
+  /**
+   * A POOLS frame that comes this long after a key was first seen was made after the key's
+   * calls: the agent looks at its threads, and says their pools, every second.
+   */
+  static final long POOLS_AFTER_NANOS = 1_500_000_000L;
   /** A CONTEXT frame's cookie: lowercase hex, as Long.toHexString writes it. */
   private static final Pattern COOKIE = Pattern.compile("[0-9a-f]{1,16}");
 
   private final KernelSource kernel;
   private final JoinStats stats;
   private final ThreadPoolRules rules;
+  private final LongSupplier monotonicNanos;
   private final Map<Integer, Member> members = new ConcurrentHashMap<>();
   /** JVMs leaving: their pools label their last series while those are drained. */
   private final Map<Integer, Member> leaving = new ConcurrentHashMap<>();
@@ -81,9 +94,15 @@ public final class JoinedJvms implements ThreadNames {
 
   @Inject
   public JoinedJvms(KernelSource kernel, JoinStats stats, ThreadPoolRules rules) {
+    this(kernel, stats, rules, System::nanoTime);
+  }
+
+  JoinedJvms(KernelSource kernel, JoinStats stats, ThreadPoolRules rules,
+      LongSupplier monotonicNanos) {
     this.kernel = kernel;
     this.stats = stats;
     this.rules = rules;
+    this.monotonicNanos = monotonicNanos;
   }
 
   /** What the exporter may ask of a joined JVM: its connection. */
@@ -110,6 +129,10 @@ public final class JoinedJvms implements ThreadNames {
     final PoolIds pools;
     /** The pool each comm key of its live threads stands for, as the agent last said. */
     volatile Map<String, String> poolByKey = Map.of();
+    /** When it last said them (monotonic ns); {@link #NEVER}: it has not (not our agent). */
+    volatile long poolsSaidAt = NEVER;
+    /** The pool each index of its carriers' records stands for, as the agent last said. */
+    volatile Map<Integer, String> virtualPools = Map.of();
     /** Its series are on its service's own endpoint: this exporter leaves them out. */
     volatile boolean elsewhere;
     /** It gave a trace context cookie: it reads the exemplars of its series too. */
@@ -173,7 +196,7 @@ public final class JoinedJvms implements ThreadNames {
       return null;
     }
     Member m = new Member(pid, uid, name, link,
-        new PoolIds(rules, stats::poolOverLimit, System::nanoTime));
+        new PoolIds(rules, stats::poolOverLimit, monotonicNanos));
     members.put(pid, m);
     nameOwners.put(name, new long[] {uid, now});
     stats.joined();
@@ -233,14 +256,14 @@ public final class JoinedJvms implements ThreadNames {
       return true; // gone meanwhile: its threads are plain again
     }
     // The labels made of these names take no more than the names themselves.
-    if (!budget(m, m.pools.bytes() + bytes(namesByTid) + bytes(m.poolByKey))) {
+    if (!budget(m, m.pools.bytes() + bytes(namesByTid) + namesHeld(m))) {
       return false;
     }
     Map<Integer, Integer> changed = m.pools.update(namesByTid);
     if (!changed.isEmpty()) {
       kernel.nameThreads(m.pid, changed);
     }
-    budget(m, m.pools.bytes() + bytes(m.poolByKey)); // what it keeps: never more
+    budget(m, m.pools.bytes() + namesHeld(m)); // what it keeps: never more
     return true;
   }
 
@@ -252,11 +275,32 @@ public final class JoinedJvms implements ThreadNames {
     if (members.get(m.pid) != m) {
       return true;
     }
-    if (!budget(m, m.pools.bytes() + bytes(poolByKey))) {
+    if (!budget(m, m.pools.bytes() + bytes(poolByKey) + bytes(m.virtualPools))) {
       return false;
     }
     m.poolByKey = poolByKey;
+    m.poolsSaidAt = monotonicNanos.getAsLong();
     return true;
+  }
+
+  /**
+   * The pool each index of the JVM's carrier records stands for, as its agent says: the labels
+   * of its virtual threads' calls. False, and the JVM keeps what it had, past the budgets.
+   */
+  synchronized boolean virtualPools(Member m, Map<Integer, String> poolByIndex) {
+    if (members.get(m.pid) != m) {
+      return true;
+    }
+    if (!budget(m, m.pools.bytes() + bytes(m.poolByKey) + bytes(poolByIndex))) {
+      return false;
+    }
+    m.virtualPools = poolByIndex;
+    return true;
+  }
+
+  /** What a JVM's said pools take, besides its pool ids'. */
+  private static long namesHeld(Member m) {
+    return bytes(m.poolByKey) + bytes(m.virtualPools);
   }
 
   /** Moves a JVM's count to {@code bytes} if its user's and the total budget allow it. */
@@ -380,8 +424,16 @@ public final class JoinedJvms implements ThreadNames {
     return ThreadPools.seriesKey(c, c.pid());
   }
 
+  /**
+   * A joined JVM's key waits until its agent has said what it stands for: a virtual thread
+   * pool's index until it sends that index's name; a thread keyed by its comm (not named yet)
+   * until a POOLS frame made after its calls, which lists every live thread's key, or says by
+   * leaving it out that no live thread has it (the thread ended or was renamed: then its comm
+   * is all there is). At most {@link #NAMES_WAIT_NANOS}; not at all for a client that has
+   * never said its pools.
+   */
   @Override
-  public Labels labelsOf(SeriesKey key) {
+  public Labels labelsOf(SeriesKey key, long seenNanos) {
     if (!key.byPool()) {
       return new Labels(key.process(), null);
     }
@@ -393,6 +445,22 @@ public final class JoinedJvms implements ThreadNames {
       }
       return new Labels(name, key.pool() == SeriesKey.BY_COMM ? rules.label(key.process())
           : PoolIds.OTHER);
+    }
+    // A client that never says its pools (not our agent) would only make its counts late.
+    boolean waited = seenNanos == BEST_NOW || m.poolsSaidAt == NEVER
+        || monotonicNanos.getAsLong() - seenNanos >= NAMES_WAIT_NANOS;
+    if (key.virtual()) {
+      // Index 0: the kernel could not read the carrier's record, which no name will say.
+      String pool = key.virtualIndex() == 0 ? PoolIds.OTHER
+          : m.virtualPools.get(key.virtualIndex());
+      if (pool == null && !waited) {
+        return null;
+      }
+      return new Labels(m.name, m.pools.labelOfPool(pool != null ? pool : PoolIds.OTHER));
+    }
+    if (key.pool() == SeriesKey.BY_COMM && !m.poolByKey.containsKey(key.process()) && !waited
+        && m.poolsSaidAt - seenNanos < POOLS_AFTER_NANOS) {
+      return null;
     }
     return new Labels(m.name, m.pools.labelOf(key, m.poolByKey));
   }

@@ -42,6 +42,8 @@ public final class JavaThreads implements ThreadNames {
   /** Dumps to name threads the task list cannot: new ones, rarely. */
   static final long NAMING_DUMP_EVERY_NANOS = 5_000_000_000L;
   static final long ENUMERATE_EVERY_NANOS = 100_000_000L;
+  /** A key waits for a look at the threads at most this long. */
+  static final long COMM_WAIT_NANOS = 1_000_000_000L;
   /**
    * Frames kept of a stuck thread's Java stack, innermost first: the waiting line of the
    * service's code is near the top, and each stuck call keeps its stack while it is stuck.
@@ -88,30 +90,50 @@ public final class JavaThreads implements ThreadNames {
     return ThreadPools.seriesKey(c, perPid ? c.pid() : 0);
   }
 
-  /** Every series is this JVM's, by the pool its key names. */
+  /**
+   * Every series is this JVM's, by the pool its key names: a virtual thread pool's by the name
+   * its index stands for; a thread not named yet by the pool of the live threads with its comm
+   * key, as a look at them after its calls says (looks at most every 100 ms: until the next,
+   * it waits, at most {@link #COMM_WAIT_NANOS}). A key no live thread has then (its thread
+   * ended, or renamed itself) is labelled by its comm.
+   */
   @Override
-  public Labels labelsOf(SeriesKey key) {
-    if (key.pool() == SeriesKey.BY_COMM && !poolByKey.containsKey(key.process())) {
-      enumerate();
+  public Labels labelsOf(SeriesKey key, long seenNanos) {
+    if (key.virtual()) {
+      String[] names = CarrierRecords.pools();
+      int i = key.virtualIndex();
+      return new Labels(processName,
+          pools.labelOfPool(i > 0 && i < names.length ? names[i] : PoolIds.OTHER));
+    }
+    if (key.pool() == SeriesKey.BY_COMM && !poolByKey.containsKey(key.process())
+        && !lookedSince(seenNanos)) {
+      return null;
     }
     return new Labels(processName, pools.labelOf(key, poolByKey));
   }
 
-  /** Learns the pools of the live threads' comm keys; at most once per 100 ms. */
-  private synchronized void enumerate() {
+  /**
+   * Whether the live threads were looked at after {@code seenNanos}, looking now if the last
+   * look is 100 ms old; or the key has waited its longest.
+   */
+  private synchronized boolean lookedSince(long seenNanos) {
     long now = monotonicNanos.getAsLong();
     if (now - lastEnumeration >= ENUMERATE_EVERY_NANOS) {
       lastEnumeration = now;
       poolByKey = poolsByKey(PoolIds.MAX_POOLS, Integer.MAX_VALUE);
+      return true;
     }
+    return seenNanos == BEST_NOW || lastEnumeration - seenNanos >= 0
+        || now - seenNanos >= COMM_WAIT_NANOS;
   }
 
   /**
-   * The pool each live thread's comm key stands for, where every live thread with that key
-   * shares one pool and the key cannot say it whole (a name the kernel cuts, the main thread):
-   * how a thread is labelled in its first seconds, before it is named. At most {@code limit}
-   * keys; a pool longer than {@code maxPoolLength} is left out. A key that two pools share
-   * (Jetty's {@code qtp..-15} acceptor among {@code qtp..-14}, its pool) stands for neither.
+   * The pool each live thread's comm key stands for: how a thread is labelled in its first
+   * seconds, before it is named. Every live thread's key is in (a key whose threads' names it
+   * says whole stands for itself), so a key left out is one no live thread has. At most {@code
+   * limit} keys; a pool longer than {@code maxPoolLength} is left out. A key that two pools
+   * share (Jetty's {@code qtp..-15} acceptor among {@code qtp..-14}, its pool) stands for
+   * itself, the comm's pool, as the kernel saw it: neither pool's.
    */
   public Map<String, String> poolsByKey(int limit, int maxPoolLength) {
     return poolsByKey(liveThreads(), limit, maxPoolLength);
@@ -133,9 +155,9 @@ public final class JavaThreads implements ThreadNames {
     }
     Map<String, String> out = new HashMap<>();
     for (Map.Entry<String, String> e : byKey.entrySet()) {
-      String pool = e.getValue();
-      if (pool != SEVERAL && !pool.equals(e.getKey()) && pool.length() <= maxPoolLength
-          && pool.chars().noneMatch(c -> c < 0x20) && out.size() < limit) {
+      String pool = e.getValue() == SEVERAL ? e.getKey() : e.getValue();
+      if (pool.length() <= maxPoolLength && pool.chars().noneMatch(c -> c < 0x20)
+          && out.size() < limit) {
         out.put(e.getKey(), pool);
       }
     }
@@ -283,16 +305,49 @@ public final class JavaThreads implements ThreadNames {
     return comm;
   }
 
-  /** By tid, taking a thread dump if the last one does not know it. */
+  /**
+   * By tid, taking a thread dump if the last one does not know it. A carrier thread is
+   * described by the virtual thread mounted on it: its name, its stack and its trace, with the
+   * carrier's name.
+   */
   @Override
   public CompletableFuture<StuckThread> stuckThread(int pid, int tid, String comm) {
     Thread t = byTid(tid, true);
     if (t == null) {
       return CompletableFuture.completedFuture(new StuckThread(comm, List.of()));
     }
-    return CompletableFuture.completedFuture(new StuckThread(t.getName(),
-        Arrays.stream(t.getStackTrace()).limit(STACK_FRAMES)
-            .map(StackTraceElement::toString).toList(), ThreadContextRecord.contextOf(t)));
+    Thread mounted = CarrierRecords.mountedOn(t);
+    if (mounted != null) {
+      return CompletableFuture.completedFuture(new StuckThread(virtualName(mounted),
+          stackOf(mounted), ThreadContextRecord.contextOf(CarrierRecords.recordOf(t)),
+          t.getName()));
+    }
+    return CompletableFuture.completedFuture(new StuckThread(t.getName(), stackOf(t),
+        ThreadContextRecord.contextOf(t)));
+  }
+
+  /** A virtual thread's name; an unnamed one's, its id. */
+  static String virtualName(Thread virtual) {
+    String name = virtual.getName();
+    return name.isEmpty() ? "#" + virtual.getId() : name;
+  }
+
+  private static List<String> stackOf(Thread t) {
+    return Arrays.stream(t.getStackTrace()).limit(STACK_FRAMES)
+        .map(StackTraceElement::toString).toList();
+  }
+
+  /**
+   * The pool each virtual thread pool index of this JVM's carriers stands for, from index 1
+   * (none without virtual threads): what a joined JVM tells the host exporter.
+   */
+  public Map<Integer, String> virtualPools() {
+    String[] names = CarrierRecords.pools();
+    Map<Integer, String> out = new HashMap<>();
+    for (int i = 1; i < names.length; i++) {
+      out.put(i, names[i]);
+    }
+    return out;
   }
 
   /** The live thread on kernel thread {@code tid}; {@code mayDump}: a new dump if unknown. */

@@ -79,18 +79,25 @@ public final class PoolIds {
   }
 
   /**
-   * The thread label of a key of this JVM: its pool id's; or, for a thread not named yet, the
-   * pool its comm stands for ({@code poolByKey}: where every live thread with that key shares
-   * one pool), else the comm's own pool, by the same rules.
+   * The thread label of a key of this JVM (not a virtual thread pool's): its pool id's; or, for
+   * a thread not named yet, the pool its comm stands for ({@code poolByKey}: the pool of the
+   * live threads with that key), else the comm's own pool, by the same rules.
    */
   public synchronized String labelOf(SeriesKey key, Map<String, String> poolByKey) {
     if (key.pool() >= FIRST_ID) {
       int i = key.pool() - FIRST_ID;
       return i < labelById.size() ? labelById.get(i) : OTHER;
     }
-    String label = rules.label(poolByKey.getOrDefault(key.process(), key.process()));
-    // A comm's label takes a place too, or a churn of cut names could grow it without bound.
-    return labelById.get(idOf(label) - FIRST_ID);
+    return labelOfPool(poolByKey.getOrDefault(key.process(), key.process()));
+  }
+
+  /**
+   * The thread label of a pool as its JVM names it (a virtual thread pool's, or the pool a
+   * comm stands for), by the same rules. It takes a place too, or a churn of names could grow
+   * the labels without bound.
+   */
+  public synchronized String labelOfPool(String pool) {
+    return labelById.get(idOf(rules.label(pool)) - FIRST_ID);
   }
 
   /** What its labels and its threads' ids take of the heap, about (2 bytes a character). */

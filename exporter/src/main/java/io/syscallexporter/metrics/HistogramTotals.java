@@ -4,8 +4,12 @@ import com.google.inject.Inject;
 import com.google.inject.Singleton;
 import io.syscallexporter.collect.HistogramEntry;
 import io.syscallexporter.collect.KernelSource;
+import io.syscallexporter.collect.SeriesKey;
 import io.syscallexporter.config.ExporterConfig;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.LongSupplier;
@@ -40,6 +44,11 @@ public final class HistogramTotals {
    * everything under its name. None elsewhere (an agent's own JVM has only its own).
    */
   private final Map<Integer, Map<LabelSet, Totals>> byJvm = new HashMap<>();
+  /**
+   * Drained counts of keys whose labels are not known yet (a thread pool its JVM has yet to
+   * name): committed at a later drain, when they are. Never shown before: no counter goes back.
+   */
+  private final Map<SeriesKey, Totals> waiting = new HashMap<>();
   private long lastDrainNanos;
   private long createdAtLastDrain;
   private volatile long drains;
@@ -106,15 +115,24 @@ public final class HistogramTotals {
     // Outside the lock below: it waits for the programs, and scrapes go on meanwhile.
     int generation = kernel.switchGeneration();
     synchronized (this) {
-      long now = monotonicNanos.getAsLong();
-      for (HistogramEntry e : kernel.readHistograms(generation).drained()) {
-        LabelSet labels = budget.labelsFor(e.key(), now);
-        if (!budget.servedElsewhere(e.key())) {
-          committed.computeIfAbsent(labels, l -> new Totals()).add(e);
+      List<HistogramEntry> drained = kernel.readHistograms(generation).drained();
+      long now = monotonicNanos.getAsLong(); // after the read: what is said from now covers it
+      for (HistogramEntry e : drained) {
+        Totals waits = waiting.get(e.key());
+        LabelSet labels = waits != null ? null : budget.labelsFor(e.key(), now);
+        if (labels == null) {
+          waiting.computeIfAbsent(e.key(), k -> new Totals()).add(e);
+        } else {
+          commit(e.key(), labels).forEach(t -> t.add(e));
         }
-        if (budget.ofJoinedJvm(e.key())) {
-          byJvm.computeIfAbsent(e.key().pid(), pid -> new HashMap<>())
-              .computeIfAbsent(labels, l -> new Totals()).add(e);
+      }
+      for (Iterator<Map.Entry<SeriesKey, Totals>> it = waiting.entrySet().iterator();
+          it.hasNext(); ) {
+        Map.Entry<SeriesKey, Totals> e = it.next();
+        LabelSet labels = budget.labelsFor(e.getKey(), now);
+        if (labels != null) { // else asked again at the next drain
+          it.remove();
+          commit(e.getKey(), labels).forEach(t -> t.add(e.getValue()));
         }
       }
       for (LabelSet idle : budget.releaseIdle(now, idleNanos)) {
@@ -128,17 +146,32 @@ public final class HistogramTotals {
     lastDrainTookNanos = System.nanoTime() - began;
   }
 
+  /** The totals a key's drained counts go into: its label set's, and its JVM's own. */
+  private List<Totals> commit(SeriesKey key, LabelSet labels) {
+    List<Totals> into = new ArrayList<>(2);
+    if (!budget.servedElsewhere(key)) {
+      into.add(committed.computeIfAbsent(labels, l -> new Totals()));
+    }
+    if (budget.ofJoinedJvm(key)) {
+      into.add(byJvm.computeIfAbsent(key.pid(), pid -> new HashMap<>())
+          .computeIfAbsent(labels, l -> new Totals()));
+    }
+    return into;
+  }
+
   /**
    * Calls {@code action} with every label set's totals as of now: the running totals plus what
    * the kernel has counted since the last drain, without the series served elsewhere. The
    * totals passed are only valid during the call.
    */
   public synchronized void forEach(BiConsumer<LabelSet, Totals> action) {
+    List<HistogramEntry> read = kernel.readHistograms(KernelSource.NO_GENERATION).live();
     long now = monotonicNanos.getAsLong();
     Map<LabelSet, Totals> live = new HashMap<>();
-    for (HistogramEntry e : kernel.readHistograms(KernelSource.NO_GENERATION).live()) {
-      if (!budget.servedElsewhere(e.key())) {
-        live.computeIfAbsent(budget.labelsFor(e.key(), now), l -> new Totals()).add(e);
+    for (HistogramEntry e : read) {
+      LabelSet labels = budget.servedElsewhere(e.key()) ? null : budget.labelsFor(e.key(), now);
+      if (labels != null) { // not known yet: shown once they are
+        live.computeIfAbsent(labels, l -> new Totals()).add(e);
       }
     }
     committed.forEach((labels, t) -> {

@@ -37,7 +37,12 @@ public final class LabelBudget {
   private final CgroupPaths cgroups;
   private final ThreadNames threads;
   private final int limit;
+  /** Keys may wait this many at once for their names: a few hundred kilobytes at most. */
+  static final int MAX_WAITING = 4096;
+
   private final Map<SeriesKey, Held> assigned = new HashMap<>();
+  /** Keys whose names are not known yet, with when they were first asked (monotonic ns). */
+  private final Map<SeriesKey, Long> waitingSince = new HashMap<>();
   /** Label sets held, with when they were last used (monotonic ns). */
   private final Map<LabelSet, Long> lastUsed = new HashMap<>();
   private int ownHeld;
@@ -71,17 +76,26 @@ public final class LabelBudget {
     this.limit = limit;
   }
 
-  /** The labels to export a kernel series under; using them keeps them held. */
+  /**
+   * The labels to export a kernel series under; using them keeps them held. Null while the
+   * key's labels are not known yet ({@link ThreadNames#labelsOf}): its counts wait, and the
+   * key is asked about again at the next use. {@code nowNanos}: taken after the kernel was
+   * read.
+   */
   public synchronized LabelSet labelsFor(SeriesKey key, long nowNanos) {
     Held held = assigned.get(key);
     if (held == null) {
+      LabelSet wanted = wanted(key, nowNanos);
+      if (wanted == null) {
+        return null;
+      }
       if (assigned.size() >= maxKeys()) {
         keysNotHeld++;
-        LabelSet other = other(wanted(key));
+        LabelSet other = other(wanted);
         lastUsed.put(other, nowNanos);
         return other;
       }
-      held = new Held(assign(key));
+      held = new Held(assign(wanted));
       assigned.put(key, held);
     }
     held.lastUsed = nowNanos;
@@ -89,8 +103,7 @@ public final class LabelBudget {
     return held.labels;
   }
 
-  private LabelSet assign(SeriesKey key) {
-    LabelSet wanted = wanted(key);
+  private LabelSet assign(LabelSet wanted) {
     if (lastUsed.containsKey(wanted) || ownHeld < limit) {
       if (!lastUsed.containsKey(wanted)) {
         ownHeld++;
@@ -101,10 +114,22 @@ public final class LabelBudget {
     return other(wanted);
   }
 
-  /** The label set a key would have of its own. */
-  private LabelSet wanted(SeriesKey key) {
+  /**
+   * The label set a key would have of its own; null while its names are not known yet. A key
+   * waits from its first ask ({@code nowNanos}: taken after its counts were read from the
+   * kernel); past {@link #MAX_WAITING} keys waiting, new ones wait no more.
+   */
+  private LabelSet wanted(SeriesKey key, long nowNanos) {
     // A JVM measured by pool: the key carries the thread's pool as the kernel sees it.
-    ThreadNames.Labels names = threads.labelsOf(key);
+    Long since = waitingSince.get(key);
+    long seen = since != null ? since
+        : waitingSince.size() >= MAX_WAITING ? ThreadNames.BEST_NOW : nowNanos;
+    ThreadNames.Labels names = threads.labelsOf(key, seen);
+    if (names == null) {
+      waitingSince.putIfAbsent(key, nowNanos);
+      return null;
+    }
+    waitingSince.remove(key);
     return new LabelSet(syscalls.name(key.nr()), names.process(),
         perPid ? Integer.toUnsignedString(key.pid()) : null,
         cgroups != null ? cgroups.path(key.cgroup()) : null, names.thread());
@@ -119,13 +144,18 @@ public final class LabelBudget {
 
   /**
    * Sums per exported label set: several keys may share one (a pool, _other). Using a label set
-   * keeps it held, so a series with a value keeps its labels.
+   * keeps it held, so a series with a value keeps its labels. A key whose labels are not known
+   * yet is left out until they are.
    */
   public synchronized Map<LabelSet, Double> sumByLabels(Map<SeriesKey, ? extends Number> values,
       long nowNanos) {
     Map<LabelSet, Double> out = new HashMap<>();
-    values.forEach((key, n) -> out.merge(labelsFor(key, nowNanos), n.doubleValue(),
-        Double::sum));
+    values.forEach((key, n) -> {
+      LabelSet labels = labelsFor(key, nowNanos);
+      if (labels != null) {
+        out.merge(labels, n.doubleValue(), Double::sum);
+      }
+    });
     return out;
   }
 
@@ -166,6 +196,8 @@ public final class LabelBudget {
         }
       }
     }
+    // A key that waited and was never asked about again (its counts went with a JVM).
+    waitingSince.values().removeIf(since -> nowNanos - since > idleNanos);
     // A label set is used whenever one of its keys is: a released one has no key left.
     for (Iterator<Held> it = assigned.values().iterator(); it.hasNext(); ) {
       Held h = it.next();

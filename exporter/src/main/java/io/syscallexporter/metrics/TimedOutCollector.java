@@ -45,8 +45,12 @@ public final class TimedOutCollector implements MultiCollector {
     budget.sumByLabels(scanner.totals(), now).forEach((labels, n) -> total.dataPoint(
         CounterDataPointSnapshot.builder().labels(labels.labels()).value(n).build()));
     Map<LabelSet, Double> oldest = new HashMap<>();
-    scanner.timedOut().forEach(c -> oldest.merge(budget.labelsFor(c.series(), now),
-        c.ageSeconds(now), Math::max));
+    scanner.timedOut().forEach(c -> {
+      LabelSet labels = budget.labelsFor(c.series(), now);
+      if (labels != null) { // else shown once its labels are known
+        oldest.merge(labels, c.ageSeconds(now), Math::max);
+      }
+    });
     GaugeSnapshot.Builder age = GaugeSnapshot.builder().name(OLDEST).unit(Unit.SECONDS)
         .help("Age of the oldest syscall past its timeout, per label set that has one now.");
     oldest.forEach((labels, seconds) -> age.dataPoint(

@@ -27,19 +27,26 @@ public final class Totals {
     slow += e.slow();
   }
 
+  /** Adds another's counts. */
+  void add(Totals other) {
+    for (int i = 0; i < other.counts.length; i++) {
+      if (other.counts[i] != 0) {
+        grow(other.first + i);
+        counts[other.first + i - first] += other.counts[i];
+      }
+    }
+    sumNanos += other.sumNanos;
+    slow += other.slow;
+  }
+
   /** A new Totals holding both. */
   Totals plus(Totals other) {
     Totals t = new Totals();
     t.first = first;
     t.counts = counts.clone();
-    for (int i = 0; i < other.counts.length; i++) {
-      if (other.counts[i] != 0) {
-        t.grow(other.first + i);
-        t.counts[other.first + i - t.first] += other.counts[i];
-      }
-    }
-    t.sumNanos = sumNanos + other.sumNanos;
-    t.slow = slow + other.slow;
+    t.sumNanos = sumNanos;
+    t.slow = slow;
+    t.add(other);
     return t;
   }
 

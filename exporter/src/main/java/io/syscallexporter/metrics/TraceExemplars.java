@@ -73,6 +73,9 @@ public final class TraceExemplars implements Consumer<SlowEvent> {
     }
     // The labels the kernel's series is exported under: the call was counted there.
     LabelSet labels = budget.labelsFor(e.key(), monotonicNanos.getAsLong());
+    if (labels == null) {
+      return; // a series not shown yet: its next slow call may be its exemplar
+    }
     double seconds = e.latencyNanos() / 1e9;
     Exemplar exemplar = Exemplar.builder().value(seconds).traceId(context.traceId())
         .spanId(context.spanId()).timestampMillis(wallMillis.getAsLong()).build();

@@ -5,12 +5,15 @@ import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.ContextStorage;
 import io.opentelemetry.context.Scope;
+import io.syscallexporter.jvm.CarrierRecords;
 
 /**
  * An OpenTelemetry context storage that publishes, in the thread's {@link ThreadContextRecord},
  * the span current on each thread: set when a context is attached, put back to the outer one
  * when its scope closes. Every span the tracer makes current goes through here, its own
- * instrumentation's and the application's alike.
+ * instrumentation's and the application's alike. A virtual thread publishes through the carrier
+ * records ({@link CarrierRecords}): kept with the virtual thread, and written into the record
+ * of the carrier it is mounted on, now and at each later mount.
  */
 public final class ContextPublishingStorage implements ContextStorage {
   private final ContextStorage delegate;
@@ -43,7 +46,13 @@ public final class ContextPublishingStorage implements ContextStorage {
     Scope scope = delegate.attach(toAttach);
     ThreadContextRecord record = ThreadContextRecord.current();
     if (record == null) {
-      return scope;
+      if (!ThreadContextRecord.isVirtualThread() || !publishVirtual(toAttach)) {
+        return scope;
+      }
+      return () -> {
+        scope.close();
+        publishVirtual(delegate.current());
+      };
     }
     publish(record, toAttach);
     return () -> {
@@ -63,12 +72,29 @@ public final class ContextPublishingStorage implements ContextStorage {
   }
 
   private static void publish(ThreadContextRecord record, Context context) {
-    SpanContext span = context == null ? SpanContext.getInvalid()
-        : Span.fromContext(context).getSpanContext();
+    SpanContext span = spanOf(context);
     if (span.isValid()) {
       record.publish(span.getTraceId(), span.getSpanId(), span.getTraceFlags().asByte());
     } else {
       record.clear();
     }
+  }
+
+  /** On a virtual thread; false when this JVM has no carrier records. */
+  private static boolean publishVirtual(Context context) {
+    SpanContext span = spanOf(context);
+    if (!span.isValid()) {
+      CarrierRecords.clear();
+      return true;
+    }
+    String trace = span.getTraceId();
+    return CarrierRecords.publish(ThreadContextRecord.hexLong(trace, 0),
+        ThreadContextRecord.hexLong(trace, 16), ThreadContextRecord.hexLong(span.getSpanId(), 0),
+        span.getTraceFlags().asByte());
+  }
+
+  private static SpanContext spanOf(Context context) {
+    return context == null ? SpanContext.getInvalid()
+        : Span.fromContext(context).getSpanContext();
   }
 }

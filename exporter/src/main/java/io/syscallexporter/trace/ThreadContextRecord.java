@@ -1,6 +1,7 @@
 package io.syscallexporter.trace;
 
 import io.syscallexporter.collect.TraceContext;
+import io.syscallexporter.jvm.CarrierRecords;
 import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -24,8 +25,8 @@ import java.security.SecureRandom;
  * once to {@code /dev/null} with {@code pwrite64} at an offset that is its process's cookie
  * (which the agent gave the kernel and left in {@link #COOKIE_PROPERTY}), and the programs take
  * the address written from. A direct buffer is written from where it lies, and never moves.
- * Virtual threads get no record: many share one kernel thread, whose record would be whichever
- * ran last.
+ * Virtual threads get no record of their own: many share one kernel thread. They publish
+ * through their carriers' records ({@link io.syscallexporter.jvm.CarrierRecords}) instead.
  */
 public final class ThreadContextRecord {
   /** Where the agent leaves its process's cookie (hex) for the tracer side, once it has one. */
@@ -138,6 +139,14 @@ public final class ThreadContextRecord {
     } catch (Throwable e) {
       return TraceContext.NONE;
     }
+    return contextOf(b);
+  }
+
+  /**
+   * The trace context a record holds (a thread's, or a carrier's, which begins the same way),
+   * read by another thread than its writer; NONE for none, or null.
+   */
+  public static TraceContext contextOf(ByteBuffer b) {
     if (b == null) {
       return TraceContext.NONE;
     }
@@ -166,12 +175,17 @@ public final class ThreadContextRecord {
   /** Hex digits to bytes, 8 at a time: big-endian, so the bytes are in the digits' order. */
   private void putHex(int at, String hex, int bytes) {
     for (int i = 0; i < bytes; i += 8) {
-      long v = 0;
-      for (int j = 2 * i; j < 2 * i + 16; j++) {
-        v = v << 4 | digit(hex.charAt(j));
-      }
-      record.putLong(at + i, v);
+      record.putLong(at + i, hexLong(hex, 2 * i));
     }
+  }
+
+  /** The 16 hex digits of {@code hex} from {@code from}, as the long of those 8 bytes. */
+  public static long hexLong(String hex, int from) {
+    long v = 0;
+    for (int j = from; j < from + 16; j++) {
+      v = v << 4 | digit(hex.charAt(j));
+    }
+    return v;
   }
 
   private static int digit(char c) {
@@ -238,6 +252,19 @@ public final class ThreadContextRecord {
     return c.value;
   }
 
+  /**
+   * Publishes the cookie this JVM's threads register their records with, for the tracer side
+   * (the property) and for the carriers of virtual threads; 0: none may register now.
+   */
+  public static void publishCookie(long c) {
+    if (c == 0) {
+      System.clearProperty(COOKIE_PROPERTY);
+    } else {
+      System.setProperty(COOKIE_PROPERTY, Long.toHexString(c));
+    }
+    CarrierRecords.cookie(c);
+  }
+
   /** A cookie as published, and its value. */
   private record Cookie(String text, long value) {}
 
@@ -257,7 +284,8 @@ public final class ThreadContextRecord {
     }
   }
 
-  private static boolean isVirtualThread() {
+  /** Whether the calling thread is a virtual thread (Java 21+). */
+  public static boolean isVirtualThread() {
     try {
       return IS_VIRTUAL != null && (boolean) IS_VIRTUAL.invokeExact(Thread.currentThread());
     } catch (Throwable e) {

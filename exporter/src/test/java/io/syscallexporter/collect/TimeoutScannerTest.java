@@ -64,8 +64,8 @@ class TimeoutScannerTest {
       }
 
       @Override
-      public Labels labelsOf(SeriesKey key) {
-        return HOST.labelsOf(key);
+      public Labels labelsOf(SeriesKey key, long heldNanos) {
+        return HOST.labelsOf(key, heldNanos);
       }
 
       @Override

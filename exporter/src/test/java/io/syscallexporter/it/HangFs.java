@@ -19,9 +19,18 @@ final class HangFs implements AutoCloseable {
   }
 
   static HangFs mount(int hangSeconds) throws Exception {
+    return mount(Integer.toString(hangSeconds));
+  }
+
+  /** Every read of {@link #slowFile} takes {@code millis}: slow, not hung. */
+  static HangFs mountSlow(int millis) throws Exception {
+    return mount(millis + "ms");
+  }
+
+  private static HangFs mount(String hang) throws Exception {
     Path mnt = Files.createTempDirectory("hangfs");
     Process server = new ProcessBuilder(TestBinaries.compile("hangfs", "fuse3").toString(),
-        Integer.toString(hangSeconds), mnt.toString()).redirectErrorStream(true)
+        hang, mnt.toString()).redirectErrorStream(true)
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
     HangFs fs = new HangFs(mnt, server);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -37,10 +37,20 @@ final class JavaService implements AutoCloseable {
   static final Path SOURCE = Path.of("src/test/resources/service/IoService.java").toAbsolutePath();
   static final String DEPS = System.getProperty("service.deps", "target/service-deps") + "/*";
   static final String TRACED_DEPS = System.getProperty("traced.deps", "target/traced-deps");
+  /**
+   * The java the services run on: {@code -Dservice.java=...} (the build runs the agent's suites
+   * on Java 17 and again on Java 25), else this JVM's.
+   */
+  static final String JAVA = System.getProperty("service.java",
+      ProcessHandle.current().info().command().orElse("java"));
+  static final Path VIRTUAL_SOURCE =
+      Path.of("src/test/resources/virtual/VirtualService.java").toAbsolutePath();
 
   private final Process process;
   private final Writer stdin;
   private final BlockingQueue<String> stdout = new LinkedBlockingQueue<>();
+  /** Every line it printed, awaited or not. */
+  private final List<String> printed = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Path stderr;
   private final HttpClient http = HttpClient.newHttpClient();
   /** What the service said when it was ready ("service ready ..."). */
@@ -55,6 +65,7 @@ final class JavaService implements AutoCloseable {
           new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
+          printed.add(line);
           stdout.add(line);
         }
       } catch (IOException ignored) {
@@ -83,7 +94,7 @@ final class JavaService implements AutoCloseable {
   private static JavaService start(List<String> prefix, List<String> jvmOptions,
       String agentFlags, String main) throws Exception {
     List<String> cmd = new ArrayList<>(prefix);
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add(checked(JAVA));
     // "-cp PATH" among the options: PATH goes before the service's own libraries.
     List<String> options = new ArrayList<>(jvmOptions);
     String classPath = DEPS;
@@ -111,8 +122,14 @@ final class JavaService implements AutoCloseable {
   /** With options for the service's JVM, before the agent's. */
   static JavaService startJar(Path jar, List<String> jvmOptions, String agentFlags,
       List<String> args) throws Exception {
+    return startJar(Path.of(JAVA), jar, jvmOptions, agentFlags, args);
+  }
+
+  /** On {@code java}. */
+  static JavaService startJar(Path java, Path jar, List<String> jvmOptions, String agentFlags,
+      List<String> args) throws Exception {
     List<String> cmd = new ArrayList<>();
-    cmd.add(ProcessHandle.current().info().command().orElse("java"));
+    cmd.add(checked(java.toString()));
     cmd.addAll(jvmOptions);
     if (agentFlags != null) {
       cmd.add("-javaagent:" + ExporterProcess.JAR + "=" + agentFlags);
@@ -127,7 +144,21 @@ final class JavaService implements AutoCloseable {
    * the options before ours.
    */
   static List<String> openTelemetryAgent() {
-    return List.of("-javaagent:" + TRACED_DEPS + "/opentelemetry-javaagent.jar",
+    return openTelemetryAgent(TRACED_DEPS);
+  }
+
+  /**
+   * The same, for a service on Java 25, which needs a newer agent (2.31.1); told to start in a
+   * program run from source too, which it takes for a JDK tool.
+   */
+  static List<String> openTelemetryAgentForJava25() {
+    List<String> options = new ArrayList<>(openTelemetryAgent(TRACED_DEPS + "-java25"));
+    options.add("-Dotel.javaagent.enabled=true");
+    return options;
+  }
+
+  private static List<String> openTelemetryAgent(String directory) {
+    return List.of("-javaagent:" + directory + "/opentelemetry-javaagent.jar",
         "-Dotel.javaagent.extensions=" + ExporterProcess.JAR,
         "-Dotel.traces.exporter=none", "-Dotel.metrics.exporter=none",
         "-Dotel.logs.exporter=none");
@@ -138,14 +169,35 @@ final class JavaService implements AutoCloseable {
    * our agent.
    */
   static JavaService startTraced(String agentFlags, String... jvmOptions) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(
-        ProcessHandle.current().info().command().orElse("java")));
+    List<String> cmd = new ArrayList<>(List.of(checked(JAVA)));
     cmd.addAll(openTelemetryAgent());
     cmd.add("-javaagent:" + ExporterProcess.JAR + "=" + agentFlags);
     cmd.addAll(List.of(jvmOptions));
     cmd.addAll(List.of("-cp", TRACED_DEPS + "/*:" + DEPS,
         Path.of("src/test/resources/traced/TracedService.java").toAbsolutePath().toString()));
     return launch(cmd);
+  }
+
+  /**
+   * src/test/resources/virtual/VirtualService.java on {@code java} (21 or later), with the
+   * OpenTelemetry API on its class path; {@code jvmOptions} before the agent's ({@code
+   * agentFlags}, null: none).
+   */
+  static JavaService startVirtual(Path java, List<String> jvmOptions, String agentFlags)
+      throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(java.toString()));
+    cmd.addAll(jvmOptions);
+    if (agentFlags != null) {
+      cmd.add("-javaagent:" + ExporterProcess.JAR + "=" + agentFlags);
+    }
+    cmd.addAll(List.of("-cp", TRACED_DEPS + "/opentelemetry-api-1.44.1.jar:" + TRACED_DEPS
+        + "/opentelemetry-context-1.44.1.jar", VIRTUAL_SOURCE.toString()));
+    return launch(cmd);
+  }
+
+  /** {@code java}, checked to be there (it may be a -Dservice.java). */
+  private static String checked(String java) {
+    return Java25.require(Path.of(java).toAbsolutePath()).toString();
   }
 
   private static JavaService launch(List<String> cmd) throws Exception {
@@ -256,6 +308,11 @@ final class JavaService implements AutoCloseable {
 
   long pid() {
     return process.pid();
+  }
+
+  /** Every line the service printed so far. */
+  List<String> stdoutLines() {
+    return List.copyOf(printed);
   }
 
   String stderr() throws IOException {

@@ -65,8 +65,9 @@ class JettyIT {
 
     Server(Path jmxExporterConfig) throws Exception {
       stderr = Files.createTempFile(dir, "jetty", ".err");
+      Java25.require(Path.of(JavaService.JAVA).toAbsolutePath());
       List<String> cmd = new ArrayList<>(List.of(
-          ProcessHandle.current().info().command().orElse("java"),
+          JavaService.JAVA,
           "-javaagent:" + ExporterProcess.JAR + "=--web.listen-address=127.0.0.1:" + ours,
           "-javaagent:" + AgentIT.JMX_EXPORTER + "=127.0.0.1:" + jmxExporter + ":"
               + jmxExporterConfig,

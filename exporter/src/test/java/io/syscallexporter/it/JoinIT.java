@@ -79,11 +79,15 @@ class JoinIT {
     return v == null ? 0 : v;
   }
 
-  /** 4 threads io-worker-1..4 x 1,000 reads, counted exactly under the JVM's own name. */
+  /**
+   * 4 threads io-worker-1..4 x 1,000 reads, counted exactly under the JVM's own name: once its
+   * agent has said the new threads' pools (within a second or two), and never more.
+   */
   static void countsItsReads(ExporterProcess exporter, JavaService service, String name)
       throws Exception {
     double before = reads(exporter, name);
     service.command("io 4 1000 " + file, "io done");
+    awaitTrue("reads of " + name, 15, () -> reads(exporter, name) - before >= 4000);
     assertThat(reads(exporter, name) - before).as("reads of %s", name).isEqualTo(4000);
   }
 

@@ -80,6 +80,66 @@ class JoinedJvmsTest {
         .isEqualTo(new SeriesKey("nginx", 0, 0, 0));
   }
 
+  /**
+   * A virtual thread's calls count under the pool its JVM says the carrier record's index
+   * stands for, by the host's rules; an index not said yet waits for it, and past the wait is
+   * _other, never a guess.
+   */
+  @Test
+  void virtualThreadPoolsAreLabelledByTheNamesTheirJvmGaveTheirIndexes() {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    JoinedJvms clocked = new JoinedJvms(kernel, stats, ThreadPoolRules.DEFAULT, now::get);
+    JoinedJvms.Member m = clocked.join(100, 1000, "shop", NO_STACKS, new StringBuilder());
+    clocked.pools(m, Map.of()); // an agent: it says its pools
+    SeriesKey req = new SeriesKey("", 100, 0, 0, SeriesKey.VIRTUAL | 1);
+    SeriesKey tomcat = new SeriesKey("", 100, 0, 0, SeriesKey.VIRTUAL | 2);
+    assertThat(clocked.labelsOf(req, 0)).as("index 1 not said yet").isNull();
+    clocked.virtualPools(m, Map.of(1, "req-*", 2, "tomcat-handler-*"));
+    assertThat(clocked.labelsOf(req, 0)).isEqualTo(new ThreadNames.Labels("shop", "req-*"));
+    assertThat(clocked.labelsOf(tomcat, 0).thread()).isEqualTo("tomcat-handler-*");
+    SeriesKey unsaid = new SeriesKey("", 100, 0, 0, SeriesKey.VIRTUAL | 3);
+    now.set(JoinedJvms.NAMES_WAIT_NANOS - 1);
+    assertThat(clocked.labelsOf(unsaid, 0)).isNull();
+    now.set(JoinedJvms.NAMES_WAIT_NANOS);
+    assertThat(clocked.labelsOf(unsaid, 0).thread()).isEqualTo(PoolIds.OTHER);
+    // The kernel could not read which: _other at once.
+    assertThat(clocked.labelsOf(new SeriesKey("", 100, 0, 0, SeriesKey.VIRTUAL), 0).thread())
+        .isEqualTo(PoolIds.OTHER);
+  }
+
+  /**
+   * A thread not named yet waits until its JVM has said its pools after the key's calls: then
+   * the key is labelled by its live threads' pool, or, no live thread having it (the thread
+   * ended, or renamed itself), by its comm.
+   */
+  @Test
+  void aCommKeyWaitsForPoolsSaidAfterItsCalls() {
+    java.util.concurrent.atomic.AtomicLong now = new java.util.concurrent.atomic.AtomicLong();
+    JoinedJvms clocked = new JoinedJvms(kernel, stats, ThreadPoolRules.DEFAULT, now::get);
+    JoinedJvms.Member m = clocked.join(100, 1000, "shop", NO_STACKS, new StringBuilder());
+    clocked.pools(m, Map.of("worker-*", "worker-*"));
+    SeriesKey acceptor = byComm("qtp12345678-15-", 100, 0);
+    long seen = 10_000_000_000L;
+    now.set(seen);
+    assertThat(clocked.labelsOf(acceptor, seen)).as("pools said before its calls").isNull();
+    now.addAndGet(JoinedJvms.POOLS_AFTER_NANOS);
+    clocked.pools(m, Map.of("qtp12345678-15-", "qtp12345678-15-acceptor-0@1a2b3c"));
+    assertThat(clocked.labelsOf(acceptor, seen).thread()).isEqualTo("qtp*-*-acceptor-0@*");
+    SeriesKey gone = byComm("short-lived-tas", 100, 0);
+    long goneSeen = now.get();
+    assertThat(clocked.labelsOf(gone, goneSeen)).isNull();
+    now.addAndGet(JoinedJvms.POOLS_AFTER_NANOS);
+    clocked.pools(m, Map.of("worker-*", "worker-*"));
+    assertThat(clocked.labelsOf(gone, goneSeen).thread())
+        .as("no live thread has it: its comm").isEqualTo("short-lived-tas");
+    assertThat(clocked.labelsOf(byComm("never-said-*", 100, 0),
+        now.get() - JoinedJvms.NAMES_WAIT_NANOS)).isNotNull();
+    // A client that never says its pools (not our agent): nothing to wait for.
+    JoinedJvms.Member mute = clocked.join(101, 1000, "mute", NO_STACKS, new StringBuilder());
+    assertThat(clocked.labelsOf(byComm("mute-thread-*", 101, 0), now.get()).thread())
+        .isEqualTo("mute-thread-*");
+  }
+
   @Test
   void aJvmLabelsABoundedNumberOfPools() {
     jvms.join(100, 1000, "checkout", NO_STACKS, new StringBuilder());

@@ -31,6 +31,37 @@ class StackAnswerTest {
         .sampled()).isFalse();
   }
 
+  /** A virtual thread mounted on a carrier: its name, a tab, the carrier's. */
+  @Test
+  void aVirtualThreadAndItsCarrier() throws Exception {
+    AgentSocket.StackAnswer a = AgentSocket.stackAnswer(
+        "42\nstuck-req\tForkJoinPool-1-worker-2\nApp.stuckRead(App.java:9)");
+    assertThat(a.thread().name()).isEqualTo("stuck-req");
+    assertThat(a.thread().carrier()).isEqualTo("ForkJoinPool-1-worker-2");
+    assertThat(a.thread().javaStack()).containsExactly("App.stuckRead(App.java:9)");
+    assertThat(AgentSocket.stackAnswer("42\nwal-writer-1").thread().carrier()).isNull();
+  }
+
+  /** A name line of more than a thread and its carrier, or with another control character. */
+  @ParameterizedTest
+  @ValueSource(strings = {"a\tb\tc", "a\tb\u0007", "a\u202e\tb"})
+  void aMalformedNameLineClosesTheConnection(String nameLine) {
+    assertThatThrownBy(() -> AgentSocket.stackAnswer("42\n" + nameLine))
+        .isInstanceOf(Frames.MalformedException.class);
+  }
+
+  /** VIRTUAL_POOLS: an index of 1 to 255 and a showable pool, a line each. */
+  @Test
+  void virtualPoolsAreIndexesOneTo255() throws Exception {
+    assertThat(AgentSocket.virtualPools("1\treq-*\n255\tvirtual\n"))
+        .isEqualTo(java.util.Map.of(1, "req-*", 255, "virtual"));
+    for (String bad : new String[] {"0\treq-*", "256\treq-*", "-1\treq-*", "x\treq-*",
+        "1\t", "1\treq\u0000"}) {
+      assertThatThrownBy(() -> AgentSocket.virtualPools(bad)).as(bad)
+          .isInstanceOf(Frames.MalformedException.class);
+    }
+  }
+
   /** Ids that are not W3C's lowercase hex of their length, or all zeros: malformed. */
   @ParameterizedTest
   @ValueSource(strings = {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -117,10 +118,13 @@ class ThreadPoolsTest {
       assertThat(threads.labelsOf(new SeriesKey("", 0, 0, 0, ids.get(102))).thread())
           .isEqualTo("qtp*-*-acceptor-0@*-ServerConnector@*{HTTP/1.1}");
       // Before a thread is named, its comm key stands for the one pool all its threads share;
-      // a key two pools share (the acceptor among its pool's threads) stands for neither.
+      // a key two pools share (the acceptor among its pool's threads) stands for itself, as
+      // does one that says its threads' names whole: every live thread's key is there.
       assertThat(threads.poolsByKey(100, 256)).containsEntry("a-pool-with-a-l",
           "a-pool-with-a-long-name-*").containsEntry("java", "main")
-          .doesNotContainKey("qtp401424608-*").doesNotContainKey("fifteen-bytes-x");
+          .containsEntry("qtp401424608-*", "qtp401424608-*")
+          .containsEntry("fifteen-bytes-x", "fifteen-bytes-x")
+          .doesNotContainKey("no-such-thread-");
       assertThat(threads.labelsOf(new SeriesKey("a-pool-with-a-l", 0, 0, 0,
           SeriesKey.BY_COMM)).thread()).isEqualTo("a-pool-with-a-long-name-*");
       assertThat(threads.labelsOf(new SeriesKey("qtp401424608-*", 0, 0, 0,
@@ -151,6 +155,59 @@ class ThreadPoolsTest {
       for (Thread t : List.of(a, b, c, d, e)) {
         t.interrupt();
       }
+    }
+  }
+
+  /**
+   * JettyIT's race, step by step: the JVM's threads were looked at, then a pool thread renamed
+   * itself its acceptor (Jetty does) and made calls under its new comm, whose key no look has
+   * seen. Those calls wait for the next look (at most every 100 ms), which gives them the
+   * acceptor's pool: never the label of the comm's cut name ({@code qtp*-*-}).
+   */
+  @Test
+  void callsUnderAKeyNoLookHasSeenWaitForTheNextLookNotForTheCommsLabel(@TempDir Path tasks)
+      throws Exception {
+    AtomicLong clock = new AtomicLong(1_000_000_000L);
+    JavaThreads threads = new JavaThreads("java", clock::get, tasks, ThreadPoolRules.DEFAULT);
+    CountDownLatch renamed = new CountDownLatch(1);
+    Thread acceptor = new Thread(() -> {
+      try {
+        renamed.await();
+        Thread.currentThread().setName("qtp12345678-15-acceptor-0@1f2e3d4c-ServerConnector"
+            + "@5a6b7c8d{HTTP/1.1}{0.0.0.0:8080}");
+        Thread.sleep(60_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "qtp12345678-15");
+    acceptor.setDaemon(true);
+    acceptor.start();
+    try {
+      SeriesKey before = new SeriesKey("qtp12345678-*", 0, 0, 0, SeriesKey.BY_COMM);
+      assertThat(threads.labelsOf(before, clock.get()).thread())
+          .isEqualTo("qtp*-*"); // a look, now
+      renamed.countDown();
+      while (!acceptor.getName().contains("acceptor")) {
+        Thread.sleep(1);
+      }
+      SeriesKey after = new SeriesKey("qtp12345678-15-", 0, 0, 0, SeriesKey.BY_COMM);
+      long seen = clock.addAndGet(50_000_000L); // its counts read 50 ms after that look
+      assertThat(threads.labelsOf(after, seen)).as("looked before its calls: wait").isNull();
+      clock.addAndGet(50_000_000L);
+      assertThat(threads.labelsOf(after, seen).thread()).as("the next look")
+          .isEqualTo("qtp*-*-acceptor-0@*-ServerConnector@*{HTTP/1.1}{0.0.0.0:8080}");
+      // Once looked at after its calls, a key with the same first read needs no other look.
+      assertThat(threads.labelsOf(new SeriesKey("qtp12345678-15-", 0, 1, 0, SeriesKey.BY_COMM),
+          seen)).isNotNull();
+      // A key no live thread has, looked for: its comm is all there is.
+      clock.addAndGet(100_000_000L);
+      assertThat(threads.labelsOf(new SeriesKey("gone-thread-nam", 0, 0, 0, SeriesKey.BY_COMM),
+          clock.get()).thread()).isEqualTo("gone-thread-nam");
+      assertThat(threads.labelsOf(new SeriesKey("gone-too-thread", 0, 0, 0, SeriesKey.BY_COMM),
+          clock.get() - 1).thread()).as("read before the look just made: covered")
+          .isEqualTo("gone-too-thread");
+    } finally {
+      acceptor.interrupt();
     }
   }
 

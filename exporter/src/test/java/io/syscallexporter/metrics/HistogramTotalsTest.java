@@ -94,6 +94,60 @@ class HistogramTotalsTest {
     assertThat(own).isEmpty();
   }
 
+  /**
+   * A key whose names are not known yet (a pool its JVM has yet to say) is never shown under
+   * a guess: its counts wait, drain after drain, and are shown whole once its labels are known.
+   */
+  @Test
+  void countsOfAKeyWhoseNamesAreNotKnownYetWaitAndAreShownWhole() throws Exception {
+    Map<String, String> known = new HashMap<>();
+    ThreadNames names = new ThreadNames() {
+      @Override
+      public io.syscallexporter.collect.SeriesKey seriesKey(
+          io.syscallexporter.collect.StuckCall c, boolean perPid) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public Labels labelsOf(io.syscallexporter.collect.SeriesKey key, long heldNanos) {
+        String pool = known.get(key.process());
+        return pool == null ? null : new Labels("svc", pool);
+      }
+
+      @Override
+      public String nameOf(int pid, int tid, String comm) {
+        return comm;
+      }
+
+      @Override
+      public java.util.concurrent.CompletableFuture<StuckThread> stuckThread(int pid, int tid,
+          String comm) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    var config = Flags.parse(new String[0]);
+    HistogramTotals totals = new HistogramTotals(kernel,
+        new LabelBudget(SyscallTable.forArch("x86_64"), config, null, names), config, now::get);
+    Map<String, Long> shown = new HashMap<>();
+    kernel.histograms.add(FakeKernel.entry("qtp1234-15-", READ, 1_000, 5));
+    totals.forEach((labels, t) -> shown.put(labels.thread(), t.count()));
+    assertThat(shown).as("scraped before its names are known").isEmpty();
+    totals.drain();
+    kernel.histograms.add(FakeKernel.entry("qtp1234-15-", READ, 1_000, 2));
+    totals.drain();
+    totals.forEach((labels, t) -> shown.put(labels.thread(), t.count()));
+    assertThat(shown).as("drained twice, names still not known").isEmpty();
+
+    known.put("qtp1234-15-", "qtp*-*-acceptor-0");
+    kernel.histograms.add(FakeKernel.entry("qtp1234-15-", READ, 1_000, 1));
+    totals.forEach((labels, t) -> shown.put(labels.thread(), t.count()));
+    assertThat(shown).as("the kernel's count, shown once known")
+        .isEqualTo(Map.of("qtp*-*-acceptor-0", 1L));
+    totals.drain();
+    totals.forEach((labels, t) -> shown.put(labels.thread(), t.count()));
+    assertThat(shown).as("the waiting counts join it").isEqualTo(Map.of("qtp*-*-acceptor-0", 8L));
+  }
+
   @Test
   void drainsEarlyWhenAStormOfLabelSetsWouldFillTheMap() throws Exception {
     kernel.maxEntries = 100;

@@ -131,7 +131,7 @@ class LabelBudgetTest {
       }
 
       @Override
-      public Labels labelsOf(SeriesKey key) {
+      public Labels labelsOf(SeriesKey key, long heldNanos) {
         return labels.apply(key);
       }
 
