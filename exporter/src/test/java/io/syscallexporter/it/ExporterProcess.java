@@ -49,6 +49,11 @@ final class ExporterProcess implements AutoCloseable {
     return start(List.of(), JVM_OPTIONS, JAR, Client.PLAIN, flags);
   }
 
+  /** Starts {@code jar} on {@code port} (the address of one that stopped: a restart). */
+  static ExporterProcess startOn(int port, Path jar, String... flags) throws Exception {
+    return start(List.of(), JVM_OPTIONS, jar, Client.PLAIN, port, flags);
+  }
+
   /** Starts the exporter with flags that need another client (a --web.config.file). */
   static ExporterProcess start(Client client, String... flags) throws Exception {
     return start(List.of(), JVM_OPTIONS, JAR, client, flags);
@@ -89,7 +94,11 @@ final class ExporterProcess implements AutoCloseable {
 
   private static ExporterProcess start(List<String> prefix, Path jvmOptions, Path jar,
       Client client, String... flags) throws Exception {
-    int port = freePort();
+    return start(prefix, jvmOptions, jar, client, freePort(), flags);
+  }
+
+  private static ExporterProcess start(List<String> prefix, Path jvmOptions, Path jar,
+      Client client, int port, String... flags) throws Exception {
     Path log = Files.createTempFile("syscall-exporter-it", ".log");
     // With the JVM options scripts/run.sh uses, so the tests run what users run.
     List<String> cmd = new ArrayList<>(prefix);

@@ -61,7 +61,8 @@ class JettyIT {
     final Process process;
     final Path stderr;
     final int ours = ExporterProcess.freePort();
-    final int jmxExporter = ExporterProcess.freePort();
+    /** Another port than ours: two free ports asked one after the other may be the same one. */
+    final int jmxExporter = otherFreePort(ours);
 
     Server(Path jmxExporterConfig) throws Exception {
       stderr = Files.createTempFile(dir, "jetty", ".err");
@@ -77,8 +78,12 @@ class JettyIT {
           StandardCharsets.UTF_8));
       String line = out.readLine();
       assertThat(line).as("jetty's first line; stderr:\n%s", stderr()).startsWith("jetty ready");
-      awaitTrue("our agent serves", 60, () -> get(ours) != null);
-      awaitTrue("jmx_exporter serves", 60, () -> get(jmxExporter) != null);
+      try {
+        awaitTrue("our agent serves", 60, () -> get(ours) != null);
+        awaitTrue("jmx_exporter serves", 60, () -> get(jmxExporter) != null);
+      } catch (AssertionError e) {
+        throw new AssertionError(e.getMessage() + "; the server's stderr:\n" + stderr(), e);
+      }
       // The agent names threads within a second, but threads whose comms another pool shares
       // (a 10-digit hash leaves "qtp1234567890-3" of every name) only from its thread dump,
       // at most every 5 s: until then the acceptor counts under its comm's pool. Each new
@@ -87,6 +92,14 @@ class JettyIT {
         new Socket("127.0.0.1", jettyPort).close();
         return jettyPools(scrape(ours)).stream().anyMatch(t -> t.contains("-acceptor-"));
       });
+    }
+
+    static int otherFreePort(int taken) throws IOException {
+      int port = ExporterProcess.freePort();
+      while (port == taken) {
+        port = ExporterProcess.freePort();
+      }
+      return port;
     }
 
     MetricsText scrape(int port) {
