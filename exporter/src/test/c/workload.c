@@ -7,7 +7,8 @@
  *   workload NAME getppid-threads T N  T threads of N getppid calls each, at once
  *   workload NAME names N            N short-lived children in turn, named NAME_0,
  *                                    NAME_1, ..., each making one getppid call
- *   workload NAME nanosleep K MS     K nanosleep calls of MS milliseconds each
+ *   workload NAME nanosleep K MS     K nanosleep calls of MS milliseconds each;
+ *                                    prints "slept NS" after each, as it measured it
  *   workload NAME read PATH          one read of a file
  *   workload NAME block KIND         block forever in one call of KIND: epoll,
  *                                    futex, nanosleep, pipe, accept, pty
@@ -252,10 +253,17 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[2], "nanosleep") && argc == 5) {
 		long k = atol(argv[3]), ms = atol(argv[4]);
 		struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+		struct timespec t0, t1;
 
 		ready();
-		for (long i = 0; i < k; i++)
+		for (long i = 0; i < k; i++) {
+			/* Each call as this thread saw it: the kernel's latency lies within. */
+			clock_gettime(CLOCK_MONOTONIC, &t0);
 			syscall(SYS_nanosleep, &ts, NULL);
+			clock_gettime(CLOCK_MONOTONIC, &t1);
+			printf("slept %lld\n", (t1.tv_sec - t0.tv_sec) * 1000000000LL +
+			       (t1.tv_nsec - t0.tv_nsec));
+		}
 	} else if (!strcmp(argv[2], "read")) {
 		char buf[64];
 		int fd = open(argv[3], O_RDONLY);

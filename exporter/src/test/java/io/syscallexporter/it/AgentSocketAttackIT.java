@@ -81,9 +81,12 @@ class AgentSocketAttackIT {
   void theExporterAndTheJoinedJvmAreUnharmed(org.junit.jupiter.api.TestInfo test)
       throws Exception {
     assertThat(exporter.isAlive()).as("the exporter runs").isTrue();
+    // A scrape held up by a hostile client would wait out one of its deadlines (5 s, the
+    // shortest); a scrape takes ~0.1 s, 50 times less: whatever the machine's load, it passes
+    // only if nothing held it.
     long began = System.nanoTime();
     MetricsText m = exporter.scrape();
-    assertThat((System.nanoTime() - began) / 1e9).as("scrape seconds").isLessThan(1);
+    assertThat((System.nanoTime() - began) / 1e9).as("scrape seconds").isLessThan(5);
     awaitJoined(1);
     double before = reads(m);
     alpha.command("io 4 1000 " + file, "io done");
@@ -250,7 +253,8 @@ class AgentSocketAttackIT {
         }
         Thread.sleep(250);
       }
-      assertThat(slowest / 1e9).as("slowest scrape under the flood, seconds").isLessThan(1);
+      // As after each attack: held up, a scrape would wait out a 5 s deadline.
+      assertThat(slowest / 1e9).as("slowest scrape under the flood, seconds").isLessThan(5);
     } finally {
       flood.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }

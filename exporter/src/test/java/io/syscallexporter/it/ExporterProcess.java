@@ -177,6 +177,16 @@ final class ExporterProcess implements AutoCloseable {
     throw new AssertionError("exporter did not attach within 60 s:\n" + log());
   }
 
+  /**
+   * Waits until {@code n} more scans of the calls in flight have run: with 2, what the last
+   * says began after this call. Counts scans, not seconds: a busy machine only makes it wait.
+   */
+  void awaitScans(int n) throws Exception {
+    double from = scrape().value("syscall_exporter_scans_total");
+    Await.awaitTrue(n + " more scans", 60,
+        () -> scrape().value("syscall_exporter_scans_total") >= from + n);
+  }
+
   MetricsText scrape() throws IOException, InterruptedException {
     HttpResponse<String> r = get("/metrics", "text/plain");
     assertThat(r.statusCode()).as("scrape status").isEqualTo(200);

@@ -144,13 +144,13 @@ class InflightMapIT {
 
   /** Threads inside a syscall at the last scan, as the kernel's iterator counted them. */
   private static double inSyscall() throws Exception {
-    Thread.sleep(600); // a fresh scan
+    exporter.awaitScans(2); // a scan begun after now
     return exporter.scrape().value("syscall_exporter_map_entries", "map", "inflight");
   }
 
   /** Thread ids of the calls on the on-call JSON. */
   private static List<Long> stuckTids() throws Exception {
-    Thread.sleep(600); // a fresh scan
+    exporter.awaitScans(2); // a scan begun after now
     String json = exporter.get("/api/v1/timed-out", "application/json").body();
     return Json.timedOut(json).stream().map(c -> ((Number) c.get("tid")).longValue()).toList();
   }

@@ -100,7 +100,7 @@ class TimedOutPolicyIT {
       assertThat(Path.of("target/on-call-view.png")).isNotEmptyFile();
 
       reader.awaitExit(20);
-      Thread.sleep(1100); // two scans after it returned
+      exporter.awaitScans(2); // the first may have begun before it returned
       MetricsText after = exporter.scrape();
       assertThat(after.value("syscall_timed_out", readLabels)).isZero();
       assertThat(after.value("syscall_timeouts_total", readLabels)).isEqualTo(1);

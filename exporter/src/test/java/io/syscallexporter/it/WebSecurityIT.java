@@ -103,8 +103,9 @@ class WebSecurityIT {
         });
         String upQuery = "http://127.0.0.1:" + promPort + "/api/v1/query?query="
             + URLEncoder.encode("up{job=\"secure\"}", StandardCharsets.UTF_8);
-        Thread.sleep(3000);
-        assertThat(body(HttpClient.newHttpClient(), upQuery)).contains("\"1\"]");
+        // Its next scrapes, through TLS and basic auth, succeed.
+        awaitTrue("Prometheus scrapes it", 30,
+            () -> body(HttpClient.newHttpClient(), upQuery).contains("\"1\"]"));
       } finally {
         prometheus.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }

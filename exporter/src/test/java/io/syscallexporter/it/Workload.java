@@ -76,6 +76,20 @@ final class Workload {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * What a "nanosleep" workload measured of each of its calls (ns): the kernel's latency of
+   * each lies between what it asked for and this. Once it has exited.
+   */
+  long[] sleptNanos() throws IOException {
+    List<Long> slept = new ArrayList<>();
+    for (String line = readLine(); line != null; line = readLine()) {
+      if (line.startsWith("slept ")) {
+        slept.add(Long.parseLong(line.substring("slept ".length())));
+      }
+    }
+    return slept.stream().mapToLong(Long::longValue).toArray();
+  }
+
   void awaitExit(long seconds) throws Exception {
     assertThat(process.waitFor(seconds, TimeUnit.SECONDS)).as("workload finished").isTrue();
     assertThat(process.exitValue()).as("workload exit code").isZero();
