@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * threads of a pool (the trailing number) and between two runs of the same service (object
  * identity hashes, and the pool thread's number Jetty puts inside an acceptor's name); the
  * config file's rules ({@code thread_pools.rules}) then apply, in order, to what the defaults
- * made. Examples are in the README; applied to a label again, the defaults change nothing.
+ * made. Examples are in docs/agent.md; applied to a label again, the defaults change nothing.
  */
 public final class ThreadPoolRules {
   /** A regex and its replacement ({@link Matcher#replaceAll} syntax: $1 is group 1). */

@@ -35,7 +35,7 @@ class ThreadPoolsTest {
   @Test
   void poolLabelsFoldWhatChangesBetweenRuns() {
     ThreadPoolRules rules = ThreadPoolRules.DEFAULT;
-    // The README's table: each name and what it becomes.
+    // docs/agent.md's table: each name and what it becomes.
     Map.of("http-nio-8080-exec-12", "http-nio-8080-exec-*",
         "qtp985934102-14", "qtp*-*",
         "qtp985934102-15-acceptor-0@364e9e-ServerConnector@3b084709{HTTP/1.1, (http/1.1)}"
