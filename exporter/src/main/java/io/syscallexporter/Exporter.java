@@ -25,6 +25,9 @@ import java.util.concurrent.TimeUnit;
  * scheduled (each on its own thread: a drain waits for running BPF programs), HTTP serving.
  */
 public final class Exporter implements AutoCloseable {
+  /** How long close waits for a scan, drain or scrape under way to end. */
+  private static final int STOP_WAIT_SECONDS = 10;
+
   /** How often to check whether a drain is due: one map read. */
   static final long DRAIN_CHECK_MILLIS = 100;
   /** How often agent mode's JMX values are brought up to date. */
@@ -196,6 +199,11 @@ public final class Exporter implements AutoCloseable {
     }
     scanThread.shutdownNow();
     drainThread.shutdownNow();
+    // The object and the maps mapped into this process are freed next: a scan, drain or
+    // scrape still running would use them after they are gone (a crash of the whole JVM,
+    // the service's in agent mode). Each run is short; the bound is for one that is not.
+    Threads.awaitStopped(STOP_WAIT_SECONDS, scanThread, drainThread, agentThread);
+    web.awaitStopped(STOP_WAIT_SECONDS);
     jmx.close();
     if (kernel instanceof AutoCloseable closeable) {
       try {

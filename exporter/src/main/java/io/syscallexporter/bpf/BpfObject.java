@@ -188,6 +188,9 @@ public final class BpfObject implements AutoCloseable {
    * this object's.
    */
   public synchronized BpfIterator attachIterator(String program, int pid) {
+    if (closed) { // the object is freed: a task that outlived close must not touch it
+      throw new BpfException("the BPF object is closed: cannot run " + program, 0);
+    }
     Pointer prog = LIB.bpf_object__find_program_by_name(obj, program);
     if (prog == null) {
       throw new BpfException("BPF object has no program " + program, 0);

@@ -179,4 +179,9 @@ public final class WebServer implements AutoCloseable {
       executor.shutdownNow();
     }
   }
+
+  /** After {@link #close}: waits up to {@code seconds} for requests under way to end. */
+  public void awaitStopped(int seconds) {
+    Threads.awaitStopped(seconds, executor);
+  }
 }
