@@ -2,6 +2,7 @@ package io.syscallexporter;
 
 import com.google.inject.Inject;
 import io.syscallexporter.bpf.Capabilities;
+import io.syscallexporter.bpf.NativeHeap;
 import io.syscallexporter.collect.KernelSource;
 import io.syscallexporter.collect.SlowEventLog;
 import io.syscallexporter.collect.ThreadNames;
@@ -34,6 +35,8 @@ public final class Exporter implements AutoCloseable {
   static final long JMX_REFRESH_MILLIS = 1000;
   /** How often agent mode looks for threads to name in the kernel (new, or renamed). */
   static final long NAME_THREADS_MILLIS = 1000;
+  /** How often a host exporter hands its native heap's free pages back (NativeHeap.trim). */
+  static final long TRIM_MILLIS = 5000;
 
   private final ExporterConfig config;
   private final Mode mode;
@@ -95,6 +98,11 @@ public final class Exporter implements AutoCloseable {
         0, interval, TimeUnit.NANOSECONDS);
     drainThread.scheduleWithFixedDelay(() -> safely("histogram drain failed",
         totals::drainIfDue), DRAIN_CHECK_MILLIS, DRAIN_CHECK_MILLIS, TimeUnit.MILLISECONDS);
+    if (mode == Mode.HOST) {
+      // Not in a service: its heap is its own, and so is the choice to trim it.
+      drainThread.scheduleWithFixedDelay(NativeHeap::trim, TRIM_MILLIS, TRIM_MILLIS,
+          TimeUnit.MILLISECONDS);
+    }
     if (mode == Mode.AGENT) {
       // Before the first syscalls are counted where possible: a named thread's keys say its pool.
       safely("naming threads failed", () -> threads.nameThreads(kernel));

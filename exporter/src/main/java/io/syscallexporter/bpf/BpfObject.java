@@ -143,7 +143,7 @@ public final class BpfObject implements AutoCloseable {
           errno);
     }
     // Loading parsed the kernel's BTF (megabytes) and freed it; hand that memory back.
-    LIBC.malloc_trim(0);
+    NativeHeap.trim();
   }
 
   /**
