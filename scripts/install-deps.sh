@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(clang libbpf-dev libbpf1 make)
 case "${1:-}" in
   --stack) packages+=(prometheus prometheus-alertmanager) ;;
-  --bench) packages+=(gcc libc6-dev bpftrace python3 bc curl bpftool wrk) ;;
+  --bench) packages+=(gcc libc6-dev bpftrace python3 bc curl bpftool wrk linux-perf) ;;
   --test) packages+=(gcc libc6-dev pkg-config libfuse3-dev fuse3 prometheus prometheus-alertmanager chromium openssl systemd bpftool strace wrk) ;;
 esac
 

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Where the hot path's nanoseconds go on this machine, per BPF program and per kernel function,
+# for the exporter at its defaults against the timestamp floor (bench/floor.bpf.c's ts_*):
+#   1. kernel.bpf_stats_enabled=1, then a getppid loop of 3,000,000 calls: ns per run of each
+#      program (run_time_ns / run_cnt; the stats add two clock reads of their own to each run);
+#   2. perf record of the same loop, then its functions by share of the samples (the helpers
+#      the programs call and what they call in turn, return thunks included).
+# It also prints the CPU and the kernel's mitigations that decide what a call and a return cost.
+# bench/run.sh prices the same parts by ns added per syscall; this says where they are spent.
+# Usage: sudo bench/profile.sh
+set -euo pipefail
+export MALLOC_ARENA_MAX=2 # as scripts/run.sh runs the exporter
+cd "$(dirname "$0")/.."
+./scripts/install-deps.sh --bench
+mvn -B -q -pl exporter -am -DskipTests package
+out=bench/build
+mkdir -p "$out"
+arch=$(uname -m | sed -e s/x86_64/x86/ -e s/aarch64/arm64/)
+clang -g -O2 -target bpf -D__TARGET_ARCH_"$arch" -Ibpf -c bench/floor.bpf.c -o "$out/floor.bpf.o"
+gcc -O2 -Wall -o "$out/loop" bench/loop.c -lpthread
+gcc -O2 -Wall -o "$out/attach" bench/attach.c -lbpf
+
+echo "$(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+for v in spectre_v2 spec_rstack_overflow retbleed; do
+  f=/sys/devices/system/cpu/vulnerabilities/$v
+  [ -r "$f" ] && echo "  $v: $(cat "$f")"
+done
+
+log=$(mktemp)
+tracer=""
+trap '[ -n "$tracer" ] && kill $tracer 2>/dev/null; sysctl -q kernel.bpf_stats_enabled=0; rm -f "$log" "$out"/perf.data*' EXIT
+start() { # name command...: until it says it is ready
+  local ready=$1
+  shift
+  "$@" >"$log" 2>&1 &
+  tracer=$!
+  until grep -q "$ready" "$log"; do
+    kill -0 $tracer 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  sleep 1
+}
+stop() { kill $tracer; wait $tracer 2>/dev/null || true; tracer=""; }
+per_run() { # program name: ns per run since the stats were enabled
+  bpftool prog show name "$1" -j | python3 -c 'import json, sys
+p = json.load(sys.stdin)
+runs = p.get("run_cnt", 0)
+print("%.0f ns per run over %d runs" % (p.get("run_time_ns", 0) / max(runs, 1), runs))'
+}
+profile() { # label enter exit
+  sysctl -q kernel.bpf_stats_enabled=1
+  echo "$1: getppid loop, $("$out/loop" getppid 3000000) ns per call"
+  echo "  $2: $(per_run "$2")"
+  echo "  $3: $(per_run "$3")"
+  sysctl -q kernel.bpf_stats_enabled=0
+  perf record -q -o "$out/perf.data" -- "$out/loop" getppid 3000000 >/dev/null 2>&1
+  echo "  functions by share of the loop's samples (user and kernel):"
+  perf report -q -i "$out/perf.data" --sort sym --percent-limit 1 2>/dev/null \
+    | sed -e 's/^ */    /' -e '/^ *$/d' | head -30
+}
+
+start attached "$out/attach" "$out/floor.bpf.o" ts_enter ts_exit
+profile "timestamp floor" ts_enter ts_exit
+stop
+start 'msg="listening"' java @scripts/jvm.options -jar exporter/target/syscall-exporter.jar \
+  --web.listen-address=127.0.0.1:0
+profile "exporter" sys_enter sys_exit
+stop
