@@ -100,8 +100,8 @@ public final class Exporter implements AutoCloseable {
         totals::drainIfDue), DRAIN_CHECK_MILLIS, DRAIN_CHECK_MILLIS, TimeUnit.MILLISECONDS);
     if (mode == Mode.HOST) {
       // Not in a service: its heap is its own, and so is the choice to trim it.
-      drainThread.scheduleWithFixedDelay(NativeHeap::trim, TRIM_MILLIS, TRIM_MILLIS,
-          TimeUnit.MILLISECONDS);
+      drainThread.scheduleWithFixedDelay(() -> safely("trimming the native heap failed",
+          NativeHeap::trim), TRIM_MILLIS, TRIM_MILLIS, TimeUnit.MILLISECONDS);
     }
     if (mode == Mode.AGENT) {
       // Before the first syscalls are counted where possible: a named thread's keys say its pool.
