@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -60,9 +61,13 @@ class JettyIT {
   static final class Server implements AutoCloseable {
     final Process process;
     final Path stderr;
-    final int ours = ExporterProcess.freePort();
-    /** Another port than ours: two free ports asked one after the other may be the same one. */
-    final int jmxExporter = otherFreePort(ours);
+    /**
+     * Ports apart from each other and from Jetty's: two free ports asked one after the other
+     * may be the same one, and Jetty's is free between its starts. An agent's server on Jetty's
+     * port would leave the other to answer there, with a 404.
+     */
+    final int ours = otherFreePort(jettyPort);
+    final int jmxExporter = otherFreePort(ours, jettyPort);
 
     Server(Path jmxExporterConfig) throws Exception {
       stderr = Files.createTempFile(dir, "jetty", ".err");
@@ -82,7 +87,8 @@ class JettyIT {
         awaitTrue("our agent serves", 60, () -> get(ours) != null);
         awaitTrue("jmx_exporter serves", 60, () -> get(jmxExporter) != null);
       } catch (AssertionError e) {
-        throw new AssertionError(e.getMessage() + "; the server's stderr:\n" + stderr(), e);
+        throw new AssertionError(e.getMessage() + "; the last answer: " + lastAnswer
+            + "; the server's stderr:\n" + stderr(), e);
       }
       // The agent names threads within a second, but threads whose comms another pool shares
       // (a 10-digit hash leaves "qtp1234567890-3" of every name) only from its thread dump,
@@ -94,12 +100,13 @@ class JettyIT {
       });
     }
 
-    static int otherFreePort(int taken) throws IOException {
-      int port = ExporterProcess.freePort();
-      while (port == taken) {
-        port = ExporterProcess.freePort();
+    static int otherFreePort(int... taken) throws IOException {
+      while (true) {
+        int port = ExporterProcess.freePort();
+        if (IntStream.of(taken).noneMatch(t -> t == port)) {
+          return port;
+        }
       }
-      return port;
     }
 
     MetricsText scrape(int port) {
@@ -121,13 +128,21 @@ class JettyIT {
 
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+  /** What the last {@link #get} that failed got, for a failure's message. */
+  private static volatile String lastAnswer = "none";
+
   static String get(int port) {
     try {
       HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(
           URI.create("http://127.0.0.1:" + port + "/metrics")).timeout(Duration.ofSeconds(30))
           .build(), HttpResponse.BodyHandlers.ofString());
-      return r.statusCode() == 200 ? r.body() : null;
+      if (r.statusCode() != 200) {
+        lastAnswer = "port " + port + ": HTTP " + r.statusCode() + " " + r.body();
+        return null;
+      }
+      return r.body();
     } catch (IOException e) {
+      lastAnswer = "port " + port + ": " + e;
       return null;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
