@@ -3,10 +3,14 @@ package io.syscallexporter.service;
 import io.prometheus.metrics.model.snapshots.MetricSnapshots;
 import io.syscallexporter.Log;
 import io.syscallexporter.Threads;
+import java.io.File;
+import java.io.IOException;
 import java.lang.instrument.ClassFileTransformer;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.net.URISyntaxException;
+import java.security.CodeSource;
 import java.security.ProtectionDomain;
 import java.util.ArrayList;
 import java.util.Enumeration;
@@ -19,6 +23,8 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 
 /**
  * Puts this JVM's syscall series on the service's own metrics endpoint: finds the registry the
@@ -223,6 +229,15 @@ public final class ServiceRegistries implements ClassFileTransformer {
         + Integer.toHexString(System.identityHashCode(registry));
     try {
       Class<?> type = classIn(registry, modern ? CLIENT_JAVA : SIMPLECLIENT);
+      String agentJar = agentJarOf(type);
+      if (agentJar != null) {
+        // jmx_exporter's agent does not relocate its client_java: its registry is that agent's
+        // endpoint, not the service's, and with our config for it already holds our names,
+        // which it may not serve yet when we look (a scrape then fails: duplicate names).
+        Log.info("syscall_exporter agent: a registry of another Java agent, not the service's;"
+            + " our series are not added there", "registry", what, "jar", agentJar);
+        return false;
+      }
       List<String> taken = namesIn(registry, modern);
       taken.retainAll(names);
       if (!taken.isEmpty()) {
@@ -263,6 +278,22 @@ public final class ServiceRegistries implements ClassFileTransformer {
           "registry", what, "err", String.valueOf(e));
     }
     return false;
+  }
+
+  /** The file name of the Java agent's jar (one with a Premain-Class) {@code type} came from. */
+  static String agentJarOf(Class<?> type) {
+    CodeSource source = type.getProtectionDomain().getCodeSource();
+    if (source == null || source.getLocation() == null
+        || !"file".equals(source.getLocation().getProtocol())) {
+      return null;
+    }
+    try (JarFile jar = new JarFile(new File(source.getLocation().toURI()))) {
+      Manifest manifest = jar.getManifest();
+      return manifest != null && manifest.getMainAttributes().getValue("Premain-Class") != null
+          ? new File(jar.getName()).getName() : null;
+    } catch (IOException | URISyntaxException | RuntimeException notAJar) {
+      return null; // a directory of classes, say: the service's own
+    }
   }
 
   /** The names a registry serves now (a scrape of it, once). */

@@ -23,8 +23,17 @@ import io.syscallexporter.metrics.SyscallLatencyCollector;
 import io.syscallexporter.metrics.TraceExemplars;
 import io.syscallexporter.syscalls.SyscallTable;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.StringWriter;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.jar.Attributes;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.zip.ZipEntry;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -141,5 +150,33 @@ class ServiceRegistriesTest {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     new PrometheusTextFormatWriter(false).write(out, registry.scrape());
     return out.toString(StandardCharsets.UTF_8);
+  }
+
+  /**
+   * jmx_exporter's agent jar carries an unrelocated client_java: its registry is that agent's
+   * endpoint, never joined (with our rules for it, a scrape there failed on duplicate names).
+   */
+  @Test
+  void aRegistryFromAnotherJavaAgentsJarIsNotTheServices() throws Exception {
+    Path dir = Files.createTempDirectory("agentjar");
+    Path jarPath = dir.resolve("some_javaagent.jar");
+    Manifest manifest = new Manifest();
+    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+    manifest.getMainAttributes().putValue("Premain-Class", "Agent");
+    String entry = PrometheusRegistry.class.getName().replace('.', '/') + ".class";
+    try (JarOutputStream jar = new JarOutputStream(
+        Files.newOutputStream(jarPath), manifest);
+        InputStream in = PrometheusRegistry.class.getClassLoader()
+            .getResourceAsStream(entry)) {
+      jar.putNextEntry(new ZipEntry(entry));
+      in.transferTo(jar);
+    }
+    try (URLClassLoader loader = new URLClassLoader(
+        new URL[] {jarPath.toUri().toURL()}, null)) {
+      Class<?> fromAgent = Class.forName(PrometheusRegistry.class.getName(), false, loader);
+      assertThat(ServiceRegistries.agentJarOf(fromAgent)).isEqualTo("some_javaagent.jar");
+    }
+    // The service's own: a jar without Premain-Class (Maven's client_java here).
+    assertThat(ServiceRegistries.agentJarOf(PrometheusRegistry.class)).isNull();
   }
 }
