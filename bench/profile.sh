@@ -13,18 +13,10 @@ export MALLOC_ARENA_MAX=2 # as scripts/run.sh runs the exporter
 cd "$(dirname "$0")/.."
 ./scripts/install-deps.sh --bench
 mvn -B -q -pl exporter -am -DskipTests package
-out=bench/build
-mkdir -p "$out"
-arch=$(uname -m | sed -e s/x86_64/x86/ -e s/aarch64/arm64/)
-clang -g -O2 -target bpf -D__TARGET_ARCH_"$arch" -Ibpf -c bench/floor.bpf.c -o "$out/floor.bpf.o"
-gcc -O2 -Wall -o "$out/loop" bench/loop.c -lpthread
-gcc -O2 -Wall -o "$out/attach" bench/attach.c -lbpf
-
-echo "$(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-for v in spectre_v2 spec_rstack_overflow retbleed; do
-  f=/sys/devices/system/cpu/vulnerabilities/$v
-  [ -r "$f" ] && echo "  $v: $(cat "$f")"
-done
+. bench/tools.sh
+bpf_object bench/floor.bpf.c floor.bpf.o
+build_loop_and_attach
+describe_machine
 
 log=$(mktemp)
 tracer=""

@@ -18,17 +18,13 @@ rounds=${1:-5}
 mvn -B -q -DskipTests package
 mvn -B -q -pl exporter dependency:copy@jetty-deps # a real server for the guest section
 
-out=bench/build
-mkdir -p "$out"
-arch=$(uname -m | sed -e s/x86_64/x86/ -e s/aarch64/arm64/)
-clang -g -O2 -target bpf -D__TARGET_ARCH_"$arch" -Ibpf -c bench/floor.bpf.c -o "$out/floor.bpf.o"
+. bench/tools.sh
+bpf_object bench/floor.bpf.c floor.bpf.o
 # The exporter's own program cut after each part of its hot path (HOT_PATH_PARTS in it).
 for parts in 1 2 3; do
-  clang -g -O2 -target bpf -D__TARGET_ARCH_"$arch" -DHOT_PATH_PARTS=$parts -Ibpf \
-    -c bpf/syscall_exporter.bpf.c -o "$out/parts$parts.bpf.o"
+  bpf_object bpf/syscall_exporter.bpf.c "parts$parts.bpf.o" -DHOT_PATH_PARTS=$parts
 done
-gcc -O2 -Wall -o "$out/loop" bench/loop.c -lpthread
-gcc -O2 -Wall -o "$out/attach" bench/attach.c -lbpf
+build_loop_and_attach
 # bpftrace's tracepoint probes need tracefs (the exporter's tp_btf programs do not).
 mountpoint -q /sys/kernel/tracing || mount -t tracefs nodev /sys/kernel/tracing
 
@@ -98,7 +94,7 @@ for round in $(seq 1 "$rounds"); do
   echo "round $round of $rounds done" >&2
 done
 
-echo "$(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+describe_machine
 (( rounds == 0 )) || python3 bench/report.py <"$results"
 rm -f "$results"
 fi

@@ -1,0 +1,27 @@
+# Sourced by the bench scripts: where they build, how, and what they say of the machine.
+out=bench/build
+mkdir -p "$out"
+arch=$(uname -m | sed -e s/x86_64/x86/ -e s/aarch64/arm64/)
+
+bpf_object() { # source object [clang flags...]
+  local src=$1 obj=$2
+  shift 2
+  clang -g -O2 -target bpf -D__TARGET_ARCH_"$arch" -Ibpf "$@" -c "$src" -o "$out/$obj"
+}
+
+# The measured loops (bench/loop.c) and the loader of reference programs (bench/attach.c).
+build_loop_and_attach() {
+  gcc -O2 -Wall -o "$out/loop" bench/loop.c -lpthread
+  gcc -O2 -Wall -o "$out/attach" bench/attach.c -lbpf
+}
+
+# The CPU and the mitigations that decide what a call and a return cost.
+describe_machine() {
+  echo "$(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  local v f
+  for v in spectre_v2 spec_rstack_overflow retbleed; do
+    f=/sys/devices/system/cpu/vulnerabilities/$v
+    [ -r "$f" ] && echo "  $v: $(cat "$f")"
+  done
+  return 0
+}
