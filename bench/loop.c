@@ -8,11 +8,15 @@
  *                      syscall) histogram from two CPUs (wall time per call per thread)
  *   loop names N       takes N process names in turn, one getppid under each: 2N label
  *                      sets (prctl and getppid) for the scrape benchmark
+ *   loop pingpong N    2 threads pass a byte back and forth N times over two pipes (4N
+ *                      calls): each read sleeps until the other thread writes, so calls are
+ *                      switched out inside; prints the context switches per call on stderr
  */
 #define _GNU_SOURCE
 #include <pthread.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -28,6 +32,26 @@ static double now_ns(void)
 }
 
 static long per_thread;
+static int ping[2], pong[2];
+
+/* The far side of pingpong: a byte back for each byte. */
+static void *pong_loop(void *unused)
+{
+	char c;
+
+	for (long i = 0; i < per_thread; i++)
+		if (read(ping[0], &c, 1) != 1 || write(pong[1], &c, 1) != 1)
+			exit(1);
+	return NULL;
+}
+
+static long switches(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return ru.ru_nvcsw + ru.ru_nivcsw;
+}
 
 static void *getppid_loop(void *unused)
 {
@@ -80,6 +104,24 @@ int main(int argc, char **argv)
 			syscall(SYS_getppid);
 		}
 		calls = 2 * n;
+	} else if (!strcmp(argv[1], "pingpong")) {
+		pthread_t t;
+		char c = 'x';
+		long before;
+
+		if (pipe(ping) || pipe(pong))
+			return 1;
+		per_thread = n;
+		pthread_create(&t, NULL, pong_loop, NULL);
+		before = switches();
+		start = now_ns();
+		for (long i = 0; i < n; i++)
+			if (write(ping[1], &c, 1) != 1 || read(pong[0], &c, 1) != 1)
+				return 1;
+		pthread_join(t, NULL);
+		calls = 4 * n;
+		fprintf(stderr, "%.2f context switches per call\n",
+			(double)(switches() - before) / calls);
 	} else {
 		return 2;
 	}
