@@ -8,7 +8,9 @@
 #   storage         start kept in task-local storage on enter and exit
 #   storage+switch  the same, and an empty program on sched_switch (what any switch pays)
 #   fast            start in the per-CPU slot, spilled by a program on sched_switch
-# Usage: sudo bench/fast-slot.sh [ROUNDS]   (default 5; about 4 minutes)
+# Then, with kernel.bpf_stats_enabled=1, each program's ns per run under the getppid loop and
+# the ping-pong (the sched_switch program's runs: every switch on the host, idle ones included).
+# Usage: sudo bench/fast-slot.sh [ROUNDS]   (default 5; about 5 minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
@@ -21,7 +23,7 @@ describe_machine
 log=$(mktemp)
 results=$(mktemp)
 tracer=""
-trap '[ -n "$tracer" ] && kill $tracer 2>/dev/null; rm -f "$log" "$results"' EXIT
+trap '[ -n "$tracer" ] && kill $tracer 2>/dev/null; sysctl -q kernel.bpf_stats_enabled=0; rm -f "$log" "$results"' EXIT
 attach() { # program...
   "$out/attach" "$out/fast_slot.bpf.o" "$@" >"$log" 2>&1 &
   tracer=$!
@@ -68,3 +70,16 @@ for loop in ["getppid", "rw", "getppid-2-threads", "pingpong"]:
     cells = [f"{med['none']:16.1f}"] + [f"{med[c] - med['none']:+16.1f}" for c in configs[1:]]
     print(f"  {loop:<18}" + "".join(cells) + f"{med['fast'] - med['storage']:+16.1f}")
 EOF
+
+echo
+for programs in "storage_enter storage_exit empty_switch" "fast_enter fast_exit spill_switch"; do
+  for loop in "getppid 1000000" "pingpong 50000"; do
+    # shellcheck disable=SC2086 # word lists
+    attach $programs
+    sysctl -q kernel.bpf_stats_enabled=1
+    echo "${loop% *} loop, $("$out/loop" $loop 2>/dev/null) ns per call:"
+    for p in $programs; do echo "  $p: $(per_run "$p")"; done
+    sysctl -q kernel.bpf_stats_enabled=0
+    detach
+  done
+done

@@ -33,12 +33,6 @@ start() { # name command...: until it says it is ready
   sleep 1
 }
 stop() { kill $tracer; wait $tracer 2>/dev/null || true; tracer=""; }
-per_run() { # program name: ns per run since the stats were enabled
-  bpftool prog show name "$1" -j | python3 -c 'import json, sys
-p = json.load(sys.stdin)
-runs = p.get("run_cnt", 0)
-print("%.0f ns per run over %d runs" % (p.get("run_time_ns", 0) / max(runs, 1), runs))'
-}
 profile() { # label enter exit
   sysctl -q kernel.bpf_stats_enabled=1
   echo "$1: getppid loop, $("$out/loop" getppid 3000000) ns per call"

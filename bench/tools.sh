@@ -15,6 +15,15 @@ build_loop_and_attach() {
   gcc -O2 -Wall -o "$out/attach" bench/attach.c -lbpf
 }
 
+# ns per run of a loaded program since kernel.bpf_stats_enabled=1 (the stats' own clock reads
+# included: compare programs measured alike).
+per_run() { # program name
+  bpftool prog show name "$1" -j | python3 -c 'import json, sys
+p = json.load(sys.stdin)
+runs = p.get("run_cnt", 0)
+print("%.0f ns per run over %d runs" % (p.get("run_time_ns", 0) / max(runs, 1), runs))'
+}
+
 # The CPU and the mitigations that decide what a call and a return cost.
 describe_machine() {
   echo "$(nproc) CPUs, $(uname -r), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
