@@ -79,16 +79,17 @@ class AlertContinuityIT {
 
       reader = Workload.start(Workload.uniqueName("hung"), "read", fs.slowFile().toString());
       String process = reader.name;
+      String prom = "http://127.0.0.1:" + promPort;
       awaitTrue("the firing notification", 120, () -> count(notifications, process,
           "firing") == 1);
 
       // SIGTERM, and the same jar again.
-      exporter = restarted(exporter, "TERM", ExporterProcess.JAR, process, flags);
+      exporter = restarted(exporter, "TERM", ExporterProcess.JAR, prom, process, flags);
       // kill -9, and the same jar again.
-      exporter = restarted(exporter, "KILL", ExporterProcess.JAR, process, flags);
+      exporter = restarted(exporter, "KILL", ExporterProcess.JAR, prom, process, flags);
       // SIGTERM, and a newer jar (another copy, at another path).
       Path newer = Files.copy(ExporterProcess.JAR, work.resolve("syscall-exporter-newer.jar"));
-      exporter = restarted(exporter, "TERM", newer, process, flags);
+      exporter = restarted(exporter, "TERM", newer, prom, process, flags);
       // A rollout: the new pod at another address, the same instance, by a config reload.
       ExporterProcess rolledOut = ExporterProcess.start(flags);
       exporter.signal("TERM");
@@ -100,6 +101,7 @@ class AlertContinuityIT {
           work.resolve("prometheus.log")).split("Completed loading of configuration file",
           -1).length > 2);
       awaitListed(exporter, process);
+      awaitScrapedAndEvaluated(prom, process);
       // Two group intervals more: anything Alertmanager would send about it, it has sent.
       Thread.sleep(5_000);
       assertThat(count(notifications, process, "firing")).as("firing notifications, %s",
@@ -157,14 +159,38 @@ class AlertContinuityIT {
     Files.writeString(work.resolve("prometheus.yml"), config);
   }
 
-  /** Stops {@code old} with {@code signal} and starts {@code jar} on its port. */
+  /**
+   * Stops {@code old} with {@code signal}, starts {@code jar} on its port, and waits until the
+   * Prometheus at {@code prom} has seen the new process list the stuck call.
+   */
   private static ExporterProcess restarted(ExporterProcess old, String signal, Path jar,
-      String process, String... flags) throws Exception {
+      String prom, String process, String... flags) throws Exception {
     old.signal(signal);
     old.close();
     ExporterProcess next = ExporterProcess.startOn(old.port, jar, flags);
     awaitListed(next, process);
+    awaitScrapedAndEvaluated(prom, process);
     return next;
+  }
+
+  /**
+   * Prometheus has a sample of the stuck read scraped after the exporter now running listed it,
+   * so from that process, and has evaluated the rule since: keep_firing_for starts over there.
+   * Each gap the test makes is then one gap, as a restart's is in a week of 30 s scrapes, not
+   * the sum of all of them (after a reload Prometheus takes some seconds to scrape a new target;
+   * a rollout's gap ran on into the return of the read, which resolved it early).
+   */
+  private static void awaitScrapedAndEvaluated(String prom, String process) throws Exception {
+    long listed = System.currentTimeMillis();
+    String selector = "syscall_timed_out{process=\"" + process + "\",syscall=\"read\"}";
+    awaitTrue("Prometheus scraped the stuck read from the new process and evaluated the rule",
+        60, () -> {
+          long scraped = Prometheus.sampleTimeMillis(prom, selector);
+          return scraped > listed
+              && Prometheus.lastEvaluationMillis(prom, "SyscallsTimedOut") > scraped;
+        });
+    System.out.printf("Prometheus scraped and evaluated the new process %d ms after it listed"
+        + " the call%n", System.currentTimeMillis() - listed);
   }
 
   /** The new process lists the call stuck since before it started. */

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -64,13 +65,51 @@ final class Prometheus {
 
   private static List<Object> query(String url, String expr, Dashboards.Target t)
       throws Exception {
-    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url
-        + "/api/v1/query?query=" + URLEncoder.encode(expr, StandardCharsets.UTF_8)))
+    return query(url, expr, t.dashboard() + " / " + t.panel() + ": " + expr);
+  }
+
+  /** The result of the instant query {@code expr} on the Prometheus at {@code url}. */
+  static List<Object> query(String url, String expr, String what) throws Exception {
+    return Json.list(Json.map(apiData(url, "/api/v1/query?query="
+        + URLEncoder.encode(expr, StandardCharsets.UTF_8), what)).get("result"));
+  }
+
+  /** The {@code data} of a successful answer of the HTTP API of the Prometheus at {@code url}. */
+  static Object apiData(String url, String path, String what) throws Exception {
+    HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url + path))
         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
     Map<String, Object> body = Json.map(Json.parse(r.body()));
-    assertThat(body.get("status")).as("%s / %s: %s", t.dashboard(), t.panel(), expr)
-        .isEqualTo("success");
-    return Json.list(Json.map(body.get("data")).get("result"));
+    assertThat(body.get("status")).as("%s: %s", what, r.body()).isEqualTo("success");
+    return body.get("data");
+  }
+
+  /**
+   * When the latest sample of {@code selector} (one series) was scraped, in ms since the epoch;
+   * -1 without one.
+   */
+  static long sampleTimeMillis(String url, String selector) throws Exception {
+    List<Object> result = query(url, "timestamp(" + selector + ")", selector);
+    if (result.isEmpty()) {
+      return -1;
+    }
+    Object seconds = Json.list(Json.map(result.get(0)).get("value")).get(1);
+    return Math.round(Double.parseDouble(String.valueOf(seconds)) * 1000);
+  }
+
+  /** When the alerting rule {@code alert} was last evaluated, in ms since the epoch; -1 if never. */
+  static long lastEvaluationMillis(String url, String alert) throws Exception {
+    Map<String, Object> data = Json.map(apiData(url, "/api/v1/rules?type=alert", "rules"));
+    for (Object g : Json.list(data.get("groups"))) {
+      for (Object r : Json.list(Json.map(g).get("rules"))) {
+        Map<String, Object> rule = Json.map(r);
+        if (alert.equals(rule.get("name")) && rule.get("lastEvaluation") != null) {
+          long at = OffsetDateTime.parse(String.valueOf(rule.get("lastEvaluation")))
+              .toInstant().toEpochMilli();
+          return at > 0 ? at : -1;
+        }
+      }
+    }
+    return -1;
   }
 
   /**
