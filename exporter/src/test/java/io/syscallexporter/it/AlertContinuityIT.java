@@ -116,7 +116,9 @@ class AlertContinuityIT {
       awaitTrue("the resolved notification", KEEP_FIRING_SECONDS + 60,
           () -> count(notifications, process, "resolved") == 1);
       double seconds = (System.nanoTime() - returned) / 1e9;
-      // Not before keep_firing_for: it is what rode the restarts out.
+      // Not before keep_firing_for: it is what rode the restarts out. Prometheus saw this
+      // process list the call (above), so the last evaluation that found it is at most a
+      // scrape interval (2 s) before the return, and the resolve at least 38 s after it.
       assertThat(seconds).as("seconds from the return to the resolved notification")
           .isGreaterThanOrEqualTo(KEEP_FIRING_SECONDS - 5);
       Thread.sleep(5_000);
