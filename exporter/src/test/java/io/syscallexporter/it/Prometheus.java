@@ -18,7 +18,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
-/** Debian's Prometheus scraping one target every second, to run a dashboard's queries against. */
+/**
+ * Debian's Prometheus in the tests: one scraping a target every second, to run a dashboard's
+ * queries against, and reads of any one's HTTP API.
+ */
 final class Prometheus {
   private static final HttpClient HTTP = HttpClient.newHttpClient();
 
