@@ -23,7 +23,7 @@ describe_machine
 log=$(mktemp)
 results=$(mktemp)
 tracer=""
-trap '[ -n "$tracer" ] && kill $tracer 2>/dev/null; sysctl -q kernel.bpf_stats_enabled=0; rm -f "$log" "$results"' EXIT
+trap '[ -n "$tracer" ] && kill $tracer 2>/dev/null; sysctl -q kernel.bpf_stats_enabled=0; rm -f "$log" "$log.switches" "$results"' EXIT
 attach() { # program...
   "$out/attach" "$out/fast_slot.bpf.o" "$@" >"$log" 2>&1 &
   tracer=$!
