@@ -152,7 +152,7 @@ class AgentIT {
   @Test
   void jmxExporterReadsOurMBeansAsAFewMetricNamesWithLabels() throws Exception {
     int port = ExporterProcess.freePort();
-    int jmxPort = ExporterProcess.freePort();
+    int jmxPort = ExporterProcess.freePortOtherThan(port);
     Path config = dir.resolve("jmx-exporter.yml");
     Files.writeString(config, "rules:\n  - pattern: \".*\"\n");
     // jmx_exporter does not relocate its client_java: the service's own, older one (1.0.0)

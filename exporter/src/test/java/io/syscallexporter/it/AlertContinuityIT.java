@@ -53,7 +53,7 @@ class AlertContinuityIT {
     List<Process> stack = new ArrayList<>();
     String[] flags = {"--syscall.timeout=1s", "--scan.interval=200ms"};
     int promPort = ExporterProcess.freePort();
-    int amPort = ExporterProcess.freePort();
+    int amPort = ExporterProcess.freePortOtherThan(promPort);
     HangFs fs = HangFs.mount(3600);
     ExporterProcess exporter = ExporterProcess.start(flags);
     Workload reader = null;

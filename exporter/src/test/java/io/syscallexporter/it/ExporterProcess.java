@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 /** The exporter's shaded jar, run as its own process, the way users run it. */
 final class ExporterProcess implements AutoCloseable {
@@ -156,6 +157,16 @@ final class ExporterProcess implements AutoCloseable {
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
       return s.getLocalPort();
+    }
+  }
+
+  /** A free port none of {@code taken}: two free ports asked in a row may be the same one. */
+  static int freePortOtherThan(int... taken) throws IOException {
+    while (true) {
+      int port = freePort();
+      if (IntStream.of(taken).noneMatch(t -> t == port)) {
+        return port;
+      }
     }
   }
 

@@ -23,7 +23,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,8 +65,8 @@ class JettyIT {
      * may be the same one, and Jetty's is free between its starts. An agent's server on Jetty's
      * port would leave the other to answer there, with a 404.
      */
-    final int ours = otherFreePort(jettyPort);
-    final int jmxExporter = otherFreePort(ours, jettyPort);
+    final int ours = ExporterProcess.freePortOtherThan(jettyPort);
+    final int jmxExporter = ExporterProcess.freePortOtherThan(ours, jettyPort);
 
     Server(Path jmxExporterConfig) throws Exception {
       stderr = Files.createTempFile(dir, "jetty", ".err");
@@ -98,15 +97,6 @@ class JettyIT {
         new Socket("127.0.0.1", jettyPort).close();
         return jettyPools(scrape(ours)).stream().anyMatch(t -> t.contains("-acceptor-"));
       });
-    }
-
-    static int otherFreePort(int... taken) throws IOException {
-      while (true) {
-        int port = ExporterProcess.freePort();
-        if (IntStream.of(taken).noneMatch(t -> t == port)) {
-          return port;
-        }
-      }
     }
 
     MetricsText scrape(int port) {

@@ -34,7 +34,7 @@ class MonitoringStackIT {
     KernelRequired.check();
     Path work = Files.createTempDirectory("stack");
     int promPort = ExporterProcess.freePort();
-    int amPort = ExporterProcess.freePort();
+    int amPort = ExporterProcess.freePortOtherThan(promPort);
     HangFs fs = HangFs.mount(3600);
     List<Process> processes = new ArrayList<>();
     try (ExporterProcess exporter = ExporterProcess.start("--syscall.timeout=2s",
