@@ -24,16 +24,7 @@ log=$(mktemp)
 results=$(mktemp)
 tracer=""
 trap '[ -n "$tracer" ] && kill $tracer 2>/dev/null; sysctl -q kernel.bpf_stats_enabled=0; rm -f "$log" "$log.switches" "$results"' EXIT
-attach() { # program...
-  "$out/attach" "$out/fast_slot.bpf.o" "$@" >"$log" 2>&1 &
-  tracer=$!
-  until grep -q attached "$log"; do
-    kill -0 $tracer 2>/dev/null || { cat "$log" >&2; exit 1; }
-    sleep 0.1
-  done
-  sleep 1
-}
-detach() { [ -z "$tracer" ] || { kill $tracer; wait $tracer 2>/dev/null || true; tracer=""; }; }
+attach() { start attached "$out/attach" "$out/fast_slot.bpf.o" "$@"; } # program...
 
 for round in $(seq 1 "$rounds"); do
   for config in none storage storage+switch fast; do
@@ -48,7 +39,7 @@ for round in $(seq 1 "$rounds"); do
       echo "$config getppid-2-threads $("$out/loop" getppid2 500000)" >>"$results"
       echo "$config pingpong $("$out/loop" pingpong 50000 2>>"$log.switches")" >>"$results"
     done
-    detach
+    stop
   done
   echo "round $round of $rounds done" >&2
 done
@@ -80,6 +71,6 @@ for programs in "storage_enter storage_exit empty_switch" "fast_enter fast_exit 
     echo "${loop% *} loop, $("$out/loop" $loop 2>/dev/null) ns per call:"
     for p in $programs; do echo "  $p: $(per_run "$p")"; done
     sysctl -q kernel.bpf_stats_enabled=0
-    detach
+    stop
   done
 done

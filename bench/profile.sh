@@ -27,18 +27,6 @@ describe_machine
 log=$(mktemp)
 tracer=""
 trap '[ -n "$tracer" ] && kill $tracer 2>/dev/null; sysctl -q kernel.bpf_stats_enabled=0; rm -f "$log" "$out"/perf.data*' EXIT
-start() { # name command...: until it says it is ready
-  local ready=$1
-  shift
-  "$@" >"$log" 2>&1 &
-  tracer=$!
-  until grep -q "$ready" "$log"; do
-    kill -0 $tracer 2>/dev/null || { cat "$log" >&2; exit 1; }
-    sleep 0.1
-  done
-  sleep 1
-}
-stop() { kill $tracer; wait $tracer 2>/dev/null || true; tracer=""; }
 profile() { # label enter exit
   sysctl -q kernel.bpf_stats_enabled=1
   echo "$1: getppid loop, $("$out/loop" getppid 3000000) ns per call"

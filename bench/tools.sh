@@ -15,6 +15,21 @@ build_loop_and_attach() {
   gcc -O2 -Wall -o "$out/attach" bench/attach.c -lbpf
 }
 
+# A tracer in the background ($tracer, its output in $log, both the caller's), started and
+# waited for until its output says READY; then stopped.
+start() { # READY command...
+  local ready=$1
+  shift
+  "$@" >"$log" 2>&1 &
+  tracer=$!
+  until grep -q "$ready" "$log"; do
+    kill -0 "$tracer" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  sleep 1
+}
+stop() { [ -z "$tracer" ] || { kill "$tracer"; wait "$tracer" 2>/dev/null || true; tracer=""; }; }
+
 # ns per run of a loaded program since kernel.bpf_stats_enabled=1 (the stats' own clock reads
 # included: compare programs measured alike).
 per_run() { # program name
